@@ -1,0 +1,13 @@
+//! What kubelet does with ConfigMaps and Secrets, reproduced: the [`atomic_writer`] that puts a
+//! volume on disk, the [`payload`] rules that decide what goes into it, [`env`] resolution and
+//! [`subpath`] pinning. Item numbers in docs and test names refer to
+//! `spec/kubelet-behaviour.md`.
+
+pub mod atomic_writer;
+pub mod env;
+pub mod payload;
+pub mod subpath;
+mod version;
+
+pub use atomic_writer::{AtomicWriter, FileProjection, Payload, WriteError, WriteOutcome};
+pub use version::KubeVersion;

@@ -1,0 +1,13 @@
+//! kubedrill proves how an application behaves when the Kubernetes ConfigMaps and Secrets it
+//! consumes change.
+//!
+//! The library is layered the way data flows (see `DESIGN.md`):
+//! - [`api`] reads manifests and keeps API objects, validating them as the API server would;
+//! - [`kubelet`] turns a pod and those objects into exactly what kubelet puts on disk and into
+//!   a container's environment (AtomicWriter, volume payloads, env, subPath);
+//! - [`project`] drives both for the `kubedrill project` command.
+#![warn(missing_docs)]
+
+pub mod api;
+pub mod kubelet;
+pub mod project;

@@ -1,0 +1,1 @@
+//! `kubedrill project`. IMPLEMENTATION IN PROGRESS.
