@@ -1,1 +1,644 @@
-//! `kubedrill project`. IMPLEMENTATION IN PROGRESS.
+//! `kubedrill project`: materialise a pod's volumes and env into a directory exactly as kubelet
+//! would, and on a re-run perform kubelet's next sync (a real AtomicWriter update).
+//!
+//! Layout of the output directory `DIR` (the contract in DESIGN.md):
+//! - `DIR/<mountPath>` for every volumeMount: the volume directory itself (`..data`, the
+//!   timestamped dir, user-visible links), written by the [`AtomicWriter`];
+//! - `DIR/<mountPath>` for a subPath mount: a plain file (or dir) pinned at container start
+//!   (§5), resolved from the node-side copy of the volume in `DIR/.kubedrill/volumes/<volume>`;
+//! - `DIR/<container>.env`: the env resolved at container start, one `NAME=value` per line;
+//! - `DIR/.kubedrill/`: kubedrill's own state (the pod uid, node-side volumes).
+//!
+//! A re-run is a kubelet sync of the *same* pod: volumes follow the objects, but env and subPath
+//! files stay as they were at container start (§5.2, §6.7) unless `restart` asks for a
+//! container restart. Nothing is ever written outside `DIR`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::fs;
+use std::io;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Component, Path, PathBuf};
+
+use k8s_openapi::api::core::v1::{Container, VolumeMount};
+
+use crate::api::manifest::{self, LoadError, ManifestSet, Workload};
+use crate::api::store::{ObjectStore, StoreError};
+use crate::api::validation::{self, ValidationError};
+use crate::kubelet::atomic_writer::{AtomicWriter, WriteError, WriteOutcome};
+use crate::kubelet::env::{EnvError, ResolvedEnv, resolve_env};
+use crate::kubelet::payload::{
+    MountError, PodContext, VolumeContent, VolumePayload, build_volume_payload, fs_group_mode,
+};
+use crate::kubelet::subpath::{self, SubPathError};
+use crate::kubelet::KubeVersion;
+
+/// Where kubedrill keeps its own state inside the output directory.
+pub const STATE_DIR: &str = ".kubedrill";
+
+/// What to project.
+#[derive(Debug, Clone)]
+pub struct ProjectOptions {
+    /// Manifest files holding ConfigMaps and Secrets (and possibly the workload).
+    pub manifests: Vec<PathBuf>,
+    /// The file holding the workload; `None` when exactly one workload is among `manifests`.
+    pub workload: Option<PathBuf>,
+    /// The output directory (created if missing).
+    pub out: PathBuf,
+    /// Treat this run as a restart of every container: re-resolve env and subPath files.
+    pub restart: bool,
+    /// Whose kubelet behaviour to reproduce where versions differ.
+    pub kube_version: KubeVersion,
+}
+
+/// Invalid input or an I/O failure: nothing that depends on kubelet rules. Exit code 2.
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectError {
+    /// A manifest could not be read.
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// An object was rejected by API validation.
+    #[error("{origin}: {source}")]
+    Invalid {
+        /// Where the object is.
+        origin: String,
+        /// The API server's rejection.
+        #[source]
+        source: StoreError,
+    },
+    /// The workload is rejected by API validation.
+    #[error("{origin}: {source}")]
+    InvalidWorkload {
+        /// Where the workload is.
+        origin: String,
+        /// The API server's rejection.
+        #[source]
+        source: ValidationError,
+    },
+    /// No workload, or more than one.
+    #[error("{0}")]
+    Workload(String),
+    /// A mountPath that cannot be placed under the output directory.
+    #[error("container {container:?}: volumeMount {mount_path:?}: {reason}")]
+    MountPath {
+        /// The container.
+        container: String,
+        /// The mountPath as written.
+        mount_path: String,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// Reading or writing the output directory failed.
+    #[error("{action} {path}: {source}")]
+    Io {
+        /// What was being done.
+        action: &'static str,
+        /// The path involved.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: io::Error,
+    },
+    /// The AtomicWriter failed.
+    #[error(transparent)]
+    Write(#[from] WriteError),
+}
+
+/// What happened to one volumeMount.
+#[derive(Debug)]
+pub struct MountReport {
+    /// The container.
+    pub container: String,
+    /// The pod volume.
+    pub volume: String,
+    /// Where it is in the container (and under DIR).
+    pub mount_path: String,
+    /// What happened.
+    pub result: MountResult,
+}
+
+/// The outcome of one volumeMount.
+#[derive(Debug)]
+pub enum MountResult {
+    /// The AtomicWriter ran (a first write, an update, or a no-op).
+    Written(WriteOutcome),
+    /// A subPath file was pinned (first start or restart) from the given version dir.
+    SubPathPinned,
+    /// A subPath file kept its content from container start, though the volume changed.
+    SubPathKept {
+        /// Whether the volume's current content differs from the pinned file.
+        stale: bool,
+    },
+    /// An emptyDir: created once, never touched.
+    EmptyDir,
+    /// A volume type kubedrill does not reproduce.
+    Unsupported(String),
+    /// kubelet would fail SetUp: the FailedMount event message.
+    FailedMount(String),
+}
+
+/// What happened to one container's env.
+#[derive(Debug)]
+pub struct EnvReport {
+    /// The container.
+    pub container: String,
+    /// The env file under DIR.
+    pub file: PathBuf,
+    /// What happened.
+    pub result: EnvResult,
+    /// Warning events (e.g. `InvalidEnvironmentVariableNames`).
+    pub events: Vec<String>,
+}
+
+/// The outcome of one container's env resolution.
+#[derive(Debug)]
+pub enum EnvResult {
+    /// Written (first start or restart): the number of variables.
+    Written(usize),
+    /// Kept from container start; lists variables whose value would differ after a restart.
+    Kept {
+        /// Names whose value the current objects would change.
+        would_change: Vec<String>,
+    },
+    /// The container cannot start: `CreateContainerConfigError` with kubelet's message.
+    ConfigError(String),
+}
+
+/// Everything one projection did, for the console.
+#[derive(Debug)]
+pub struct ProjectReport {
+    /// The pod (namespace/name from the workload).
+    pub pod: String,
+    /// Per volumeMount, in container and mount order.
+    pub mounts: Vec<MountReport>,
+    /// Per container.
+    pub env: Vec<EnvReport>,
+}
+
+impl ProjectReport {
+    /// True when kubelet would not start some container (FailedMount or config error).
+    pub fn has_failures(&self) -> bool {
+        self.mounts
+            .iter()
+            .any(|m| matches!(m.result, MountResult::FailedMount(_)))
+            || self
+                .env
+                .iter()
+                .any(|e| matches!(e.result, EnvResult::ConfigError(_)))
+    }
+}
+
+/// Runs one projection (see the module docs).
+pub fn project(opts: &ProjectOptions) -> Result<ProjectReport, ProjectError> {
+    // Everything that can be invalid is checked before the first byte is written.
+    let mut set = manifest::load_files(&opts.manifests)?;
+    if let Some(w) = &opts.workload {
+        set.extend(manifest::load_file(w)?);
+    }
+    let workload = pick_workload(&set)?;
+    validation::validate_workload(workload).map_err(|source| ProjectError::InvalidWorkload {
+        origin: workload.origin.to_string(),
+        source,
+    })?;
+    let store = build_store(&set)?;
+    let containers = all_containers(workload);
+    let mut targets = Vec::new();
+    for c in &containers {
+        for m in c.volume_mounts.iter().flatten() {
+            targets.push((c, m, mount_target(&opts.out, &c.name, m)?));
+        }
+    }
+
+    fs::create_dir_all(&opts.out).map_err(io_err("creating", &opts.out))?;
+    let state = opts.out.join(STATE_DIR);
+    create_private_dir(&state)?;
+    let mut pod = PodContext::from_pod(&workload.pod_metadata, &workload.spec, &workload.namespace);
+    pod.uid = pod_uid(&state)?;
+
+    let mut report = ProjectReport {
+        pod: format!("{}/{}", pod.namespace, pod.name),
+        mounts: Vec::new(),
+        env: Vec::new(),
+    };
+    let volumes: BTreeMap<&str, _> = workload
+        .spec
+        .volumes
+        .iter()
+        .flatten()
+        .map(|v| (v.name.as_str(), v))
+        .collect();
+    let mut payloads: BTreeMap<&str, Result<VolumeContent, MountError>> = BTreeMap::new();
+    for (container, mount, target) in targets {
+        let Some(volume) = volumes.get(mount.name.as_str()) else {
+            continue; // validate_workload rejects unknown volume names
+        };
+        let content = payloads
+            .entry(mount.name.as_str())
+            .or_insert_with(|| build_volume_payload(volume, &pod, &store));
+        let result = match content {
+            Err(e) => MountResult::FailedMount(e.to_string()),
+            Ok(VolumeContent::EmptyDir) => {
+                ensure_dir(&target)?;
+                MountResult::EmptyDir
+            }
+            Ok(VolumeContent::Unsupported(kind)) => MountResult::Unsupported(kind.clone()),
+            Ok(VolumeContent::Projection(payload)) => match mount.sub_path.as_deref() {
+                Some(sub) if !sub.is_empty() => {
+                    let node_dir = state.join("volumes").join(&mount.name);
+                    ensure_dir(&node_dir)?;
+                    write_volume(&node_dir, &mount.name, payload)?;
+                    pin_sub_path(&node_dir, sub, &target, mount, opts.restart)?
+                }
+                _ => {
+                    ensure_dir(&target)?;
+                    MountResult::Written(write_volume(&target, &mount.name, payload)?)
+                }
+            },
+        };
+        report.mounts.push(MountReport {
+            container: container.name.clone(),
+            volume: mount.name.clone(),
+            mount_path: mount.mount_path.clone(),
+            result,
+        });
+    }
+
+    for c in &containers {
+        report
+            .env
+            .push(project_env(&opts.out, c, &pod, &store, opts)?);
+    }
+    Ok(report)
+}
+
+fn pick_workload(set: &ManifestSet) -> Result<&Workload, ProjectError> {
+    match set.workloads.as_slice() {
+        [one] => Ok(one),
+        [] => Err(ProjectError::Workload(
+            "no workload found (hint: pass --workload FILE holding a Pod, Deployment, StatefulSet, \
+             DaemonSet, ReplicaSet, Job or CronJob)"
+                .into(),
+        )),
+        many => Err(ProjectError::Workload(format!(
+            "{} workloads found ({}) (hint: put the one to project in its own file and pass it \
+             with --workload)",
+            many.len(),
+            many.iter()
+                .map(|w| format!("{} {} at {}", w.kind, w.name, w.origin))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+fn build_store(set: &ManifestSet) -> Result<ObjectStore, ProjectError> {
+    let mut store = ObjectStore::new();
+    for (cm, origin) in &set.config_maps {
+        store
+            .create_config_map(cm.clone())
+            .map_err(|source| ProjectError::Invalid {
+                origin: origin.to_string(),
+                source,
+            })?;
+    }
+    for (secret, origin) in &set.secrets {
+        store
+            .create_secret(secret.clone())
+            .map_err(|source| ProjectError::Invalid {
+                origin: origin.to_string(),
+                source,
+            })?;
+    }
+    Ok(store)
+}
+
+/// Init containers first, as kubelet starts them, then app containers.
+fn all_containers(workload: &Workload) -> Vec<&Container> {
+    workload
+        .spec
+        .init_containers
+        .iter()
+        .flatten()
+        .chain(workload.spec.containers.iter())
+        .collect()
+}
+
+/// `DIR/<mountPath>`: the mountPath must be absolute-or-relative without `..`, and nothing on
+/// the way under DIR may be a symlink, so a write can never land outside DIR.
+fn mount_target(out: &Path, container: &str, m: &VolumeMount) -> Result<PathBuf, ProjectError> {
+    let refuse = |reason: &str| ProjectError::MountPath {
+        container: container.to_string(),
+        mount_path: m.mount_path.clone(),
+        reason: reason.to_string(),
+    };
+    let mut rel = PathBuf::new();
+    for c in Path::new(&m.mount_path).components() {
+        match c {
+            Component::RootDir | Component::CurDir => {}
+            Component::Normal(n) => rel.push(n),
+            _ => return Err(refuse("must not contain '..' (hint: use an absolute path such as /etc/config)")),
+        }
+    }
+    if rel.as_os_str().is_empty() {
+        return Err(refuse("must not be the root directory"));
+    }
+    if rel.starts_with(STATE_DIR) {
+        return Err(refuse("is reserved for kubedrill's own state"));
+    }
+    let mut at = out.to_path_buf();
+    for c in rel.components() {
+        at.push(c);
+        if fs::symlink_metadata(&at).is_ok_and(|md| md.file_type().is_symlink()) {
+            return Err(refuse(&format!(
+                "{} is a symlink; refusing to write through it (hint: remove it or pick another --out)",
+                at.display()
+            )));
+        }
+    }
+    Ok(at)
+}
+
+fn write_volume(
+    dir: &Path,
+    volume: &str,
+    payload: &VolumePayload,
+) -> Result<WriteOutcome, ProjectError> {
+    let writer = AtomicWriter::new(dir, format!("volume {volume:?}"));
+    let outcome = match payload.fs_group {
+        Some(gid) => {
+            let hook = |_: &str| apply_fs_group(dir, gid);
+            writer.write(&payload.files, Some(&hook))?
+        }
+        None => writer.write(&payload.files, None)?,
+    };
+    Ok(outcome)
+}
+
+/// kubelet's `SetVolumeOwnership` for a read-only volume (§2.7): every file `| 0440`, every
+/// directory `| 0550` plus setgid, all chowned to the fsGroup gid — the chown only when running
+/// as root (as an unprivileged user the modes still tell the story).
+fn apply_fs_group(dir: &Path, gid: i64) -> io::Result<()> {
+    let gid = u32::try_from(gid).map_err(|_| io::Error::other(format!("invalid fsGroup {gid}")))?;
+    let root = rustix::process::geteuid().is_root();
+    fn walk(p: &Path, gid: u32, root: bool) -> io::Result<()> {
+        let md = fs::symlink_metadata(p)?;
+        if md.file_type().is_symlink() {
+            if root {
+                std::os::unix::fs::lchown(p, None, Some(gid))?;
+            }
+            return Ok(());
+        }
+        if root {
+            std::os::unix::fs::lchown(p, None, Some(gid))?;
+        }
+        let mode = md.permissions().mode() & 0o7777;
+        let new = fs_group_mode(mode, md.is_dir());
+        if new != mode {
+            fs::set_permissions(p, fs::Permissions::from_mode(new))?;
+        }
+        if md.is_dir() {
+            for e in fs::read_dir(p)? {
+                walk(&e?.path(), gid, root)?;
+            }
+        }
+        Ok(())
+    }
+    walk(dir, gid, root)
+}
+
+fn pin_sub_path(
+    node_dir: &Path,
+    sub: &str,
+    target: &Path,
+    mount: &VolumeMount,
+    restart: bool,
+) -> Result<MountResult, ProjectError> {
+    let failed = |e: SubPathError| MountResult::FailedMount(e.to_string());
+    let resolved = match subpath::resolve(node_dir, sub) {
+        Ok(r) => r,
+        Err(e) => return Ok(failed(e)),
+    };
+    let exists = fs::symlink_metadata(target).is_ok();
+    if exists && !restart {
+        let stale = match (fs::read(&resolved), fs::read(target)) {
+            (Ok(now), Ok(pinned)) => now != pinned,
+            _ => true,
+        };
+        return Ok(MountResult::SubPathKept { stale });
+    }
+    if let Some(parent) = target.parent() {
+        ensure_dir(parent)?;
+    }
+    match subpath::pin_copy(&resolved, target, &mount.mount_path) {
+        Ok(()) => Ok(MountResult::SubPathPinned),
+        Err(e) => Ok(failed(e)),
+    }
+}
+
+fn project_env(
+    out: &Path,
+    container: &Container,
+    pod: &PodContext,
+    store: &ObjectStore,
+    opts: &ProjectOptions,
+) -> Result<EnvReport, ProjectError> {
+    let file = out.join(format!("{}.env", container.name));
+    let mut report = EnvReport {
+        container: container.name.clone(),
+        file: file.clone(),
+        result: EnvResult::Written(0),
+        events: Vec::new(),
+    };
+    let resolved = match resolve_env(container, pod, store, opts.kube_version) {
+        Ok(r) => r,
+        Err(e) => {
+            report.result = config_error(&e);
+            return Ok(report);
+        }
+    };
+    report.events = resolved
+        .events
+        .iter()
+        .map(|e| format!("{} {}: {}", e.event_type, e.reason, e.message))
+        .collect();
+    let text = env_file_text(&resolved);
+    let existing = fs::read_to_string(&file).ok();
+    match existing {
+        Some(old) if !opts.restart => {
+            report.result = EnvResult::Kept {
+                would_change: changed_names(&old, &text),
+            };
+        }
+        _ => {
+            // 0600 when a Secret value is inside: DIR is the user's own, but other users
+            // of the machine are not.
+            let mode = if resolved.secret_derived.is_empty() { 0o644 } else { 0o600 };
+            write_private(&file, text.as_bytes(), mode)?;
+            report.result = EnvResult::Written(resolved.vars.len());
+        }
+    }
+    Ok(report)
+}
+
+fn config_error(e: &EnvError) -> EnvResult {
+    EnvResult::ConfigError(e.to_string())
+}
+
+/// One `NAME=value` per line. A value's newlines and backslashes are escaped (`\n`, `\\`) so
+/// that every variable stays on one line.
+pub fn env_file_text(env: &ResolvedEnv) -> String {
+    let mut s = String::new();
+    for (k, v) in &env.vars {
+        s.push_str(k);
+        s.push('=');
+        s.push_str(&v.replace('\\', "\\\\").replace('\n', "\\n"));
+        s.push('\n');
+    }
+    s
+}
+
+fn changed_names(old: &str, new: &str) -> Vec<String> {
+    let parse = |t: &str| -> BTreeMap<String, String> {
+        t.lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    let (a, b) = (parse(old), parse(new));
+    let mut names: Vec<String> = a
+        .keys()
+        .chain(b.keys())
+        .filter(|k| a.get(*k) != b.get(*k))
+        .cloned()
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+fn pod_uid(state: &Path) -> Result<String, ProjectError> {
+    let file = state.join("pod-uid");
+    if let Ok(uid) = fs::read_to_string(&file) {
+        let uid = uid.trim();
+        if !uid.is_empty() {
+            return Ok(uid.to_string());
+        }
+    }
+    let r: u128 = rand::random();
+    let hex = format!("{r:032x}");
+    // The shape of a Kubernetes UID (a v4 UUID).
+    let uid = format!(
+        "{}-{}-4{}-a{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[13..16],
+        &hex[17..20],
+        &hex[20..32]
+    );
+    write_private(&file, uid.as_bytes(), 0o600)?;
+    Ok(uid)
+}
+
+fn ensure_dir(dir: &Path) -> Result<(), ProjectError> {
+    fs::create_dir_all(dir).map_err(io_err("creating", dir))
+}
+
+fn create_private_dir(dir: &Path) -> Result<(), ProjectError> {
+    ensure_dir(dir)?;
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(io_err("chmod", dir))
+}
+
+fn write_private(file: &Path, data: &[u8], mode: u32) -> Result<(), ProjectError> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let tmp = file.with_extension("kubedrill-tmp");
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(mode)
+        .open(&tmp)
+        .map_err(io_err("writing", &tmp))?;
+    f.write_all(data).map_err(io_err("writing", &tmp))?;
+    fs::set_permissions(&tmp, fs::Permissions::from_mode(mode)).map_err(io_err("chmod", &tmp))?;
+    fs::rename(&tmp, file).map_err(io_err("renaming", file))
+}
+
+fn io_err(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> ProjectError {
+    let path = path.to_path_buf();
+    move |source| ProjectError::Io {
+        action,
+        path,
+        source,
+    }
+}
+
+impl fmt::Display for MountResult {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MountResult::Written(o) if o.swapped && o.old_dir.is_none() => write!(
+                f,
+                "created {} ({} files)",
+                o.current_dir.as_deref().unwrap_or("?"),
+                o.added.len()
+            ),
+            MountResult::Written(o) if o.swapped => {
+                let mut parts = Vec::new();
+                if !o.changed.is_empty() {
+                    parts.push(format!("changed {}", o.changed.join(", ")));
+                }
+                if !o.added.is_empty() {
+                    parts.push(format!("added {}", o.added.join(", ")));
+                }
+                if !o.removed.is_empty() {
+                    parts.push(format!("removed {}", o.removed.join(", ")));
+                }
+                write!(
+                    f,
+                    "updated: {} (..data -> {}, was {})",
+                    parts.join("; "),
+                    o.current_dir.as_deref().unwrap_or("?"),
+                    o.old_dir.as_deref().unwrap_or("?")
+                )
+            }
+            MountResult::Written(o) if !o.links_created.is_empty() => write!(
+                f,
+                "unchanged; recreated missing links {}",
+                o.links_created.join(", ")
+            ),
+            MountResult::Written(_) => write!(f, "unchanged (no-op: no byte differs)"),
+            MountResult::SubPathPinned => write!(f, "subPath pinned at container start"),
+            MountResult::SubPathKept { stale: true } => write!(
+                f,
+                "subPath kept from container start: the volume changed but a subPath mount never \
+                 updates (restart the container: --restart)"
+            ),
+            MountResult::SubPathKept { stale: false } => {
+                write!(f, "subPath kept from container start (still current)")
+            }
+            MountResult::EmptyDir => write!(f, "emptyDir"),
+            MountResult::Unsupported(kind) => {
+                write!(f, "{kind} volume not reproduced by kubedrill (left empty)")
+            }
+            MountResult::FailedMount(msg) => write!(f, "FailedMount: {msg}"),
+        }
+    }
+}
+
+impl fmt::Display for EnvResult {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EnvResult::Written(n) => write!(f, "{n} variables resolved at container start"),
+            EnvResult::Kept { would_change } if would_change.is_empty() => {
+                write!(f, "kept from container start (unchanged)")
+            }
+            EnvResult::Kept { would_change } => write!(
+                f,
+                "kept from container start: env never updates in a running container; a restart \
+                 would change {} (--restart)",
+                would_change.join(", ")
+            ),
+            EnvResult::ConfigError(msg) => write!(f, "CreateContainerConfigError: {msg}"),
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! Argument parsing, console output and the mapping of errors to exit codes. Everything else
+//! lives in the library.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use kubedrill::kubelet::KubeVersion;
+use kubedrill::project::{self, ProjectError, ProjectOptions, ProjectReport};
+
+/// Prove how your app behaves when the ConfigMaps and Secrets it consumes change.
+#[derive(Debug, Parser)]
+#[command(name = "kubedrill", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Materialise a pod's volumes and env into DIR exactly as kubelet would.
+    ///
+    /// Re-running with changed manifests performs kubelet's next sync: a real AtomicWriter
+    /// update (new timestamped dir, `..data` swap, removals). Env files and subPath mounts stay
+    /// as they were at container start unless --restart.
+    Project {
+        /// Manifest files with ConfigMaps and Secrets (multi-document YAML is fine).
+        #[arg(short = 'f', long = "filename", value_name = "MANIFEST", required = true)]
+        manifests: Vec<PathBuf>,
+        /// The file with the Pod or workload (Deployment, StatefulSet, DaemonSet, ReplicaSet,
+        /// Job, CronJob). May be omitted when exactly one workload is among the manifests.
+        #[arg(long, value_name = "FILE")]
+        workload: Option<PathBuf>,
+        /// Output directory: DIR/<mountPath> per volumeMount, DIR/<container>.env per container.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Restart the containers: re-resolve env files and subPath mounts (§5.3, §6.7).
+        #[arg(long)]
+        restart: bool,
+        /// Reproduce this Kubernetes version's kubelet where behaviour differs (e.g. 1.29).
+        #[arg(long, value_name = "VERSION", default_value_t = KubeVersion::CURRENT)]
+        kube_version: KubeVersion,
+    },
+}
+
+/// Exit code for invalid input or a setup error.
+const EXIT_INVALID: u8 = 2;
+/// Exit code when kubelet would fail to start a container.
+const EXIT_FAILED: u8 = 1;
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(EXIT_INVALID)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    match cli.command {
+        Command::Project {
+            manifests,
+            workload,
+            out,
+            restart,
+            kube_version,
+        } => {
+            let opts = ProjectOptions {
+                manifests,
+                workload,
+                out,
+                restart,
+                kube_version,
+            };
+            match project::project(&opts) {
+                Ok(report) => {
+                    print_report(&report, &opts.out);
+                    if report.has_failures() {
+                        ExitCode::from(EXIT_FAILED)
+                    } else {
+                        ExitCode::SUCCESS
+                    }
+                }
+                Err(e) => {
+                    print_error(&e);
+                    ExitCode::from(EXIT_INVALID)
+                }
+            }
+        }
+    }
+}
+
+fn print_report(report: &ProjectReport, out: &Path) {
+    println!("pod {} -> {}", report.pod, out.display());
+    for m in &report.mounts {
+        let mark = if matches!(m.result, project::MountResult::FailedMount(_)) {
+            "✗"
+        } else {
+            "✓"
+        };
+        println!(
+            "  {mark} {}: volume {:?} at {}: {}",
+            m.container, m.volume, m.mount_path, m.result
+        );
+    }
+    for e in &report.env {
+        let mark = if matches!(e.result, project::EnvResult::ConfigError(_)) {
+            "✗"
+        } else {
+            "✓"
+        };
+        println!("  {mark} {}: env {}: {}", e.container, e.file.display(), e.result);
+        for ev in &e.events {
+            println!("      event: {ev}");
+        }
+    }
+}
+
+/// Prints an error; for a manifest error with a location, also the offending line and a caret.
+fn print_error(e: &ProjectError) {
+    eprintln!("error: {e}");
+    let ProjectError::Load(load) = e else { return };
+    let (Some(line), col) = (load.line(), load.column()) else {
+        return;
+    };
+    let Ok(text) = std::fs::read_to_string(load.file()) else {
+        return;
+    };
+    let Some(src) = text.lines().nth(line.saturating_sub(1) as usize) else {
+        return;
+    };
+    eprintln!("{line:>5} | {src}");
+    if let Some(col) = col {
+        eprintln!("      | {}^", " ".repeat(col.saturating_sub(1) as usize));
+    }
+}
