@@ -41,6 +41,12 @@ enum Command {
         #[arg(long, value_name = "VERSION", default_value_t = KubeVersion::CURRENT)]
         kube_version: KubeVersion,
     },
+    /// Internal: set up a container's mount namespace from SPEC, then exec its command.
+    #[command(name = "__ns-exec", hide = true)]
+    NsExec {
+        /// The spec file written by the process runtime.
+        spec: PathBuf,
+    },
 }
 
 /// Exit code for invalid input or a setup error.
@@ -61,6 +67,7 @@ pub fn main() -> ExitCode {
         }
     };
     match cli.command {
+        Command::NsExec { spec } => kubedrill::runtime::process::ns_exec_main(&spec),
         Command::Project {
             manifests,
             workload,

@@ -11,3 +11,5 @@
 pub mod api;
 pub mod kubelet;
 pub mod project;
+pub mod runtime;
+pub mod scenario;

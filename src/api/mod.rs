@@ -6,6 +6,9 @@ pub mod manifest;
 pub mod store;
 pub mod validation;
 
-pub use manifest::{LoadError, Manifest, ManifestSet, Workload};
-pub use store::{ObjectLookup, ObjectStore, StoreError};
-pub use validation::ValidationError;
+pub use manifest::{
+    LoadError, LoadErrorKind, Manifest, ManifestSet, Origin, Workload, load_file, load_files,
+    load_str,
+};
+pub use store::{Applied, ObjectLookup, ObjectStore, StoreError};
+pub use validation::{FieldError, FieldPath, ValidationError};
