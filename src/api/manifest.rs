@@ -1036,14 +1036,11 @@ fn is_base64_message(message: &str) -> bool {
     .any(|needle| message.contains(needle))
 }
 
+/// What YAML makes of an unquoted scalar that is not a string (for the error message only).
 fn plain_scalar_type(value: &str) -> &'static str {
-    const BOOLEANS: [&str; 11] = [
-        "true", "false", "yes", "no", "on", "off", "y", "n", "True", "False", "TRUE",
-    ];
+    const BOOLEANS: [&str; 8] = ["true", "false", "yes", "no", "on", "off", "y", "n"];
     let lower = value.to_ascii_lowercase();
-    if BOOLEANS.contains(&value)
-        || ["true", "false", "yes", "no", "on", "off", "y", "n"].contains(&lower.as_str())
-    {
+    if BOOLEANS.contains(&lower.as_str()) {
         "boolean"
     } else if ["~", "null"].contains(&lower.as_str()) {
         "null"

@@ -179,22 +179,29 @@ impl ObjectStore {
         self.revision.to_string()
     }
 
-    /// Sets identity and version on a new object: namespace, generated name, uid, RV.
-    fn stamp_new(&mut self, meta: &mut ObjectMeta) {
+    /// Names a new object as the API server does before validating it: namespace defaulted,
+    /// `generateName` expanded into a name. Returns its key.
+    fn name_new(&self, meta: &mut ObjectMeta) -> Key {
         meta.namespace = Some(namespace_of(meta));
         if meta.name.as_deref().is_none_or(str::is_empty)
             && let Some(prefix) = meta.generate_name.clone().filter(|p| !p.is_empty())
         {
+            let base = NAME_ALPHABET.len() as u64;
             let mut n = self.revision + 1;
             let suffix: String = (0..5)
                 .map(|_| {
-                    let c = NAME_ALPHABET[(n % NAME_ALPHABET.len() as u64) as usize];
-                    n /= NAME_ALPHABET.len() as u64;
+                    let c = NAME_ALPHABET[(n % base) as usize];
+                    n /= base;
                     char::from(c)
                 })
                 .collect();
             meta.name = Some(format!("{prefix}{suffix}"));
         }
+        key(&namespace_of(meta), meta.name.as_deref().unwrap_or(""))
+    }
+
+    /// Sets the server-owned fields of a new object: uid and resourceVersion.
+    fn stamp_new(&mut self, meta: &mut ObjectMeta) {
         let revision = self.next_revision();
         meta.uid = Some(format!("00000000-0000-4000-8000-{:012x}", self.revision));
         meta.resource_version = Some(revision);
@@ -209,23 +216,15 @@ impl ObjectStore {
         mut config_map: ConfigMap,
     ) -> Result<&ConfigMap, StoreError> {
         prepare_config_map(&mut config_map);
-        config_map.metadata.namespace = Some(namespace_of(&config_map.metadata));
+        let id = self.name_new(&mut config_map.metadata);
         validation::validate_config_map(&config_map)?;
-        let probe = key(
-            &namespace_of(&config_map.metadata),
-            config_map.metadata.name.as_deref().unwrap_or(""),
-        );
-        if !probe.1.is_empty() && self.config_maps.contains_key(&probe) {
+        if self.config_maps.contains_key(&id) {
             return Err(StoreError::AlreadyExists {
                 resource: CONFIG_MAPS,
-                name: probe.1,
+                name: id.1,
             });
         }
         self.stamp_new(&mut config_map.metadata);
-        let id = key(
-            &namespace_of(&config_map.metadata),
-            config_map.metadata.name.as_deref().unwrap_or(""),
-        );
         Ok(self.config_maps.entry(id).or_insert(config_map))
     }
 
@@ -344,23 +343,15 @@ impl ObjectStore {
     /// merged into `data` and dropped). Fails if it exists or is invalid.
     pub fn create_secret(&mut self, mut secret: Secret) -> Result<&Secret, StoreError> {
         prepare_secret(&mut secret);
-        secret.metadata.namespace = Some(namespace_of(&secret.metadata));
+        let id = self.name_new(&mut secret.metadata);
         validation::validate_secret(&secret)?;
-        let probe = key(
-            &namespace_of(&secret.metadata),
-            secret.metadata.name.as_deref().unwrap_or(""),
-        );
-        if !probe.1.is_empty() && self.secrets.contains_key(&probe) {
+        if self.secrets.contains_key(&id) {
             return Err(StoreError::AlreadyExists {
                 resource: SECRETS,
-                name: probe.1,
+                name: id.1,
             });
         }
         self.stamp_new(&mut secret.metadata);
-        let id = key(
-            &namespace_of(&secret.metadata),
-            secret.metadata.name.as_deref().unwrap_or(""),
-        );
         Ok(self.secrets.entry(id).or_insert(secret))
     }
 
