@@ -82,10 +82,10 @@ fn floor_update(dir: &Path, p: &Payload, n: &mut u64) {
 /// kubelet, §3.2), so the numbers measure the writer rather than a disk's journal.
 fn scratch() -> tempfile::TempDir {
     let shm = Path::new("/dev/shm");
-    if shm.is_dir() {
-        if let Ok(d) = tempfile::tempdir_in(shm) {
-            return d;
-        }
+    if shm.is_dir()
+        && let Ok(d) = tempfile::tempdir_in(shm)
+    {
+        return d;
     }
     tempfile::tempdir().unwrap()
 }

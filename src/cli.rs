@@ -25,7 +25,12 @@ enum Command {
     /// as they were at container start unless --restart.
     Project {
         /// Manifest files with ConfigMaps and Secrets (multi-document YAML is fine).
-        #[arg(short = 'f', long = "filename", value_name = "MANIFEST", required = true)]
+        #[arg(
+            short = 'f',
+            long = "filename",
+            value_name = "MANIFEST",
+            required = true
+        )]
         manifests: Vec<PathBuf>,
         /// The file with the Pod or workload (Deployment, StatefulSet, DaemonSet, ReplicaSet,
         /// Job, CronJob). May be omitted when exactly one workload is among the manifests.
@@ -119,7 +124,12 @@ fn print_report(report: &ProjectReport, out: &Path) {
         } else {
             "✓"
         };
-        println!("  {mark} {}: env {}: {}", e.container, e.file.display(), e.result);
+        println!(
+            "  {mark} {}: env {}: {}",
+            e.container,
+            e.file.display(),
+            e.result
+        );
         for ev in &e.events {
             println!("      event: {ev}");
         }

@@ -25,13 +25,13 @@ use k8s_openapi::api::core::v1::{Container, VolumeMount};
 use crate::api::manifest::{self, LoadError, ManifestSet, Workload};
 use crate::api::store::{ObjectStore, StoreError};
 use crate::api::validation::{self, ValidationError};
+use crate::kubelet::KubeVersion;
 use crate::kubelet::atomic_writer::{AtomicWriter, WriteError, WriteOutcome};
 use crate::kubelet::env::{EnvError, ResolvedEnv, resolve_env};
 use crate::kubelet::payload::{
     MountError, PodContext, VolumeContent, VolumePayload, build_volume_payload, fs_group_mode,
 };
 use crate::kubelet::subpath::{self, SubPathError};
-use crate::kubelet::KubeVersion;
 
 /// Where kubedrill keeps its own state inside the output directory.
 pub const STATE_DIR: &str = ".kubedrill";
@@ -213,7 +213,9 @@ pub fn project(opts: &ProjectOptions) -> Result<ProjectReport, ProjectError> {
     let state = opts.out.join(STATE_DIR);
     create_private_dir(&state)?;
     let mut pod = PodContext::from_pod(&workload.pod_metadata, &workload.spec, &workload.namespace);
-    pod.uid = pod_uid(&state)?;
+    let (name, uid) = pod_identity(&state, workload)?;
+    pod.name = name;
+    pod.uid = uid;
 
     let mut report = ProjectReport {
         pod: format!("{}/{}", pod.namespace, pod.name),
@@ -336,7 +338,11 @@ fn mount_target(out: &Path, container: &str, m: &VolumeMount) -> Result<PathBuf,
         match c {
             Component::RootDir | Component::CurDir => {}
             Component::Normal(n) => rel.push(n),
-            _ => return Err(refuse("must not contain '..' (hint: use an absolute path such as /etc/config)")),
+            _ => {
+                return Err(refuse(
+                    "must not contain '..' (hint: use an absolute path such as /etc/config)",
+                ));
+            }
         }
     }
     if rel.as_os_str().is_empty() {
@@ -472,7 +478,11 @@ fn project_env(
         _ => {
             // 0600 when a Secret value is inside: DIR is the user's own, but other users
             // of the machine are not.
-            let mode = if resolved.secret_derived.is_empty() { 0o644 } else { 0o600 };
+            let mode = if resolved.secret_derived.is_empty() {
+                0o644
+            } else {
+                0o600
+            };
             write_private(&file, text.as_bytes(), mode)?;
             report.result = EnvResult::Written(resolved.vars.len());
         }
@@ -516,16 +526,36 @@ fn changed_names(old: &str, new: &str) -> Vec<String> {
     names
 }
 
-fn pod_uid(state: &Path) -> Result<String, ProjectError> {
-    let file = state.join("pod-uid");
-    if let Ok(uid) = fs::read_to_string(&file) {
-        let uid = uid.trim();
-        if !uid.is_empty() {
-            return Ok(uid.to_string());
-        }
+/// The pod's name and uid, made once and kept in `DIR/.kubedrill/pod` so a re-run is the same
+/// pod (downwardAPI files with the name or uid must not change on a sync). Names follow the
+/// controllers: `web-7d4b9c8f6d-x2x7q` for a Deployment, `db-0` for a StatefulSet, and so on.
+fn pod_identity(state: &Path, workload: &Workload) -> Result<(String, String), ProjectError> {
+    let file = state.join("pod");
+    if let Ok(text) = fs::read_to_string(&file)
+        && let Some((name, uid)) = text.trim().split_once(' ')
+        && !name.is_empty()
+        && !uid.is_empty()
+    {
+        return Ok((name.to_string(), uid.to_string()));
     }
-    let r: u128 = rand::random();
-    let hex = format!("{r:032x}");
+    let name = match workload.kind.as_str() {
+        "Pod" => workload.name.clone(),
+        "StatefulSet" => format!("{}-0", workload.name),
+        "Deployment" => format!(
+            "{}-{}-{}",
+            workload.name,
+            random_suffix(10),
+            random_suffix(5)
+        ),
+        "CronJob" => format!(
+            "{}-{}-{}",
+            workload.name,
+            rand::random_range(10_000_000u32..99_999_999),
+            random_suffix(5)
+        ),
+        _ => format!("{}-{}", workload.name, random_suffix(5)),
+    };
+    let hex = format!("{:032x}", rand::random::<u128>());
     // The shape of a Kubernetes UID (a v4 UUID).
     let uid = format!(
         "{}-{}-4{}-a{}-{}",
@@ -535,8 +565,16 @@ fn pod_uid(state: &Path) -> Result<String, ProjectError> {
         &hex[17..20],
         &hex[20..32]
     );
-    write_private(&file, uid.as_bytes(), 0o600)?;
-    Ok(uid)
+    write_private(&file, format!("{name} {uid}\n").as_bytes(), 0o600)?;
+    Ok((name, uid))
+}
+
+/// apimachinery's `rand.String`: consonants and digits that cannot spell words.
+fn random_suffix(len: usize) -> String {
+    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+    (0..len)
+        .map(|_| ALPHABET[rand::random_range(0..ALPHABET.len())] as char)
+        .collect()
 }
 
 fn ensure_dir(dir: &Path) -> Result<(), ProjectError> {

@@ -7,8 +7,7 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 
 use kubedrill::kubelet::atomic_writer::{
-    AtomicWriter, FaultPoint, FileProjection, Payload, WriteError, timestamp_prefix,
-    validate_path,
+    AtomicWriter, FaultPoint, FileProjection, Payload, WriteError, timestamp_prefix, validate_path,
 };
 use proptest::prelude::*;
 
@@ -28,7 +27,9 @@ fn payload(entries: &[(&str, &str)]) -> Payload {
 }
 
 fn write(dir: &Path, p: &Payload) -> kubedrill::kubelet::WriteOutcome {
-    AtomicWriter::new(dir, "test").write(p, None).expect("write")
+    AtomicWriter::new(dir, "test")
+        .write(p, None)
+        .expect("write")
 }
 
 fn data_target(dir: &Path) -> String {
@@ -111,7 +112,11 @@ fn aw_1_2_ts_dir_name_is_utc_with_numeric_suffix_and_0755() {
         ts.starts_with(&before) || ts.starts_with(&after),
         "{ts} not from now ({before} / {after})"
     );
-    let mode = fs::metadata(dir.path().join(&ts)).unwrap().permissions().mode() & 0o7777;
+    let mode = fs::metadata(dir.path().join(&ts))
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o7777;
     assert_eq!(mode, 0o755);
 }
 
@@ -120,7 +125,10 @@ fn aw_1_2_utc_prefix_format() {
     // 2026-11-29T07:14:52Z
     let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_795_936_492);
     assert_eq!(timestamp_prefix(t), "..2026_11_29_07_14_52.");
-    assert_eq!(timestamp_prefix(std::time::UNIX_EPOCH), "..1970_01_01_00_00_00.");
+    assert_eq!(
+        timestamp_prefix(std::time::UNIX_EPOCH),
+        "..1970_01_01_00_00_00."
+    );
     // leap day
     let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(951_782_400);
     assert_eq!(timestamp_prefix(t), "..2000_02_29_00_00_00.");
@@ -139,7 +147,10 @@ fn aw_1_3_relative_links_one_per_first_segment() {
     let ts = data_target(d);
     assert!(!ts.contains('/'), "..data must point to a bare name: {ts}");
     assert_eq!(fs::read_link(d.join("a")).unwrap(), Path::new("..data/a"));
-    assert_eq!(fs::read_link(d.join("top")).unwrap(), Path::new("..data/top"));
+    assert_eq!(
+        fs::read_link(d.join("top")).unwrap(),
+        Path::new("..data/top")
+    );
     let inner = d.join(&ts);
     assert!(fs::symlink_metadata(inner.join("a")).unwrap().is_dir());
     assert!(fs::symlink_metadata(inner.join("a/b")).unwrap().is_dir());
@@ -149,7 +160,10 @@ fn aw_1_3_relative_links_one_per_first_segment() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     top.sort();
-    assert_eq!(top, vec![ts.clone(), "..data".into(), "a".into(), "top".into()]);
+    assert_eq!(
+        top,
+        vec![ts.clone(), "..data".into(), "a".into(), "top".into()]
+    );
     assert_eq!(fs::read_to_string(d.join("a/b/c")).unwrap(), "deep");
 }
 
@@ -224,9 +238,15 @@ fn aw_1_5_new_dir_complete_before_swap_and_old_removed_after() {
     assert_eq!(link_at_step7, old);
     assert!(!tmp_at_step7);
     assert_eq!(data_target(dir.path()), ts);
-    assert!(!dir.path().join(&old).exists(), "old ts dir removed (step 12)");
+    assert!(
+        !dir.path().join(&old).exists(),
+        "old ts dir removed (step 12)"
+    );
     assert!(!dir.path().join("..data_tmp").exists());
-    assert!(fs::symlink_metadata(dir.path().join("gone")).is_err(), "step 11");
+    assert!(
+        fs::symlink_metadata(dir.path().join("gone")).is_err(),
+        "step 11"
+    );
     assert_eq!(out.changed, vec!["k"]);
     assert_eq!(out.removed, vec!["gone"]);
     assert_eq!(dotdot_entries(dir.path()), vec![ts, "..data".to_string()]);
@@ -235,7 +255,10 @@ fn aw_1_5_new_dir_complete_before_swap_and_old_removed_after() {
 #[test]
 fn aw_1_5_unclean_paths_are_cleaned() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), &payload(&[("foo//bar", "1"), ("./x", "2"), ("y/", "3")]));
+    write(
+        dir.path(),
+        &payload(&[("foo//bar", "1"), ("./x", "2"), ("y/", "3")]),
+    );
     let tree = visible_tree(dir.path());
     let keys: Vec<_> = tree.keys().cloned().collect();
     assert_eq!(keys, vec!["foo/bar", "x", "y"]);
@@ -279,7 +302,11 @@ fn aw_1_6_mode_only_change_is_not_rewritten() {
     let out = write(dir.path(), &p);
     assert!(!out.swapped);
     assert_eq!(data_target(dir.path()), before);
-    let mode = fs::metadata(dir.path().join("a")).unwrap().permissions().mode() & 0o777;
+    let mode = fs::metadata(dir.path().join("a"))
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
     assert_eq!(mode, 0o644, "kubelet compares bytes only");
 }
 
@@ -288,9 +315,15 @@ fn aw_1_6_mode_only_change_is_not_rewritten() {
 #[test]
 fn aw_1_7_only_top_level_entries_removed() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), &payload(&[("a/x", "1"), ("a/y", "2"), ("z", "3")]));
+    write(
+        dir.path(),
+        &payload(&[("a/x", "1"), ("a/y", "2"), ("z", "3")]),
+    );
     write(dir.path(), &payload(&[("a/x", "1")]));
-    assert_eq!(fs::read_link(dir.path().join("a")).unwrap(), Path::new("..data/a"));
+    assert_eq!(
+        fs::read_link(dir.path().join("a")).unwrap(),
+        Path::new("..data/a")
+    );
     assert!(!dir.path().join("a/y").exists());
     assert!(fs::symlink_metadata(dir.path().join("z")).is_err());
 }
@@ -387,7 +420,10 @@ fn aw_1_9_file_write_failure_keeps_old_data_and_leaves_new_dir() {
     let err = AtomicWriter::new(dir.path(), "t")
         .write(&payload(&[("a", "file"), ("a/b", "x"), ("k", "v2")]), None)
         .unwrap_err();
-    assert!(err.to_string().contains("unable to create directory"), "{err}");
+    assert!(
+        err.to_string().contains("unable to create directory"),
+        "{err}"
+    );
     assert_eq!(data_target(dir.path()), old);
     assert_eq!(fs::read_to_string(dir.path().join("k")).unwrap(), "v1");
     let ts_dirs = dotdot_entries(dir.path())
@@ -420,7 +456,10 @@ fn aw_1_9_rename_failure_removes_tmp_link_and_new_dir() {
         .write(&payload(&[("k", "v2")]), None)
         .unwrap_err();
     assert!(err.to_string().contains("renaming"), "{err}");
-    assert_eq!(dotdot_entries(dir.path()), vec![old.clone(), "..data".into()]);
+    assert_eq!(
+        dotdot_entries(dir.path()),
+        vec![old.clone(), "..data".into()]
+    );
     assert_eq!(fs::read_to_string(dir.path().join("k")).unwrap(), "v1");
 }
 
@@ -433,7 +472,10 @@ fn aw_1_9_remove_old_dir_failure_errors_after_swap() {
         .with_fault(FaultPoint::RemoveOldDir)
         .write(&payload(&[("k", "v2")]), None)
         .unwrap_err();
-    assert!(err.to_string().contains("removing old data directory"), "{err}");
+    assert!(
+        err.to_string().contains("removing old data directory"),
+        "{err}"
+    );
     assert_ne!(data_target(dir.path()), old, "the swap already happened");
     assert_eq!(fs::read_to_string(dir.path().join("k")).unwrap(), "v2");
 }
@@ -472,7 +514,10 @@ fn data_link_pointing_outside_is_refused() {
         .write(&payload(&[("k", "v")]), None)
         .unwrap_err();
     assert!(matches!(err, WriteError::DataLinkEscapes { .. }), "{err}");
-    assert_eq!(fs::read_to_string(victim.path().join("precious")).unwrap(), "keep");
+    assert_eq!(
+        fs::read_to_string(victim.path().join("precious")).unwrap(),
+        "keep"
+    );
 }
 
 // ---- §1.11 upstream scenarios -------------------------------------------------------------
@@ -483,7 +528,11 @@ fn aw_1_11_paths_to_remove_subdirs() {
     let dir = tempfile::tempdir().unwrap();
     write(
         dir.path(),
-        &payload(&[("foo/bar.txt", "1"), ("foo/baz/blah.txt", "2"), ("zip/zap.txt", "3")]),
+        &payload(&[
+            ("foo/bar.txt", "1"),
+            ("foo/baz/blah.txt", "2"),
+            ("zip/zap.txt", "3"),
+        ]),
     );
     let out = write(dir.path(), &payload(&[("foo/bar.txt", "1")]));
     assert_eq!(out.removed, vec!["foo/baz/blah.txt", "zip/zap.txt"]);
@@ -516,7 +565,10 @@ fn aw_1_11_write_once_basic_binary_modes_dotfiles_subdirs() {
 #[test]
 fn aw_1_11_write_once_kitchen_sink_10_levels() {
     let dir = tempfile::tempdir().unwrap();
-    let deep = (0..10).map(|i| format!("l{i}")).collect::<Vec<_>>().join("/");
+    let deep = (0..10)
+        .map(|i| format!("l{i}"))
+        .collect::<Vec<_>>()
+        .join("/");
     let mut p = payload(&[("top", "t"), ("a/b", "ab")]);
     p.insert(format!("{deep}/file"), file("deep", 0o640));
     p.insert(format!("{deep}/.hidden"), file("h", 0o600));
@@ -540,17 +592,22 @@ fn aw_1_11_update_add_and_delete_sequences() {
     let dir = tempfile::tempdir().unwrap();
     let steps: Vec<Payload> = vec![
         payload(&[("a", "1")]),
-        payload(&[("a", "1"), ("b", "2")]),                         // add 1
+        payload(&[("a", "1"), ("b", "2")]), // add 1
         payload(&[("a", "1"), ("b", "2"), ("c/d", "3"), ("e", "4")]), // add 2 (one nested)
-        payload(&[("a", "1"), ("c/d", "3")]),                       // delete 2
-        payload(&[("f/g/h", "5")]),                                 // add and delete
-        payload(&[]),                                               // delete all
+        payload(&[("a", "1"), ("c/d", "3")]), // delete 2
+        payload(&[("f/g/h", "5")]),         // add and delete
+        payload(&[]),                       // delete all
         payload(&[("a", "again")]),
     ];
     for p in &steps {
         write(dir.path(), p);
         assert_eq!(visible_tree(dir.path()), expected_tree(p));
-        assert_eq!(dotdot_entries(dir.path()).len(), 2, "{:?}", dotdot_entries(dir.path()));
+        assert_eq!(
+            dotdot_entries(dir.path()).len(),
+            2,
+            "{:?}",
+            dotdot_entries(dir.path())
+        );
     }
 }
 
@@ -562,7 +619,10 @@ fn aw_1_11_multiple_updates_each_swap() {
         let out = write(dir.path(), &payload(&[("v", &i.to_string())]));
         assert!(out.swapped);
         assert!(seen.insert(out.current_dir.unwrap()), "a new dir each time");
-        assert_eq!(fs::read_to_string(dir.path().join("v")).unwrap(), i.to_string());
+        assert_eq!(
+            fs::read_to_string(dir.path().join("v")).unwrap(),
+            i.to_string()
+        );
     }
 }
 
@@ -594,9 +654,9 @@ fn op_strategy() -> impl Strategy<Value = Op> {
 fn apply(p: &mut Payload, op: &Op) {
     match op {
         Op::Set(k, v, m) => {
-            let conflicts = p.keys().any(|e| {
-                e.starts_with(&format!("{k}/")) || k.starts_with(&format!("{e}/"))
-            });
+            let conflicts = p
+                .keys()
+                .any(|e| e.starts_with(&format!("{k}/")) || k.starts_with(&format!("{e}/")));
             if !conflicts {
                 p.insert(k.clone(), file(v, *m));
             }
@@ -650,8 +710,8 @@ proptest! {
 /// version it resolved is deleted mid-read, it sees files vanish (and retries), never a mix.
 #[test]
 fn prop_concurrent_reader_never_sees_a_mix() {
-    use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
     let dir = tempfile::tempdir().unwrap();
     let keys: Vec<String> = (0..8).map(|i| format!("k{i}")).collect();
     let nested: Vec<String> = (0..4).map(|i| format!("sub/n{i}")).collect();
@@ -670,7 +730,9 @@ fn prop_concurrent_reader_never_sees_a_mix() {
         std::thread::spawn(move || {
             let (mut complete, mut vanished) = (0u64, 0u64);
             while !stop.load(Ordering::Relaxed) {
-                let Ok(ts) = fs::read_link(dir.join("..data")) else { continue };
+                let Ok(ts) = fs::read_link(dir.join("..data")) else {
+                    continue;
+                };
                 let base = dir.join(ts);
                 let mut contents = Vec::new();
                 for k in &all {
@@ -680,10 +742,16 @@ fn prop_concurrent_reader_never_sees_a_mix() {
                     }
                 }
                 if contents.len() == all.len() {
-                    assert!(contents.iter().all(|c| *c == contents[0]), "mixed read: {contents:?}");
+                    assert!(
+                        contents.iter().all(|c| *c == contents[0]),
+                        "mixed read: {contents:?}"
+                    );
                     complete += 1;
                 } else {
-                    assert!(contents.iter().all(|c| *c == contents[0]), "mixed partial read");
+                    assert!(
+                        contents.iter().all(|c| *c == contents[0]),
+                        "mixed partial read"
+                    );
                     vanished += 1;
                 }
             }

@@ -45,6 +45,10 @@ pub type Payload = BTreeMap<String, FileProjection>;
 /// A payload after step 1: cleaned paths (borrowed where already clean) to files.
 pub type CleanPayload<'a> = BTreeMap<Cow<'a, str>, &'a FileProjection>;
 
+/// The ownership hook of step 7, called with the new timestamped directory's name (kubelet's
+/// `setPerms`, which applies fsGroup).
+pub type SetPerms<'a> = &'a dyn Fn(&str) -> io::Result<()>;
+
 /// A step of [`AtomicWriter::write`] where a test may inject a failure (§1.9).
 ///
 /// kubelet's own failure modes are mostly reachable for real (a stale `..data_tmp`, a payload
@@ -111,7 +115,9 @@ pub enum WriteError {
     #[error("target directory {0} does not exist")]
     MissingTargetDir(PathBuf),
     /// `..data` points somewhere that is not a sibling directory.
-    #[error("{DATA_DIR_NAME} in {dir} points to {target:?}, outside the volume (hint: remove the volume directory and project again)")]
+    #[error(
+        "{DATA_DIR_NAME} in {dir} points to {target:?}, outside the volume (hint: remove the volume directory and project again)"
+    )]
     DataLinkEscapes {
         /// The volume directory.
         dir: PathBuf,
@@ -171,7 +177,7 @@ impl AtomicWriter {
     pub fn write(
         &self,
         payload: &Payload,
-        set_perms: Option<&dyn Fn(&str) -> io::Result<()>>,
+        set_perms: Option<SetPerms<'_>>,
     ) -> Result<WriteOutcome, WriteError> {
         // (1) validate every path, then clean it.
         let clean = validate_payload(payload)?;

@@ -15,7 +15,9 @@ use std::path::{Component, Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum SubPathError {
     /// The subPath is absolute or has a `..` segment (API validation).
-    #[error("invalid subPath {0:?}: must be a relative path without '..' (hint: subPath names a path inside the volume)")]
+    #[error(
+        "invalid subPath {0:?}: must be a relative path without '..' (hint: subPath names a path inside the volume)"
+    )]
     Invalid(String),
     /// Resolution left the volume directory.
     #[error("subpath {subpath:?} not within volume path {volume}")]
@@ -121,7 +123,9 @@ pub fn pin_copy(resolved: &Path, dest: &Path, mount: &str) -> Result<(), SubPath
     let meta = fs::metadata(resolved).map_err(io_err(resolved))?;
     let staging = dest.with_file_name(format!(
         ".{}.kubedrill-tmp",
-        dest.file_name().and_then(|n| n.to_str()).unwrap_or("subpath")
+        dest.file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("subpath")
     ));
     remove_any(&staging).map_err(io_err(&staging))?;
     if meta.is_dir() {
@@ -129,8 +133,11 @@ pub fn pin_copy(resolved: &Path, dest: &Path, mount: &str) -> Result<(), SubPath
     } else {
         fs::copy(resolved, &staging).map_err(io_err(&staging))?;
     }
-    fs::set_permissions(&staging, fs::Permissions::from_mode(meta.permissions().mode()))
-        .map_err(io_err(&staging))?;
+    fs::set_permissions(
+        &staging,
+        fs::Permissions::from_mode(meta.permissions().mode()),
+    )
+    .map_err(io_err(&staging))?;
     if fs::symlink_metadata(dest).is_ok_and(|m| m.is_dir()) {
         fs::remove_dir_all(dest).map_err(io_err(dest))?;
     }

@@ -14,7 +14,10 @@ pub struct KubeVersion {
 
 impl KubeVersion {
     /// The behaviour kubedrill reproduces unless told otherwise.
-    pub const CURRENT: KubeVersion = KubeVersion { major: 1, minor: 34 };
+    pub const CURRENT: KubeVersion = KubeVersion {
+        major: 1,
+        minor: 34,
+    };
 
     /// Builds `1.<minor>`.
     pub const fn v1(minor: u32) -> Self {
@@ -70,7 +73,10 @@ mod tests {
     #[test]
     fn parses_common_spellings() {
         assert_eq!("1.29".parse::<KubeVersion>().unwrap(), KubeVersion::v1(29));
-        assert_eq!("v1.34.2".parse::<KubeVersion>().unwrap(), KubeVersion::v1(34));
+        assert_eq!(
+            "v1.34.2".parse::<KubeVersion>().unwrap(),
+            KubeVersion::v1(34)
+        );
         assert!("2.0".parse::<KubeVersion>().is_err());
         assert!("1".parse::<KubeVersion>().is_err());
         assert!(KubeVersion::v1(29).skips_invalid_env_names());
