@@ -420,18 +420,20 @@ fn pin_sub_path(
     restart: bool,
 ) -> Result<MountResult, ProjectError> {
     let failed = |e: SubPathError| MountResult::FailedMount(e.to_string());
+    let exists = fs::symlink_metadata(target).is_ok();
+    if exists && !restart {
+        // The bind mount made at container start holds its inode whatever the volume does
+        // now (§5.2), even when the key is gone; only report whether it is stale.
+        let stale = match subpath::resolve(node_dir, sub) {
+            Ok(resolved) => fs::read(&resolved).ok() != fs::read(target).ok(),
+            Err(_) => true,
+        };
+        return Ok(MountResult::SubPathKept { stale });
+    }
     let resolved = match subpath::resolve(node_dir, sub) {
         Ok(r) => r,
         Err(e) => return Ok(failed(e)),
     };
-    let exists = fs::symlink_metadata(target).is_ok();
-    if exists && !restart {
-        let stale = match (fs::read(&resolved), fs::read(target)) {
-            (Ok(now), Ok(pinned)) => now != pinned,
-            _ => true,
-        };
-        return Ok(MountResult::SubPathKept { stale });
-    }
     if let Some(parent) = target.parent() {
         ensure_dir(parent)?;
     }

@@ -928,6 +928,9 @@ fn options() -> serde_saphyr::Options {
     // `PORT: 8080` in a string field is an error for the API server (kubectl turns YAML into
     // JSON, where 8080 is a number): demand quotes, as it does.
     options.no_schema = true;
+    // kubectl reads YAML 1.1 (sigs.k8s.io/yaml over go-yaml v2), where `defaultMode: 0400` is
+    // octal 256: the way every Kubernetes example writes file modes.
+    options.legacy_octal_numbers = true;
     // Errors are rendered here, on one line, with file locations.
     options.with_snippet = false;
     options
