@@ -247,12 +247,12 @@ pub fn project(opts: &ProjectOptions) -> Result<ProjectReport, ProjectError> {
             Ok(VolumeContent::Projection(payload)) => match mount.sub_path.as_deref() {
                 Some(sub) if !sub.is_empty() => {
                     let node_dir = state.join("volumes").join(&mount.name);
-                    ensure_dir(&node_dir)?;
+                    ensure_volume_root(&node_dir)?;
                     write_volume(&node_dir, &mount.name, payload)?;
                     pin_sub_path(&node_dir, sub, &target, mount, opts.restart)?
                 }
                 _ => {
-                    ensure_dir(&target)?;
+                    ensure_volume_root(&target)?;
                     MountResult::Written(write_volume(&target, &mount.name, payload)?)
                 }
             },
@@ -581,6 +581,12 @@ fn random_suffix(len: usize) -> String {
 
 fn ensure_dir(dir: &Path) -> Result<(), ProjectError> {
     fs::create_dir_all(dir).map_err(io_err("creating", dir))
+}
+
+/// A volume's root is an emptyDir on the node: mode 0777 whatever the umask (§2.6).
+fn ensure_volume_root(dir: &Path) -> Result<(), ProjectError> {
+    ensure_dir(dir)?;
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o777)).map_err(io_err("chmod", dir))
 }
 
 fn create_private_dir(dir: &Path) -> Result<(), ProjectError> {

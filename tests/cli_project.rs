@@ -18,7 +18,10 @@ fn kubedrill(args: &[&str]) -> Run {
         status,
         stdout,
         stderr,
-    } = Command::new(BIN).args(args).output().expect("run kubedrill");
+    } = Command::new(BIN)
+        .args(args)
+        .output()
+        .expect("run kubedrill");
     Run {
         code: status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&stdout).into_owned(),
@@ -164,24 +167,48 @@ fn project_seed_example_layout() {
         fs::read_link(o.join("etc/config/app.conf")).unwrap(),
         Path::new("..data/app.conf")
     );
-    assert!(fs::read_to_string(o.join("etc/config/app.conf")).unwrap().contains("host=db-svc"));
+    assert!(
+        fs::read_to_string(o.join("etc/config/app.conf"))
+            .unwrap()
+            .contains("host=db-svc")
+    );
     let cert = fs::read_to_string(o.join("etc/tls/cert.pem")).unwrap();
     assert!(cert.starts_with("-----BEGIN CERTIFICATE-----"));
     let env = fs::read_to_string(o.join("app.env")).unwrap();
     assert!(env.contains("LOG_LEVEL=INFO\n"));
-    assert!(env.contains("DATABASE_PASSWORD=SecureP@ssw0rd\n"), "DIR is the user's own");
-    assert_eq!(mode(&o.join("app.env")), 0o600, "env with Secret values is private");
+    assert!(
+        env.contains("DATABASE_PASSWORD=SecureP@ssw0rd\n"),
+        "DIR is the user's own"
+    );
+    assert_eq!(
+        mode(&o.join("app.env")),
+        0o600,
+        "env with Secret values is private"
+    );
     assert_eq!(mode(&o.join(".kubedrill")), 0o700);
-    assert!(r.stdout.contains("pod default/python-app-deployment-"), "{}", r.stdout);
-    assert!(!r.stdout.contains("SecureP@ssw0rd"), "no Secret value on the console");
+    assert!(
+        r.stdout.contains("pod default/python-app-deployment-"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        !r.stdout.contains("SecureP@ssw0rd"),
+        "no Secret value on the console"
+    );
 }
 
 #[test]
 fn project_update_swaps_adds_changes_and_removes() {
-    let c = Case::new(&cm("settings", &[("a", "1"), ("b", "2"), ("app.conf", "v1")]), POD);
+    let c = Case::new(
+        &cm("settings", &[("a", "1"), ("b", "2"), ("app.conf", "v1")]),
+        POD,
+    );
     assert_eq!(c.project(&[]).code, 0);
     let first = c.data_target("etc/config");
-    c.set_objects(&cm("settings", &[("a", "changed"), ("c", "3"), ("app.conf", "v1")]));
+    c.set_objects(&cm(
+        "settings",
+        &[("a", "changed"), ("c", "3"), ("app.conf", "v1")],
+    ));
     let r = c.project(&[]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("changed a"), "{}", r.stdout);
@@ -189,9 +216,15 @@ fn project_update_swaps_adds_changes_and_removes() {
     assert!(r.stdout.contains("removed b"), "{}", r.stdout);
     let second = c.data_target("etc/config");
     assert_ne!(first, second);
-    assert!(!c.out("etc/config").join(&first).exists(), "old version removed");
+    assert!(
+        !c.out("etc/config").join(&first).exists(),
+        "old version removed"
+    );
     assert!(fs::symlink_metadata(c.out("etc/config/b")).is_err());
-    assert_eq!(fs::read_to_string(c.out("etc/config/a")).unwrap(), "changed");
+    assert_eq!(
+        fs::read_to_string(c.out("etc/config/a")).unwrap(),
+        "changed"
+    );
     assert_eq!(fs::read_to_string(c.out("etc/config/c")).unwrap(), "3");
 }
 
@@ -207,30 +240,91 @@ fn project_unchanged_rerun_is_a_noop() {
 }
 
 #[test]
+fn cm_2_6_volume_root_is_0777() {
+    let c = Case::new(&cm("settings", &[("a", "1"), ("app.conf", "v1")]), POD);
+    assert_eq!(c.project(&[]).code, 0);
+    assert_eq!(mode(&c.out("etc/config")), 0o777);
+}
+
+#[test]
+fn env_6_6_config_error_names_the_missing_key() {
+    let pod = POD.replace(
+        "      volumeMounts:",
+        "      env:\n        - name: PASSWORD\n          valueFrom:\n            secretKeyRef:\n              name: db\n              key: password\n      volumeMounts:",
+    );
+    let objects = format!(
+        "{}---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  user: admin\n",
+        cm("settings", &[("app.conf", "v1")])
+    );
+    let c = Case::new(&objects, &pod);
+    let r = c.project(&[]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains(
+            "CreateContainerConfigError: couldn't find key password in Secret default/db"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        !c.out("app.env").exists(),
+        "a container that cannot start has no env"
+    );
+}
+
+#[test]
 fn sp_5_2_subpath_stays_old_until_restart_5_3() {
     let c = Case::new(&cm("settings", &[("app.conf", "v1")]), POD);
     assert_eq!(c.project(&[]).code, 0);
     let pinned = c.out("etc/app.conf");
-    assert!(fs::symlink_metadata(&pinned).unwrap().is_file(), "§5.1 a plain file");
+    assert!(
+        fs::symlink_metadata(&pinned).unwrap().is_file(),
+        "§5.1 a plain file"
+    );
     c.set_objects(&cm("settings", &[("app.conf", "v2")]));
     let r = c.project(&[]);
-    assert_eq!(fs::read_to_string(c.out("etc/config/app.conf")).unwrap(), "v2");
-    assert_eq!(fs::read_to_string(&pinned).unwrap(), "v1", "subPath never updates");
-    assert!(r.stdout.contains("subPath kept from container start"), "{}", r.stdout);
+    assert_eq!(
+        fs::read_to_string(c.out("etc/config/app.conf")).unwrap(),
+        "v2"
+    );
+    assert_eq!(
+        fs::read_to_string(&pinned).unwrap(),
+        "v1",
+        "subPath never updates"
+    );
+    assert!(
+        r.stdout.contains("subPath kept from container start"),
+        "{}",
+        r.stdout
+    );
     let r = c.project(&["--restart"]);
     assert_eq!(r.code, 0);
-    assert_eq!(fs::read_to_string(&pinned).unwrap(), "v2", "a restart re-resolves");
+    assert_eq!(
+        fs::read_to_string(&pinned).unwrap(),
+        "v2",
+        "a restart re-resolves"
+    );
 }
 
 #[test]
 fn env_6_7_env_frozen_until_restart() {
-    let c = Case::new(&cm("settings", &[("LOG_LEVEL", "INFO"), ("app.conf", "x")]), POD);
+    let c = Case::new(
+        &cm("settings", &[("LOG_LEVEL", "INFO"), ("app.conf", "x")]),
+        POD,
+    );
     assert_eq!(c.project(&[]).code, 0);
-    c.set_objects(&cm("settings", &[("LOG_LEVEL", "DEBUG"), ("app.conf", "x")]));
+    c.set_objects(&cm(
+        "settings",
+        &[("LOG_LEVEL", "DEBUG"), ("app.conf", "x")],
+    ));
     let r = c.project(&[]);
     let env = fs::read_to_string(c.out("app.env")).unwrap();
     assert!(env.contains("LOG_LEVEL=INFO"), "{env}");
-    assert!(r.stdout.contains("a restart would change LOG_LEVEL"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("a restart would change LOG_LEVEL"),
+        "{}",
+        r.stdout
+    );
     c.project(&["--restart"]);
     let env = fs::read_to_string(c.out("app.env")).unwrap();
     assert!(env.contains("LOG_LEVEL=DEBUG"), "{env}");
@@ -242,12 +336,16 @@ fn cm_2_4_missing_object_is_failed_mount_exit_1() {
     let r = c.project(&[]);
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
     assert!(
-        r.stdout
-            .contains(r#"MountVolume.SetUp failed for volume "config" : configmap "settings" not found"#),
+        r.stdout.contains(
+            r#"MountVolume.SetUp failed for volume "config" : configmap "settings" not found"#
+        ),
         "{}",
         r.stdout
     );
-    assert!(r.stdout.contains(r#"CreateContainerConfigError: configmap "settings" not found"#));
+    assert!(
+        r.stdout
+            .contains(r#"CreateContainerConfigError: configmap "settings" not found"#)
+    );
 }
 
 #[test]
@@ -277,7 +375,10 @@ fn cm_2_5_deleted_optional_object_empties_volume() {
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("removed a, app.conf"), "{}", r.stdout);
     assert!(fs::symlink_metadata(c.out("etc/config/a")).is_err());
-    assert!(fs::read_link(c.out("etc/config/..data")).is_ok(), "the volume stays, empty");
+    assert!(
+        fs::read_link(c.out("etc/config/..data")).is_ok(),
+        "the volume stays, empty"
+    );
 }
 
 #[test]
@@ -319,7 +420,11 @@ fn invalid_key_rejected_like_the_api_server() {
     let r = c.project(&[]);
     assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
     assert!(r.stderr.contains("objects.yaml"), "{}", r.stderr);
-    assert!(r.stderr.contains("a valid config key must consist of"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("a valid config key must consist of"),
+        "{}",
+        r.stderr
+    );
     assert!(!c.out("").exists());
 }
 
@@ -345,7 +450,13 @@ fn symlink_inside_out_dir_is_never_followed() {
 
 #[test]
 fn missing_manifest_file_exits_2() {
-    let r = kubedrill(&["project", "-f", "/nonexistent/x.yaml", "--out", "/tmp/never-kd"]);
+    let r = kubedrill(&[
+        "project",
+        "-f",
+        "/nonexistent/x.yaml",
+        "--out",
+        "/tmp/never-kd",
+    ]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("/nonexistent/x.yaml"), "{}", r.stderr);
     assert!(!Path::new("/tmp/never-kd").exists());
