@@ -11,5 +11,6 @@
 pub mod api;
 pub mod kubelet;
 pub mod project;
+pub mod report;
 pub mod runtime;
 pub mod scenario;

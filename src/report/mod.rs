@@ -1,0 +1,5 @@
+//! Results of scenario runs as data, and the reporters that render them: console, JSON, JUnit.
+//! The runner emits [`model::RunEvent`]s and never formats anything itself; values derived
+//! from Secrets are already redacted when an event is made.
+
+pub mod model;
