@@ -28,8 +28,9 @@ use crate::api::validation::{self, ValidationError};
 use crate::kubelet::KubeVersion;
 use crate::kubelet::atomic_writer::{AtomicWriter, WriteError, WriteOutcome};
 use crate::kubelet::env::{EnvError, ResolvedEnv, resolve_env};
+use crate::kubelet::ownership::apply_fs_group;
 use crate::kubelet::payload::{
-    MountError, PodContext, VolumeContent, VolumePayload, build_volume_payload, fs_group_mode,
+    MountError, PodContext, VolumeContent, VolumePayload, build_volume_payload,
 };
 use crate::kubelet::subpath::{self, SubPathError};
 
@@ -378,38 +379,6 @@ fn write_volume(
         None => writer.write(&payload.files, None)?,
     };
     Ok(outcome)
-}
-
-/// kubelet's `SetVolumeOwnership` for a read-only volume (§2.7): every file `| 0440`, every
-/// directory `| 0550` plus setgid, all chowned to the fsGroup gid — the chown only when running
-/// as root (as an unprivileged user the modes still tell the story).
-fn apply_fs_group(dir: &Path, gid: i64) -> io::Result<()> {
-    let gid = u32::try_from(gid).map_err(|_| io::Error::other(format!("invalid fsGroup {gid}")))?;
-    let root = rustix::process::geteuid().is_root();
-    fn walk(p: &Path, gid: u32, root: bool) -> io::Result<()> {
-        let md = fs::symlink_metadata(p)?;
-        if md.file_type().is_symlink() {
-            if root {
-                std::os::unix::fs::lchown(p, None, Some(gid))?;
-            }
-            return Ok(());
-        }
-        if root {
-            std::os::unix::fs::lchown(p, None, Some(gid))?;
-        }
-        let mode = md.permissions().mode() & 0o7777;
-        let new = fs_group_mode(mode, md.is_dir());
-        if new != mode {
-            fs::set_permissions(p, fs::Permissions::from_mode(new))?;
-        }
-        if md.is_dir() {
-            for e in fs::read_dir(p)? {
-                walk(&e?.path(), gid, root)?;
-            }
-        }
-        Ok(())
-    }
-    walk(dir, gid, root)
 }
 
 fn pin_sub_path(

@@ -5,7 +5,9 @@
 
 pub mod atomic_writer;
 pub mod env;
+pub mod ownership;
 pub mod payload;
+pub mod pod;
 pub mod subpath;
 mod version;
 

@@ -1,0 +1,632 @@
+//! One pod as kubelet manages it: volume setup on every sync, container start with env and
+//! subPath resolved at that moment, container states, restarts with back-off, and events.
+//!
+//! This is a state machine stepped by [`PodSim::sync`] and the `container_*` callbacks. It
+//! writes volumes (through the [`AtomicWriter`]) but never starts a process: `sync` returns
+//! [`Action`]s that the backend carries out with a container runtime and reports back. That
+//! keeps kubelet's rules testable without processes and the runtime free of kubelet rules.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use k8s_openapi::api::core::v1::{Container, PodSpec};
+
+use crate::api::ObjectLookup;
+use crate::kubelet::KubeVersion;
+use crate::kubelet::atomic_writer::AtomicWriter;
+use crate::kubelet::env::{ResolvedEnv, resolve_env};
+use crate::kubelet::ownership::apply_fs_group;
+use crate::kubelet::payload::{PodContext, VolumeContent, build_volume_payload};
+use crate::kubelet::subpath;
+
+/// A pod's phase as the API reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PodPhase {
+    /// Not every container has started yet (volumes or config missing).
+    Pending,
+    /// Every container has started at least once.
+    Running,
+    /// All containers exited 0 and will not restart.
+    Succeeded,
+    /// Some container failed and will not restart.
+    Failed,
+}
+
+impl PodPhase {
+    /// The API spelling, e.g. `Pending`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PodPhase::Pending => "Pending",
+            PodPhase::Running => "Running",
+            PodPhase::Succeeded => "Succeeded",
+            PodPhase::Failed => "Failed",
+        }
+    }
+}
+
+/// A container's state as kubelet reports it in the pod status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ContainerState {
+    /// Not running: `ContainerCreating`, `CreateContainerConfigError`, `CrashLoopBackOff`, ...
+    Waiting {
+        /// The waiting reason.
+        reason: String,
+        /// kubelet's message, if any.
+        message: String,
+    },
+    /// Running since the given moment.
+    Running {
+        /// When the process started.
+        started: Instant,
+    },
+    /// Exited.
+    Terminated {
+        /// The exit code (128+signal when killed by a signal).
+        exit_code: i32,
+        /// `Completed` for 0, `Error` otherwise.
+        reason: String,
+    },
+}
+
+impl ContainerState {
+    /// `running`, `waiting` or `terminated`, as scenario files spell it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ContainerState::Waiting { .. } => "waiting",
+            ContainerState::Running { .. } => "running",
+            ContainerState::Terminated { .. } => "terminated",
+        }
+    }
+
+    /// The waiting or terminated reason.
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            ContainerState::Waiting { reason, .. } | ContainerState::Terminated { reason, .. } => {
+                Some(reason)
+            }
+            ContainerState::Running { .. } => None,
+        }
+    }
+
+    fn waiting(reason: &str, message: impl Into<String>) -> Self {
+        ContainerState::Waiting {
+            reason: reason.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+/// One container's status.
+#[derive(Debug, Clone)]
+pub struct ContainerStatus {
+    /// The container's name.
+    pub name: String,
+    /// Its state.
+    pub state: ContainerState,
+    /// How often it was restarted in this pod.
+    pub restart_count: u32,
+    /// The env it was started with (for observation and diagnostics).
+    pub env: Option<ResolvedEnv>,
+    /// Earliest moment a crashed container may start again (CrashLoopBackOff).
+    backoff_until: Option<Instant>,
+    /// The next back-off delay.
+    backoff: Duration,
+    /// Whether it ever started (decides Pending vs Running).
+    ever_started: bool,
+    /// A start was requested and not yet confirmed.
+    starting: bool,
+}
+
+/// A pod event, aggregated like kubelet's event recorder (same reason + message: count + 1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PodEvent {
+    /// When it was first seen.
+    pub first: Instant,
+    /// When it was last seen.
+    pub last: Instant,
+    /// `Normal` or `Warning`.
+    pub event_type: &'static str,
+    /// e.g. `FailedMount`.
+    pub reason: String,
+    /// kubelet's message.
+    pub message: String,
+    /// How often it happened.
+    pub count: u32,
+}
+
+/// One bind mount of a container: a host path shown at `container_path`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MountPlan {
+    /// The volume's name.
+    pub volume: String,
+    /// The path on this machine (a volume dir or a pinned subPath file).
+    pub host_path: PathBuf,
+    /// The path inside the container.
+    pub container_path: PathBuf,
+    /// `readOnly: true` (ConfigMap/Secret volumes are always read-only for the app).
+    pub read_only: bool,
+    /// The volume dir this mount comes from (for diagnostics).
+    pub volume_dir: PathBuf,
+}
+
+/// What the backend must do after a sync.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Start the container's process with exactly this env and these mounts.
+    Start {
+        /// The container.
+        container: String,
+        /// The resolved env, in kubelet's order.
+        env: Vec<(String, String)>,
+        /// The mounts.
+        mounts: Vec<MountPlan>,
+    },
+    /// Stop the container's process (restart or pod deletion).
+    Kill {
+        /// The container.
+        container: String,
+    },
+}
+
+/// Back-off of a crashing container: kubelet's 10 s doubling to 5 min, or faster.
+#[derive(Debug, Clone, Copy)]
+pub struct BackOff {
+    /// First delay.
+    pub initial: Duration,
+    /// Upper bound.
+    pub max: Duration,
+}
+
+impl BackOff {
+    /// kubelet's defaults.
+    pub const KUBELET: BackOff = BackOff {
+        initial: Duration::from_secs(10),
+        max: Duration::from_secs(300),
+    };
+    /// For the `fast` profile: same shape, milliseconds.
+    pub const FAST: BackOff = BackOff {
+        initial: Duration::from_millis(20),
+        max: Duration::from_secs(1),
+    };
+}
+
+#[derive(Debug)]
+struct VolumeSim {
+    name: String,
+    dir: PathBuf,
+    /// Set up at least once (then a failing lookup keeps the old files, §2.5).
+    mounted: bool,
+    /// Not a projection: nothing to sync.
+    passive: bool,
+}
+
+/// A pod on the simulated node.
+#[derive(Debug)]
+pub struct PodSim {
+    ctx: PodContext,
+    spec: PodSpec,
+    root: PathBuf,
+    version: KubeVersion,
+    backoff: BackOff,
+    volumes: BTreeMap<String, VolumeSim>,
+    containers: Vec<ContainerStatus>,
+    events: Vec<PodEvent>,
+    pending_restarts: Vec<String>,
+    deleted: bool,
+}
+
+impl PodSim {
+    /// A new pod whose volumes live under `root` (created, 0700).
+    pub fn new(
+        ctx: PodContext,
+        spec: PodSpec,
+        root: PathBuf,
+        version: KubeVersion,
+        backoff: BackOff,
+    ) -> std::io::Result<Self> {
+        fs::create_dir_all(&root)?;
+        fs::set_permissions(&root, fs::Permissions::from_mode(0o700))?;
+        let containers = spec
+            .containers
+            .iter()
+            .map(|c| ContainerStatus {
+                name: c.name.clone(),
+                state: ContainerState::waiting("ContainerCreating", ""),
+                restart_count: 0,
+                env: None,
+                backoff_until: None,
+                backoff: backoff.initial,
+                ever_started: false,
+                starting: false,
+            })
+            .collect();
+        let mut volumes = BTreeMap::new();
+        for v in spec.volumes.iter().flatten() {
+            let dir = root.join("volumes").join(&v.name);
+            volumes.insert(
+                v.name.clone(),
+                VolumeSim {
+                    name: v.name.clone(),
+                    dir,
+                    mounted: false,
+                    passive: false,
+                },
+            );
+        }
+        Ok(PodSim {
+            ctx,
+            spec,
+            root,
+            version,
+            backoff,
+            volumes,
+            containers,
+            events: Vec::new(),
+            pending_restarts: Vec::new(),
+            deleted: false,
+        })
+    }
+
+    /// The pod's identity.
+    pub fn context(&self) -> &PodContext {
+        &self.ctx
+    }
+
+    /// The pod's phase.
+    pub fn phase(&self) -> PodPhase {
+        if self.containers.iter().all(|c| c.ever_started) {
+            let terminated: Vec<_> = self
+                .containers
+                .iter()
+                .filter_map(|c| match &c.state {
+                    ContainerState::Terminated { exit_code, .. } => Some(*exit_code),
+                    _ => None,
+                })
+                .collect();
+            let policy = self.restart_policy();
+            if policy != "Always" && terminated.len() == self.containers.len() {
+                return if terminated.iter().all(|c| *c == 0) {
+                    PodPhase::Succeeded
+                } else {
+                    PodPhase::Failed
+                };
+            }
+            PodPhase::Running
+        } else {
+            PodPhase::Pending
+        }
+    }
+
+    /// The containers' statuses.
+    pub fn containers(&self) -> &[ContainerStatus] {
+        &self.containers
+    }
+
+    /// The events so far, in order of first occurrence.
+    pub fn events(&self) -> &[PodEvent] {
+        &self.events
+    }
+
+    /// The host dir of a volume.
+    pub fn volume_dir(&self, volume: &str) -> Option<&Path> {
+        self.volumes.get(volume).map(|v| v.dir.as_path())
+    }
+
+    /// One kubelet sync (§7.4): set up every volume from `view` (kubelet's view of the
+    /// objects), then start every container that can start. Returns what the runtime must do.
+    pub fn sync(&mut self, view: &dyn ObjectLookup, now: Instant) -> Vec<Action> {
+        let mut actions = Vec::new();
+        if self.deleted {
+            return actions;
+        }
+        for restart in std::mem::take(&mut self.pending_restarts) {
+            actions.push(Action::Kill {
+                container: restart.clone(),
+            });
+            if let Some(c) = self.status_mut(&restart) {
+                c.restart_count += 1;
+                c.state = ContainerState::waiting("ContainerCreating", "");
+                c.backoff_until = None;
+                c.starting = false;
+            }
+            self.record(
+                now,
+                "Normal",
+                "Killing",
+                format!("Stopping container {restart}"),
+            );
+        }
+        self.setup_volumes(view, now);
+        let specs: Vec<Container> = self.spec.containers.clone();
+        for container in &specs {
+            if let Some(a) = self.maybe_start(container, view, now) {
+                actions.push(a);
+            }
+        }
+        actions
+    }
+
+    fn setup_volumes(&mut self, view: &dyn ObjectLookup, now: Instant) {
+        let volumes: Vec<_> = self.spec.volumes.iter().flatten().cloned().collect();
+        for v in volumes {
+            let outcome = build_volume_payload(&v, &self.ctx, view);
+            let Some(sim) = self.volumes.get_mut(&v.name) else {
+                continue;
+            };
+            let result: Result<(), String> = match outcome {
+                Err(e) => Err(e.to_string()),
+                Ok(VolumeContent::EmptyDir) | Ok(VolumeContent::Unsupported(_)) => {
+                    sim.passive = true;
+                    fs::create_dir_all(&sim.dir)
+                        .and_then(|()| {
+                            fs::set_permissions(&sim.dir, fs::Permissions::from_mode(0o777))
+                        })
+                        .map_err(|e| format!("{}: {e}", sim.dir.display()))
+                }
+                Ok(VolumeContent::Projection(payload)) => {
+                    let dir = sim.dir.clone();
+                    let setup = fs::create_dir_all(&dir).and_then(|()| {
+                        fs::set_permissions(&dir, fs::Permissions::from_mode(0o777))
+                    });
+                    match setup {
+                        Err(e) => Err(format!("{}: {e}", dir.display())),
+                        Ok(()) => {
+                            let writer = AtomicWriter::new(&dir, format!("volume {:?}", sim.name));
+                            let res = match payload.fs_group {
+                                Some(gid) => {
+                                    let hook = |_: &str| apply_fs_group(&dir, gid);
+                                    writer.write(&payload.files, Some(&hook))
+                                }
+                                None => writer.write(&payload.files, None),
+                            };
+                            res.map(|_| ()).map_err(|e| {
+                                format!("MountVolume.SetUp failed for volume {:?} : {e}", sim.name)
+                            })
+                        }
+                    }
+                }
+            };
+            match result {
+                Ok(()) => sim.mounted = true,
+                Err(msg) => self.record(now, "Warning", "FailedMount", msg),
+            }
+        }
+    }
+
+    fn maybe_start(
+        &mut self,
+        container: &Container,
+        view: &dyn ObjectLookup,
+        now: Instant,
+    ) -> Option<Action> {
+        let status = self.status(&container.name)?;
+        let can_try = match &status.state {
+            ContainerState::Running { .. } => false,
+            ContainerState::Terminated { exit_code, .. } => {
+                let policy = self.restart_policy();
+                let restart = policy == "Always" || (policy == "OnFailure" && *exit_code != 0);
+                restart && status.backoff_until.is_none_or(|t| now >= t)
+            }
+            ContainerState::Waiting { reason, .. } => {
+                reason != "CrashLoopBackOff" || status.backoff_until.is_none_or(|t| now >= t)
+            }
+        };
+        if !can_try || status.starting {
+            return None;
+        }
+        // Every mounted volume must have been set up once (kubelet waits for volumes).
+        let mounts = container.volume_mounts.clone().unwrap_or_default();
+        if mounts
+            .iter()
+            .any(|m| self.volumes.get(&m.name).is_none_or(|v| !v.mounted))
+        {
+            return None;
+        }
+        let env = match resolve_env(container, &self.ctx, view, self.version) {
+            Ok(env) => env,
+            Err(e) => {
+                let msg = e.to_string();
+                if let Some(s) = self.status_mut(&container.name) {
+                    s.state = ContainerState::waiting("CreateContainerConfigError", msg.clone());
+                }
+                self.record(now, "Warning", "Failed", format!("Error: {msg}"));
+                return None;
+            }
+        };
+        for ev in &env.events {
+            self.record(now, "Warning", &ev.reason, ev.message.clone());
+        }
+        let mut plans = Vec::new();
+        for (i, m) in mounts.iter().enumerate() {
+            let Some(vol) = self.volumes.get(&m.name) else {
+                continue;
+            };
+            let read_only = m.read_only.unwrap_or(false) || !vol.passive;
+            let host_path = match m.sub_path.as_deref().filter(|s| !s.is_empty()) {
+                None => vol.dir.clone(),
+                Some(sub) => {
+                    // §5.1: resolved now and pinned; a later swap never reaches it (§5.2).
+                    let pin = self
+                        .root
+                        .join("subpaths")
+                        .join(&container.name)
+                        .join(i.to_string());
+                    let res = subpath::resolve(&vol.dir, sub).and_then(|resolved| {
+                        if let Some(parent) = pin.parent() {
+                            fs::create_dir_all(parent).map_err(|source| {
+                                subpath::SubPathError::Io {
+                                    mount: m.mount_path.clone(),
+                                    path: parent.to_path_buf(),
+                                    source,
+                                }
+                            })?;
+                        }
+                        subpath::pin_copy(&resolved, &pin, &m.mount_path)
+                    });
+                    if let Err(e) = res {
+                        let msg = e.to_string();
+                        if let Some(s) = self.status_mut(&container.name) {
+                            s.state =
+                                ContainerState::waiting("CreateContainerConfigError", msg.clone());
+                        }
+                        self.record(now, "Warning", "Failed", format!("Error: {msg}"));
+                        return None;
+                    }
+                    pin
+                }
+            };
+            plans.push(MountPlan {
+                volume: m.name.clone(),
+                host_path,
+                container_path: PathBuf::from(&m.mount_path),
+                read_only,
+                volume_dir: vol.dir.clone(),
+            });
+        }
+        let vars = env.vars.clone();
+        let s = self.status_mut(&container.name)?;
+        s.env = Some(env);
+        s.starting = true;
+        Some(Action::Start {
+            container: container.name.clone(),
+            env: vars,
+            mounts: plans,
+        })
+    }
+
+    /// The runtime started the container's process.
+    pub fn container_started(&mut self, name: &str, now: Instant) {
+        let image = self
+            .spec
+            .containers
+            .iter()
+            .find(|c| c.name == name)
+            .and_then(|c| c.image.clone())
+            .unwrap_or_default();
+        if let Some(s) = self.status_mut(name) {
+            s.state = ContainerState::Running { started: now };
+            s.ever_started = true;
+            s.starting = false;
+        }
+        self.record(
+            now,
+            "Normal",
+            "Pulled",
+            format!("Container image {image:?} already present on machine"),
+        );
+        self.record(
+            now,
+            "Normal",
+            "Created",
+            format!("Created container {name}"),
+        );
+        self.record(
+            now,
+            "Normal",
+            "Started",
+            format!("Started container {name}"),
+        );
+    }
+
+    /// The runtime could not start the process (e.g. the command does not exist).
+    pub fn container_start_failed(&mut self, name: &str, message: &str, now: Instant) {
+        self.container_exited(name, 128, now);
+        if let Some(s) = self.status_mut(name) {
+            s.state = ContainerState::Terminated {
+                exit_code: 128,
+                reason: "StartError".into(),
+            };
+        }
+        self.record(now, "Warning", "Failed", format!("Error: {message}"));
+    }
+
+    /// The container's process exited with `exit_code`.
+    pub fn container_exited(&mut self, name: &str, exit_code: i32, now: Instant) {
+        let policy = self.restart_policy().to_string();
+        let backoff_max = self.backoff.max;
+        let Some(s) = self.status_mut(name) else {
+            return;
+        };
+        if matches!(s.state, ContainerState::Terminated { .. }) {
+            return;
+        }
+        s.state = ContainerState::Terminated {
+            exit_code,
+            reason: if exit_code == 0 { "Completed" } else { "Error" }.into(),
+        };
+        s.starting = false;
+        let restarts = policy == "Always" || (policy == "OnFailure" && exit_code != 0);
+        if restarts {
+            s.restart_count += 1;
+            s.backoff_until = Some(now + s.backoff);
+            let delay = s.backoff;
+            s.backoff = (s.backoff * 2).min(backoff_max);
+            s.state = ContainerState::waiting(
+                "CrashLoopBackOff",
+                format!("back-off {delay:?} restarting failed container={name}"),
+            );
+            self.record(
+                now,
+                "Warning",
+                "BackOff",
+                format!("Back-off restarting failed container {name}"),
+            );
+        }
+    }
+
+    /// `restart: CONTAINER`: the next sync kills it and starts it again with env and subPath
+    /// resolved anew; volumes persist (§5.3, §6.7). Returns false for an unknown container.
+    pub fn request_restart(&mut self, name: &str) -> bool {
+        if self.status(name).is_none() {
+            return false;
+        }
+        self.pending_restarts.push(name.to_string());
+        true
+    }
+
+    /// Deletes the pod: every container is killed, nothing starts again.
+    pub fn delete(&mut self) -> Vec<Action> {
+        self.deleted = true;
+        self.containers
+            .iter()
+            .map(|c| Action::Kill {
+                container: c.name.clone(),
+            })
+            .collect()
+    }
+
+    fn restart_policy(&self) -> &str {
+        self.spec.restart_policy.as_deref().unwrap_or("Always")
+    }
+
+    fn status(&self, name: &str) -> Option<&ContainerStatus> {
+        self.containers.iter().find(|c| c.name == name)
+    }
+
+    fn status_mut(&mut self, name: &str) -> Option<&mut ContainerStatus> {
+        self.containers.iter_mut().find(|c| c.name == name)
+    }
+
+    fn record(&mut self, now: Instant, event_type: &'static str, reason: &str, message: String) {
+        if let Some(e) = self
+            .events
+            .iter_mut()
+            .find(|e| e.reason == reason && e.message == message)
+        {
+            e.count += 1;
+            e.last = now;
+            return;
+        }
+        self.events.push(PodEvent {
+            first: now,
+            last: now,
+            event_type,
+            reason: reason.to_string(),
+            message,
+            count: 1,
+        });
+    }
+}
