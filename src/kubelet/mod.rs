@@ -9,6 +9,8 @@ pub mod ownership;
 pub mod payload;
 pub mod pod;
 pub mod subpath;
+pub mod timing;
+pub mod view;
 mod version;
 
 pub use atomic_writer::{AtomicWriter, FileProjection, Payload, WriteError, WriteOutcome};
