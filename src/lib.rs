@@ -9,6 +9,7 @@
 #![warn(missing_docs)]
 
 pub mod api;
+pub mod backend;
 pub mod kubelet;
 pub mod project;
 pub mod report;

@@ -1,0 +1,791 @@
+//! The local backend: an in-process API server ([`ObjectStore`]), a simulated kubelet
+//! ([`PodSim`], [`ObjectView`], a [`TimingProfile`]) and the process runtime. It composes those
+//! parts and carries out their decisions; kubelet's rules live in [`crate::kubelet`].
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use sha2::{Digest, Sha256};
+
+use super::{Backend, BackendError, Observed};
+use crate::api::{Manifest, ObjectStore, Workload};
+use crate::kubelet::KubeVersion;
+use crate::kubelet::payload::PodContext;
+use crate::kubelet::pod::{Action, BackOff, MountPlan, PodSim};
+use crate::kubelet::timing::{SplitMix64, TimingProfile};
+use crate::kubelet::view::ObjectView;
+use crate::report::model::{Diagnostics, TreeEntry, VolumeTree};
+use crate::runtime::process::{ContainerSpec, MountSpec, ProcessRuntime, RunningProcess};
+use crate::scenario::format::{ObjectKind, Observation, RunSpec, Update};
+
+/// How the local backend runs containers.
+#[derive(Debug)]
+pub struct LocalOptions {
+    /// The workload's pod.
+    pub workload: Workload,
+    /// How each container runs.
+    pub run: BTreeMap<String, RunSpec>,
+    /// Where relative commands and working dirs are resolved (the scenario's directory).
+    pub base_dir: PathBuf,
+    /// A private scratch directory owned by this backend.
+    pub scratch: PathBuf,
+    /// The timing profile.
+    pub timing: TimingProfile,
+    /// kubelet version behaviour.
+    pub kube_version: KubeVersion,
+    /// The kubedrill executable (for `__ns-exec`).
+    pub exe: PathBuf,
+}
+
+/// The local backend (see the module docs).
+pub struct LocalBackend {
+    opts: LocalOptions,
+    store: ObjectStore,
+    view: ObjectView,
+    rng: SplitMix64,
+    next_sync: Option<Instant>,
+    pod: Option<PodSim>,
+    generation: u32,
+    runtime: ProcessRuntime,
+    processes: BTreeMap<String, RunningProcess>,
+    /// The last process of each container, kept after it exits for its logs.
+    last_logs: BTreeMap<String, crate::runtime::process::LogBuffer>,
+    mounts: BTreeMap<String, Vec<MountPlan>>,
+    started: Instant,
+}
+
+impl LocalBackend {
+    /// A backend that has not started anything yet.
+    pub fn new(opts: LocalOptions) -> Self {
+        let runtime = ProcessRuntime::new(&opts.exe).with_kill_grace(Duration::from_millis(500));
+        let rng = SplitMix64::new(opts.timing.seed);
+        LocalBackend {
+            opts,
+            store: ObjectStore::new(),
+            view: ObjectView::default(),
+            rng,
+            next_sync: None,
+            pod: None,
+            generation: 0,
+            runtime,
+            processes: BTreeMap::new(),
+            last_logs: BTreeMap::new(),
+            mounts: BTreeMap::new(),
+            started: Instant::now(),
+        }
+    }
+
+    fn new_pod(&mut self) -> Result<(), BackendError> {
+        self.generation += 1;
+        let w = &self.opts.workload;
+        let mut ctx = PodContext::from_pod(&w.pod_metadata, &w.spec, &w.namespace);
+        ctx.name = pod_name(w, self.generation);
+        ctx.uid = format!(
+            "{:08x}-0000-4000-a000-{:012x}",
+            self.generation,
+            self.rng.next_u64() >> 16
+        );
+        let backoff = if self.opts.timing.syncs_on_mutation() {
+            BackOff::FAST
+        } else {
+            BackOff::KUBELET
+        };
+        let root = self.opts.scratch.join(format!("pod-{}", self.generation));
+        let pod = PodSim::new(ctx, w.spec.clone(), root, self.opts.kube_version, backoff)
+            .map_err(|e| BackendError(format!("creating pod directory: {e}")))?;
+        self.pod = Some(pod);
+        Ok(())
+    }
+
+    /// One kubelet sync of the pod, then carrying out its actions.
+    async fn sync(&mut self) {
+        let now = Instant::now();
+        self.view.refresh(
+            &self.store,
+            self.opts.timing.detection,
+            self.opts.timing.cache_ttl,
+            now,
+        );
+        let actions = match self.pod.as_mut() {
+            Some(pod) => pod.sync(&self.view, now),
+            None => return,
+        };
+        self.execute(actions).await;
+        self.next_sync = self
+            .opts
+            .timing
+            .next_sync_delay(&mut self.rng)
+            .map(|d| Instant::now() + d);
+    }
+
+    async fn execute(&mut self, actions: Vec<Action>) {
+        for action in actions {
+            match action {
+                Action::Kill { container } => {
+                    if let Some(p) = self.processes.remove(&container) {
+                        p.kill().await;
+                        self.last_logs.insert(container, p.logs().clone());
+                    }
+                }
+                Action::Start {
+                    container,
+                    env,
+                    mounts,
+                } => self.start_container(container, env, mounts).await,
+            }
+        }
+    }
+
+    async fn start_container(
+        &mut self,
+        name: String,
+        env: Vec<(String, String)>,
+        mounts: Vec<MountPlan>,
+    ) {
+        let Some(run) = self.opts.run.get(&name) else {
+            if let Some(pod) = self.pod.as_mut() {
+                pod.container_start_failed(
+                    &name,
+                    "no run: command for this container in the scenario",
+                    Instant::now(),
+                );
+            }
+            return;
+        };
+        let mut command = run.command.clone();
+        command.extend(run.args.iter().cloned());
+        let mut env = env;
+        for (k, v) in &run.env {
+            if !env.iter().any(|(n, _)| n == k) {
+                env.push((k.clone(), v.clone()));
+            }
+        }
+        let working_dir = Some(match &run.working_dir {
+            Some(d) if d.is_absolute() => d.clone(),
+            Some(d) => self.opts.base_dir.join(d),
+            None => self.opts.base_dir.clone(),
+        });
+        let restarts = self
+            .pod
+            .as_ref()
+            .and_then(|p| p.containers().iter().find(|c| c.name == name))
+            .map_or(0, |c| c.restart_count);
+        let spec = ContainerSpec {
+            name: name.clone(),
+            command,
+            env,
+            working_dir,
+            mounts: mounts
+                .iter()
+                .map(|m| MountSpec {
+                    host_path: m.host_path.clone(),
+                    container_path: m.container_path.clone(),
+                    read_only: m.read_only,
+                })
+                .collect(),
+            scratch: self
+                .opts
+                .scratch
+                .join(format!("run-{}-{name}-{restarts}", self.generation)),
+        };
+        self.mounts.insert(name.clone(), mounts);
+        let now = Instant::now();
+        match self.runtime.start(&spec).await {
+            Ok(p) => {
+                self.last_logs.insert(name.clone(), p.logs().clone());
+                self.processes.insert(name.clone(), p);
+                if let Some(pod) = self.pod.as_mut() {
+                    pod.container_started(&name, now);
+                }
+            }
+            Err(e) => {
+                if let Some(pod) = self.pod.as_mut() {
+                    pod.container_start_failed(&name, &e.to_string(), now);
+                }
+            }
+        }
+    }
+
+    fn only_container(&self, container: &Option<String>) -> String {
+        container.clone().unwrap_or_else(|| {
+            self.opts
+                .workload
+                .spec
+                .containers
+                .first()
+                .map(|c| c.name.clone())
+                .unwrap_or_default()
+        })
+    }
+
+    fn running_pid(&self, container: &str) -> Result<u32, Observed> {
+        match self.processes.get(container) {
+            Some(p) if p.try_wait().is_none() => Ok(p.pid()),
+            _ => Err(Observed::Unavailable(format!(
+                "container {container} is not running ({})",
+                self.container_state_text(container)
+            ))),
+        }
+    }
+
+    fn container_state_text(&self, container: &str) -> String {
+        self.pod
+            .as_ref()
+            .and_then(|p| p.containers().iter().find(|c| c.name == container))
+            .map(|c| match c.state.reason() {
+                Some(r) => format!("{} {r}", c.state.name()),
+                None => c.state.name().to_string(),
+            })
+            .unwrap_or_else(|| "unknown".into())
+    }
+
+    async fn mutated(&mut self) {
+        if self.opts.timing.syncs_on_mutation() {
+            self.sync().await;
+        }
+    }
+}
+
+fn pod_name(w: &Workload, generation: u32) -> String {
+    match w.kind.as_str() {
+        "Pod" => w.name.clone(),
+        "StatefulSet" => format!("{}-0", w.name),
+        _ => format!("{}-{generation}", w.name),
+    }
+}
+
+fn not_found(e: impl std::fmt::Display) -> BackendError {
+    BackendError(e.to_string())
+}
+
+impl Backend for LocalBackend {
+    fn name(&self) -> &str {
+        "process"
+    }
+
+    async fn start(&mut self, objects: &[Manifest]) -> Result<(), BackendError> {
+        self.started = Instant::now();
+        for m in objects {
+            apply_one(&mut self.store, m, false)?;
+        }
+        self.new_pod()?;
+        self.sync().await;
+        Ok(())
+    }
+
+    async fn apply(&mut self, manifests: &[Manifest]) -> Result<String, BackendError> {
+        let mut out = Vec::new();
+        for m in manifests {
+            out.push(apply_one(&mut self.store, m, true)?);
+        }
+        self.mutated().await;
+        Ok(out.join(", "))
+    }
+
+    async fn update(&mut self, u: &Update) -> Result<String, BackendError> {
+        let ns = self.opts.workload.namespace.clone();
+        let msg = match u.kind {
+            ObjectKind::ConfigMap => {
+                let mut binary = BTreeMap::new();
+                for (k, v) in &u.binary_data {
+                    let bytes = match v {
+                        Some(b64) => Some(
+                            base64::engine::general_purpose::STANDARD
+                                .decode(b64)
+                                .map_err(|e| BackendError(format!("binaryData[{k}]: {e}")))?,
+                        ),
+                        None => None,
+                    };
+                    binary.insert(k.clone(), bytes);
+                }
+                self.store
+                    .patch_config_map(&ns, &u.name, u.data.clone(), binary)
+                    .map_err(not_found)?;
+                format!("configmap/{} patched", u.name)
+            }
+            ObjectKind::Secret => {
+                let mut data = BTreeMap::new();
+                for (k, v) in &u.data {
+                    let bytes = match v {
+                        Some(b64) => Some(
+                            base64::engine::general_purpose::STANDARD
+                                .decode(b64)
+                                .map_err(|e| BackendError(format!("data[{k}]: {e}")))?,
+                        ),
+                        None => None,
+                    };
+                    data.insert(k.clone(), bytes);
+                }
+                self.store
+                    .patch_secret(&ns, &u.name, data, u.string_data.clone())
+                    .map_err(not_found)?;
+                format!("secret/{} patched", u.name)
+            }
+        };
+        self.mutated().await;
+        Ok(msg)
+    }
+
+    async fn delete(&mut self, kind: ObjectKind, name: &str) -> Result<String, BackendError> {
+        let ns = self.opts.workload.namespace.clone();
+        let msg = match kind {
+            ObjectKind::ConfigMap => {
+                self.store.delete_config_map(&ns, name).map_err(not_found)?;
+                format!("configmap \"{name}\" deleted")
+            }
+            ObjectKind::Secret => {
+                self.store.delete_secret(&ns, name).map_err(not_found)?;
+                format!("secret \"{name}\" deleted")
+            }
+        };
+        self.mutated().await;
+        Ok(msg)
+    }
+
+    async fn restart(&mut self, container: &str) -> Result<(), BackendError> {
+        let ok = self
+            .pod
+            .as_mut()
+            .is_some_and(|p| p.request_restart(container));
+        if !ok {
+            return Err(BackendError(format!(
+                "no container {container:?} in the pod"
+            )));
+        }
+        self.sync().await;
+        Ok(())
+    }
+
+    async fn recreate_pod(&mut self) -> Result<(), BackendError> {
+        if let Some(pod) = self.pod.as_mut() {
+            let actions = pod.delete();
+            self.execute(actions).await;
+        }
+        self.last_logs.clear();
+        self.mounts.clear();
+        self.new_pod()?;
+        self.sync().await;
+        Ok(())
+    }
+
+    async fn touch_pod(&mut self) -> Result<(), BackendError> {
+        self.sync().await;
+        Ok(())
+    }
+
+    async fn signal(&mut self, container: &str, signal: &str) -> Result<(), BackendError> {
+        let p = self
+            .processes
+            .get(container)
+            .ok_or_else(|| BackendError(format!("container {container} is not running")))?;
+        let sig = parse_signal(signal)
+            .ok_or_else(|| BackendError(format!("unknown signal {signal:?}")))?;
+        p.signal(sig)
+            .map_err(|e| BackendError(format!("signal {signal} to {container}: {e}")))
+    }
+
+    async fn tick(&mut self) {
+        let now = Instant::now();
+        let exited: Vec<(String, i32)> = self
+            .processes
+            .iter()
+            .filter_map(|(n, p)| p.try_wait().map(|r| (n.clone(), r.exit_code())))
+            .collect();
+        let mut need_sync = false;
+        for (name, code) in exited {
+            if let Some(p) = self.processes.remove(&name) {
+                self.last_logs.insert(name.clone(), p.logs().clone());
+            }
+            if let Some(pod) = self.pod.as_mut() {
+                pod.container_exited(&name, code, now);
+            }
+            need_sync = true;
+        }
+        // A container waiting for its back-off, a volume or its config is retried by kubelet's
+        // pod workers (kubelet re-queues the pod); a healthy pod waits for its periodic sync.
+        let waiting = self.pod.as_ref().is_some_and(|p| {
+            p.containers()
+                .iter()
+                .any(|c| !matches!(c.state, crate::kubelet::pod::ContainerState::Running { .. }))
+        });
+        let periodic_due = self.next_sync.is_some_and(|t| now >= t);
+        let retry_due =
+            waiting && (self.opts.timing.syncs_on_mutation() || periodic_due || need_sync);
+        if need_sync || periodic_due || retry_due {
+            self.sync().await;
+        }
+    }
+
+    async fn observe(&mut self, obs: &Observation) -> Observed {
+        match obs {
+            Observation::File { path, container } => {
+                let c = self.only_container(container);
+                let pid = match self.running_pid(&c) {
+                    Ok(pid) => pid,
+                    Err(o) => return o,
+                };
+                let p = proc_path(pid, path);
+                let link_target = fs::read_link(&p)
+                    .ok()
+                    .map(|t| t.to_string_lossy().into_owned());
+                match fs::read(&p) {
+                    Ok(content) => Observed::File {
+                        content: Some(content),
+                        mode: fs::metadata(&p)
+                            .ok()
+                            .map(|m| m.permissions().mode() & 0o7777),
+                        link_target,
+                    },
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Observed::File {
+                        content: None,
+                        mode: None,
+                        link_target,
+                    },
+                    Err(e) => Observed::Unavailable(format!("reading {path}: {e}")),
+                }
+            }
+            Observation::Dir { path, container } => {
+                let c = self.only_container(container);
+                let pid = match self.running_pid(&c) {
+                    Ok(pid) => pid,
+                    Err(o) => return o,
+                };
+                match fs::read_dir(proc_path(pid, path)) {
+                    Ok(rd) => {
+                        let mut names: Vec<String> = rd
+                            .filter_map(|e| e.ok())
+                            .map(|e| e.file_name().to_string_lossy().into_owned())
+                            .filter(|n| !n.starts_with(".."))
+                            .collect();
+                        names.sort();
+                        Observed::Dir(Some(names))
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Observed::Dir(None),
+                    Err(e) => Observed::Unavailable(format!("listing {path}: {e}")),
+                }
+            }
+            Observation::Env { name, container } => {
+                let c = self.only_container(container);
+                let Some(p) = self.processes.get(&c).filter(|p| p.try_wait().is_none()) else {
+                    return Observed::Unavailable(format!(
+                        "container {c} is not running ({})",
+                        self.container_state_text(&c)
+                    ));
+                };
+                match p.env() {
+                    Ok(env) => {
+                        Observed::Env(env.into_iter().find(|(k, _)| k == name).map(|(_, v)| v))
+                    }
+                    Err(e) => Observed::Unavailable(format!("reading env of {c}: {e}")),
+                }
+            }
+            Observation::Log { container, .. } => match self.last_logs.get(container) {
+                Some(buf) => {
+                    Observed::Log(buf.lines().into_iter().map(|l| (l.at, l.text)).collect())
+                }
+                None => Observed::Log(Vec::new()),
+            },
+            Observation::Http { port, path, .. } => http_get(*port, path),
+            Observation::Tls { port, .. } => Observed::Unavailable(format!(
+                "tls observations (port {port}) are not supported by this kubedrill build yet"
+            )),
+            Observation::Container(m) => {
+                let name = self.only_container(&m.name);
+                match self
+                    .pod
+                    .as_ref()
+                    .and_then(|p| p.containers().iter().find(|c| c.name == name))
+                {
+                    Some(c) => Observed::Container {
+                        state: c.state.name().to_string(),
+                        reason: c.state.reason().map(str::to_string),
+                        restarts: c.restart_count,
+                    },
+                    None => Observed::Unavailable(format!("no container {name}")),
+                }
+            }
+            Observation::Pod(_) => Observed::Pod {
+                phase: self
+                    .pod
+                    .as_ref()
+                    .map_or("Unknown", |p| p.phase().as_str())
+                    .to_string(),
+            },
+            Observation::Event { reason } => Observed::Events(
+                self.pod
+                    .as_ref()
+                    .map(|p| {
+                        p.events()
+                            .iter()
+                            .filter(|e| &e.reason == reason)
+                            .map(|e| e.message.clone())
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            ),
+        }
+    }
+
+    fn is_secret(&self, obs: &Observation) -> bool {
+        match obs {
+            Observation::Env { name, container } => {
+                let c = self.only_container(container);
+                self.pod
+                    .as_ref()
+                    .and_then(|p| p.containers().iter().find(|s| s.name == c))
+                    .and_then(|s| s.env.as_ref())
+                    .is_some_and(|e| e.secret_derived.contains(name))
+            }
+            Observation::File { path, container } | Observation::Dir { path, container } => {
+                let c = self.only_container(container);
+                self.mounts.get(&c).is_some_and(|plans| {
+                    plans
+                        .iter()
+                        .filter(|m| Path::new(path).starts_with(&m.container_path))
+                        .max_by_key(|m| m.container_path.as_os_str().len())
+                        .is_some_and(|m| volume_has_secret(&self.opts.workload, &m.volume))
+                })
+            }
+            _ => false,
+        }
+    }
+
+    fn secret_values(&self) -> Vec<Vec<u8>> {
+        self.store
+            .secrets()
+            .flat_map(|s| s.data.iter().flatten().map(|(_, v)| v.0.clone()))
+            .collect()
+    }
+
+    async fn diagnostics(&mut self) -> Diagnostics {
+        let mut d = Diagnostics::default();
+        for (container, plans) in &self.mounts {
+            for m in plans {
+                d.volumes.push(VolumeTree {
+                    volume: format!("{} ({container})", m.volume),
+                    mount_path: m.container_path.display().to_string(),
+                    entries: tree(&m.host_path),
+                });
+            }
+        }
+        if let Some(pod) = &self.pod {
+            for c in pod.containers() {
+                let env = match self.processes.get(&c.name).map(|p| p.env()) {
+                    Some(Ok(env)) => env,
+                    _ => c.env.as_ref().map(|e| e.vars.clone()).unwrap_or_default(),
+                };
+                d.env.push((c.name.clone(), env));
+            }
+            for e in pod.events() {
+                d.events.push(format!(
+                    "+{:.3}s {} {}{}: {}",
+                    e.first
+                        .saturating_duration_since(self.started)
+                        .as_secs_f64(),
+                    e.event_type,
+                    e.reason,
+                    if e.count > 1 {
+                        format!(" (x{})", e.count)
+                    } else {
+                        String::new()
+                    },
+                    e.message
+                ));
+            }
+        }
+        for (c, buf) in &self.last_logs {
+            let lines = buf.lines();
+            let tail = lines.len().saturating_sub(20);
+            d.logs.push((
+                c.clone(),
+                lines[tail..].iter().map(|l| l.text.clone()).collect(),
+            ));
+        }
+        d
+    }
+
+    async fn shutdown(&mut self) {
+        for (_, p) in std::mem::take(&mut self.processes) {
+            p.kill().await;
+        }
+    }
+}
+
+fn apply_one(store: &mut ObjectStore, m: &Manifest, replace: bool) -> Result<String, BackendError> {
+    let err = |e: crate::api::StoreError| BackendError(format!("{}: {e}", m.origin()));
+    match m {
+        Manifest::ConfigMap(cm, _) => {
+            let name = m.name().to_string();
+            if replace {
+                let r = store.apply_config_map(cm.clone()).map_err(err)?;
+                Ok(format!("configmap/{name} {r:?}").to_lowercase())
+            } else {
+                store.create_config_map(cm.clone()).map_err(err)?;
+                Ok(format!("configmap/{name} created"))
+            }
+        }
+        Manifest::Secret(s, _) => {
+            let name = m.name().to_string();
+            if replace {
+                let r = store.apply_secret(s.clone()).map_err(err)?;
+                Ok(format!("secret/{name} {r:?}").to_lowercase())
+            } else {
+                store.create_secret(s.clone()).map_err(err)?;
+                Ok(format!("secret/{name} created"))
+            }
+        }
+        Manifest::Workload(w) => Err(BackendError(format!(
+            "{}: {} {} cannot be applied by a step (hint: steps apply ConfigMaps and Secrets; use recreate: pod)",
+            w.origin, w.kind, w.name
+        ))),
+    }
+}
+
+fn volume_has_secret(w: &Workload, volume: &str) -> bool {
+    w.spec
+        .volumes
+        .iter()
+        .flatten()
+        .find(|v| v.name == volume)
+        .is_some_and(|v| {
+            v.secret.is_some()
+                || v.projected.as_ref().is_some_and(|p| {
+                    p.sources
+                        .iter()
+                        .flatten()
+                        .any(|s| s.secret.is_some() || s.service_account_token.is_some())
+                })
+        })
+}
+
+fn proc_path(pid: u32, path: &str) -> PathBuf {
+    let mut p = PathBuf::from(format!("/proc/{pid}/root"));
+    for c in Path::new(path).components() {
+        if let std::path::Component::Normal(n) = c {
+            p.push(n);
+        }
+    }
+    p
+}
+
+fn parse_signal(name: &str) -> Option<rustix::process::Signal> {
+    use rustix::process::Signal;
+    let n = name.trim_start_matches("SIG").to_ascii_uppercase();
+    Some(match n.as_str() {
+        "HUP" => Signal::HUP,
+        "INT" => Signal::INT,
+        "QUIT" => Signal::QUIT,
+        "KILL" => Signal::KILL,
+        "USR1" => Signal::USR1,
+        "USR2" => Signal::USR2,
+        "TERM" => Signal::TERM,
+        "STOP" => Signal::STOP,
+        "CONT" => Signal::CONT,
+        _ => return None,
+    })
+}
+
+/// A plain HTTP/1.0 GET on loopback: enough for sample apps, no client library.
+fn http_get(port: u16, path: &str) -> Observed {
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let mut s = match TcpStream::connect_timeout(&addr, Duration::from_millis(500)) {
+        Ok(s) => s,
+        Err(e) => return Observed::Unavailable(format!("connecting to port {port}: {e}")),
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+    let req = format!("GET {path} HTTP/1.0\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    if let Err(e) = s.write_all(req.as_bytes()) {
+        return Observed::Unavailable(format!("sending to port {port}: {e}"));
+    }
+    let mut buf = Vec::new();
+    if let Err(e) = s.read_to_end(&mut buf) {
+        if buf.is_empty() {
+            return Observed::Unavailable(format!("reading from port {port}: {e}"));
+        }
+    }
+    let text = String::from_utf8_lossy(&buf);
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    Observed::Http {
+        status,
+        body: body.to_string(),
+    }
+}
+
+/// The volume tree for diagnostics: every entry with kind, mode, link target and content hash.
+fn tree(root: &Path) -> Vec<TreeEntry> {
+    fn walk(root: &Path, rel: &Path, out: &mut Vec<TreeEntry>) {
+        let Ok(rd) = fs::read_dir(root.join(rel)) else {
+            return;
+        };
+        let mut entries: Vec<_> = rd.filter_map(|e| e.ok()).collect();
+        entries.sort_by_key(|e| e.file_name());
+        for e in entries {
+            let path = rel.join(e.file_name());
+            let Ok(md) = e.metadata() else { continue };
+            let mode = format!("{:04o}", md.permissions().mode() & 0o7777);
+            let shown = path.display().to_string();
+            if md.file_type().is_symlink() {
+                out.push(TreeEntry {
+                    path: shown,
+                    kind: "link".into(),
+                    mode,
+                    target: fs::read_link(e.path())
+                        .ok()
+                        .map(|t| t.display().to_string()),
+                    sha256: None,
+                });
+            } else if md.is_dir() {
+                out.push(TreeEntry {
+                    path: shown,
+                    kind: "dir".into(),
+                    mode,
+                    target: None,
+                    sha256: None,
+                });
+                walk(root, &path, out);
+            } else {
+                let hash = fs::read(e.path()).ok().map(|b| {
+                    let h = Sha256::digest(&b);
+                    h.iter().take(6).map(|x| format!("{x:02x}")).collect()
+                });
+                out.push(TreeEntry {
+                    path: shown,
+                    kind: "file".into(),
+                    mode,
+                    target: None,
+                    sha256: hash,
+                });
+            }
+        }
+    }
+    let mut out = Vec::new();
+    if root.is_file() {
+        let hash = fs::read(root).ok().map(|b| {
+            let h = Sha256::digest(&b);
+            h.iter().take(6).map(|x| format!("{x:02x}")).collect()
+        });
+        out.push(TreeEntry {
+            path: "(subPath file)".into(),
+            kind: "file".into(),
+            mode: fs::metadata(root)
+                .map(|m| format!("{:04o}", m.permissions().mode() & 0o7777))
+                .unwrap_or_default(),
+            target: None,
+            sha256: hash,
+        });
+    } else {
+        walk(root, Path::new(""), &mut out);
+    }
+    out
+}
