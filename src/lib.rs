@@ -13,5 +13,6 @@ pub mod backend;
 pub mod kubelet;
 pub mod project;
 pub mod report;
+pub mod runner;
 pub mod runtime;
 pub mod scenario;
