@@ -1,0 +1,131 @@
+//! Whether this machine lets us create mount namespaces, probed once per process.
+
+use std::io;
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+use rustix::thread::UnshareFlags;
+
+/// How containers get their mounts on this machine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Isolation {
+    /// Each container runs in its own mount namespace; mountPaths are real paths.
+    MountNamespace {
+        /// Whether a user namespace is needed too (not root, or root without
+        /// `CAP_SYS_ADMIN`): files of unmapped owners then appear owned by `nobody`.
+        user_namespace: bool,
+    },
+    /// No namespaces: mounts are laid out under `$KUBEDRILL_ROOT` (see the module docs).
+    PathMapping {
+        /// Why namespaces are not used.
+        reason: String,
+    },
+}
+
+impl Isolation {
+    /// Whether mountPaths are real paths for the container.
+    pub fn is_namespaced(&self) -> bool {
+        matches!(self, Isolation::MountNamespace { .. })
+    }
+}
+
+/// Whether containers can get their own mount namespace here (probed once: a forked child
+/// tries `unshare`, exactly as `__ns-exec` will). See [`probe_isolation`].
+pub fn namespaces_available() -> bool {
+    probe_isolation().is_namespaced()
+}
+
+/// The isolation this process can give containers, probed once and cached.
+pub(crate) fn probe_isolation() -> Isolation {
+    static PROBED: OnceLock<Isolation> = OnceLock::new();
+    PROBED.get_or_init(probe).clone()
+}
+
+/// The namespaces `__ns-exec` tries, in order: a plain mount namespace when running as root,
+/// then a user namespace with it.
+pub(crate) fn unshare_attempts() -> Vec<UnshareFlags> {
+    let userns = UnshareFlags::NEWUSER | UnshareFlags::NEWNS;
+    if rustix::process::geteuid().is_root() {
+        vec![UnshareFlags::NEWNS, userns]
+    } else {
+        vec![userns]
+    }
+}
+
+/// Errors the probe child reports for "this attempt worked" (it never execs anything).
+const PROBE_OK_BASE: i32 = 10_000;
+
+fn probe() -> Isolation {
+    let attempts = unshare_attempts();
+    let tried = attempts.clone();
+    // The program is never executed: the hook always fails, reporting which attempt worked
+    // (as `PROBE_OK_BASE + index`) or the errno of the last attempt.
+    let mut cmd = Command::new("/");
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    // SAFETY: the hook runs in the forked child before exec and only makes `unshare` system
+    // calls (async-signal-safe, no allocation). Unsharing NEWNS/NEWUSER — never FILES — affects
+    // only that short-lived child, which exits right after.
+    unsafe {
+        cmd.pre_exec(move || {
+            let mut last = io::Error::from_raw_os_error(rustix::io::Errno::NOSYS.raw_os_error());
+            for (i, flags) in attempts.iter().enumerate() {
+                match rustix::thread::unshare_unsafe(*flags) {
+                    Ok(()) => return Err(io::Error::from_raw_os_error(PROBE_OK_BASE + i as i32)),
+                    Err(e) => last = io::Error::from_raw_os_error(e.raw_os_error()),
+                }
+            }
+            Err(last)
+        });
+    }
+    match cmd.spawn() {
+        Err(e) => match e.raw_os_error() {
+            Some(code) if code >= PROBE_OK_BASE => {
+                let user_namespace = tried
+                    .get((code - PROBE_OK_BASE) as usize)
+                    .is_some_and(|f| f.contains(UnshareFlags::NEWUSER));
+                Isolation::MountNamespace { user_namespace }
+            }
+            _ => Isolation::PathMapping {
+                reason: format!("unshare({}): {e}", flag_names(tried.last().copied())),
+            },
+        },
+        Ok(mut child) => {
+            // Cannot happen ("/" is not executable); do not leave a zombie behind.
+            let _ = child.kill();
+            let _ = child.wait();
+            Isolation::PathMapping {
+                reason: "namespace probe did not run".into(),
+            }
+        }
+    }
+}
+
+/// `CLONE_NEWUSER|CLONE_NEWNS` style names for messages.
+pub(crate) fn flag_names(flags: Option<UnshareFlags>) -> String {
+    let Some(flags) = flags else {
+        return "none".into();
+    };
+    let mut names = Vec::new();
+    if flags.contains(UnshareFlags::NEWUSER) {
+        names.push("CLONE_NEWUSER");
+    }
+    if flags.contains(UnshareFlags::NEWNS) {
+        names.push("CLONE_NEWNS");
+    }
+    names.join("|")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn probe_is_stable_and_leaves_this_process_alone() {
+        let before = std::fs::read_link("/proc/self/ns/mnt").ok();
+        assert_eq!(probe_isolation(), probe_isolation());
+        assert_eq!(std::fs::read_link("/proc/self/ns/mnt").ok(), before);
+    }
+}
