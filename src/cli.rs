@@ -46,6 +46,39 @@ enum Command {
         #[arg(long, value_name = "VERSION", default_value_t = KubeVersion::CURRENT)]
         kube_version: KubeVersion,
     },
+    /// Run scenario files (a directory means every scenario file in it; default ./scenarios).
+    ///
+    /// Exit codes: 0 all passed, 1 some failed, 2 invalid input or setup error, 130 interrupted.
+    Run {
+        /// Scenario files or directories.
+        paths: Vec<PathBuf>,
+        /// Where the app runs: process (local, default). docker, kind and cluster are planned.
+        #[arg(long, default_value = "process", value_name = "BACKEND")]
+        backend: String,
+        /// Override every scenario's timing profile: fast or kubelet.
+        #[arg(long, value_name = "PROFILE", value_parser = ["fast", "kubelet"])]
+        timing: Option<String>,
+        /// Also write a report: json=FILE or junit=FILE (repeatable).
+        #[arg(long = "report", value_name = "FORMAT=FILE")]
+        reports: Vec<String>,
+        /// Run up to N scenarios at once, each in its own scratch directory.
+        #[arg(long, short = 'j', default_value_t = 1, value_name = "N")]
+        jobs: usize,
+        /// Keep each scenario's scratch directory and print where it is.
+        #[arg(long)]
+        keep: bool,
+        /// Show Secret-derived values instead of redacting them.
+        #[arg(long)]
+        show_secrets: bool,
+    },
+    /// Check scenario files without running them (exit 2 on the first invalid file).
+    Validate {
+        /// Scenario files or directories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Print the JSON Schema of the scenario format (for yaml-language-server).
+    Schema,
     /// Internal: set up a container's mount namespace from SPEC, then exec its command.
     #[command(name = "__ns-exec", hide = true)]
     NsExec {
@@ -55,9 +88,9 @@ enum Command {
 }
 
 /// Exit code for invalid input or a setup error.
-const EXIT_INVALID: u8 = 2;
+pub(crate) const EXIT_INVALID: u8 = 2;
 /// Exit code when kubelet would fail to start a container.
-const EXIT_FAILED: u8 = 1;
+pub(crate) const EXIT_FAILED: u8 = 1;
 
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -73,6 +106,36 @@ pub fn main() -> ExitCode {
     };
     match cli.command {
         Command::NsExec { spec } => kubedrill::runtime::process::ns_exec_main(&spec),
+        Command::Run {
+            paths,
+            backend,
+            timing,
+            reports,
+            jobs,
+            keep,
+            show_secrets,
+        } => crate::run_cmd::run(crate::run_cmd::RunArgs {
+            paths,
+            backend,
+            timing,
+            reports,
+            jobs,
+            keep,
+            show_secrets,
+        }),
+        Command::Validate { paths } => crate::run_cmd::validate(&paths),
+        Command::Schema => {
+            match serde_json::to_string_pretty(&kubedrill::scenario::json_schema()) {
+                Ok(s) => {
+                    println!("{s}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(EXIT_INVALID)
+                }
+            }
+        }
         Command::Project {
             manifests,
             workload,
@@ -140,10 +203,15 @@ fn print_report(report: &ProjectReport, out: &Path) {
 fn print_error(e: &ProjectError) {
     eprintln!("error: {e}");
     let ProjectError::Load(load) = e else { return };
-    let (Some(line), col) = (load.line(), load.column()) else {
+    print_source_line(load.file(), load.line(), load.column());
+}
+
+/// The offending line of `file` and a caret under the column, when known.
+pub(crate) fn print_source_line(file: &Path, line: Option<u64>, col: Option<u64>) {
+    let Some(line) = line else {
         return;
     };
-    let Ok(text) = std::fs::read_to_string(load.file()) else {
+    let Ok(text) = std::fs::read_to_string(file) else {
         return;
     };
     let Some(src) = text.lines().nth(line.saturating_sub(1) as usize) else {

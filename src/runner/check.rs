@@ -91,13 +91,14 @@ pub fn judge(
             let mut s = judge_text(Some(&text), p);
             s.shown = last_lines(&text, 3);
             if s.ok {
-                s.matched_at = lines
-                    .iter()
-                    .find(|(_, l)| {
-                        p.contains.as_deref().is_some_and(|c| l.contains(c))
-                            || p.matches.as_ref().is_some_and(|m| m.regex().is_match(l))
-                    })
-                    .map(|(at, _)| *at);
+                let first = lines.iter().find(|(_, l)| {
+                    p.contains.as_deref().is_some_and(|c| l.contains(c))
+                        || p.matches.as_ref().is_some_and(|m| m.regex().is_match(l))
+                });
+                if let Some((at, line)) = first {
+                    s.matched_at = Some(*at);
+                    s.shown = line.clone();
+                }
             }
             s
         }

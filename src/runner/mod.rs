@@ -447,14 +447,10 @@ fn describe_predicates(p: &Predicates) -> String {
     parts.join(" ")
 }
 
-/// One line describing a step, e.g. `update configMap app` or
+/// One line describing a step (without its name), e.g. `update configMap app` or
 /// `assert file /etc/config/x equals "v2" within 5s after bump`.
 pub fn summarize(step: &Step) -> String {
-    let label = match &step.name {
-        Some(n) => format!("{n}: "),
-        None => String::new(),
-    };
-    let body = match &step.op {
+    match &step.op {
         Operation::Apply(obj) => format!(
             "apply {}",
             obj.manifests()
@@ -502,8 +498,7 @@ pub fn summarize(step: &Step) -> String {
             }
             s.trim_end().to_string()
         }
-    };
-    format!("{label}{body}")
+    }
 }
 
 fn lower_first(s: &str) -> String {

@@ -1,0 +1,259 @@
+//! `kubedrill run` and `kubedrill validate`: load every scenario first (invalid input stops
+//! everything before anything runs), run them on worker threads (`--jobs`), stream events to
+//! the console, write reports, and map results to exit codes. Ctrl-C cancels the running
+//! scenarios; dropping a scenario's run kills its processes and removes its scratch dir.
+
+use std::collections::VecDeque;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Mutex;
+use std::sync::mpsc;
+use std::time::Instant;
+
+use kubedrill::report::console::ConsoleReporter;
+use kubedrill::report::model::{RunEvent, ScenarioResult};
+use kubedrill::report::{json, junit};
+use kubedrill::runner::{RunOptions, run_scenario};
+use kubedrill::scenario::{self, Scenario, ScenarioError};
+
+use crate::cli::{EXIT_FAILED, EXIT_INVALID, print_source_line};
+
+/// Exit code after Ctrl-C, as shells report SIGINT.
+const EXIT_INTERRUPTED: u8 = 130;
+
+/// The `run` subcommand's arguments.
+pub struct RunArgs {
+    pub paths: Vec<PathBuf>,
+    pub backend: String,
+    pub timing: Option<String>,
+    pub reports: Vec<String>,
+    pub jobs: usize,
+    pub keep: bool,
+    pub show_secrets: bool,
+}
+
+enum Report {
+    Json(PathBuf),
+    Junit(PathBuf),
+}
+
+fn parse_report(spec: &str) -> Result<Report, String> {
+    match spec.split_once('=') {
+        Some(("json", f)) if !f.is_empty() => Ok(Report::Json(PathBuf::from(f))),
+        Some(("junit", f)) if !f.is_empty() => Ok(Report::Junit(PathBuf::from(f))),
+        _ => Err(format!(
+            "invalid --report {spec:?} (hint: write json=FILE or junit=FILE)"
+        )),
+    }
+}
+
+fn print_scenario_error(e: &ScenarioError) {
+    eprintln!("error: {e}");
+    print_source_line(e.file(), e.line(), e.column());
+}
+
+/// Loads every scenario named by `paths` (default `./scenarios`).
+fn load_all(paths: &[PathBuf]) -> Result<Vec<Scenario>, ScenarioError> {
+    let paths = if paths.is_empty() {
+        vec![PathBuf::from("scenarios")]
+    } else {
+        paths.to_vec()
+    };
+    scenario::discover(&paths)?
+        .iter()
+        .map(|p| scenario::load(p))
+        .collect()
+}
+
+/// `kubedrill validate`.
+pub fn validate(paths: &[PathBuf]) -> ExitCode {
+    let files = match scenario::discover(paths) {
+        Ok(f) => f,
+        Err(e) => {
+            print_scenario_error(&e);
+            return ExitCode::from(EXIT_INVALID);
+        }
+    };
+    let mut bad = false;
+    for f in &files {
+        match scenario::load(f) {
+            Ok(s) => println!(
+                "ok {} ({}: {} steps)",
+                f.display(),
+                s.name,
+                s.spec.steps.len()
+            ),
+            Err(e) => {
+                print_scenario_error(&e);
+                bad = true;
+            }
+        }
+    }
+    if bad {
+        ExitCode::from(EXIT_INVALID)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// `kubedrill run`.
+pub fn run(args: RunArgs) -> ExitCode {
+    if args.backend != "process" {
+        eprintln!(
+            "error: backend {:?} is not available in this build (hint: use --backend process; \
+             docker, kind and cluster backends are planned)",
+            args.backend
+        );
+        return ExitCode::from(EXIT_INVALID);
+    }
+    let reports: Vec<Report> = match args.reports.iter().map(|r| parse_report(r)).collect() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_INVALID);
+        }
+    };
+    let scenarios = match load_all(&args.paths) {
+        Ok(s) => s,
+        Err(e) => {
+            print_scenario_error(&e);
+            return ExitCode::from(EXIT_INVALID);
+        }
+    };
+    if scenarios.is_empty() {
+        eprintln!("error: no scenario files found (hint: a scenario has `kind: Scenario`)");
+        return ExitCode::from(EXIT_INVALID);
+    }
+    let exe = match std::env::current_exe() {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("error: cannot find the kubedrill executable: {e}");
+            return ExitCode::from(EXIT_INVALID);
+        }
+    };
+    let opts = RunOptions {
+        exe,
+        keep: args.keep,
+        show_secrets: args.show_secrets,
+        timing: args.timing.clone(),
+        scratch_root: None,
+    };
+    let (results, interrupted) = run_parallel(scenarios, &opts, args.jobs.max(1));
+    for r in &reports {
+        let (path, res) = match r {
+            Report::Json(p) => (p, json::write_json(p, &results)),
+            Report::Junit(p) => (p, junit::write_junit(p, &results)),
+        };
+        if let Err(e) = res {
+            eprintln!("error: writing report {}: {e}", path.display());
+            return ExitCode::from(EXIT_INVALID);
+        }
+    }
+    if interrupted {
+        eprintln!("interrupted: stopped every process and removed scratch directories");
+        ExitCode::from(EXIT_INTERRUPTED)
+    } else if results.iter().any(|r| r.error.is_some()) {
+        ExitCode::from(EXIT_INVALID)
+    } else if results.iter().any(|r| !r.passed()) {
+        ExitCode::from(EXIT_FAILED)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Runs scenarios on `jobs` worker threads (each with its own single-threaded tokio runtime)
+/// and streams their events to the console from this thread. Returns the results in input
+/// order and whether Ctrl-C stopped the run.
+fn run_parallel(
+    scenarios: Vec<Scenario>,
+    opts: &RunOptions,
+    jobs: usize,
+) -> (Vec<ScenarioResult>, bool) {
+    let run_start = Instant::now();
+    let count = scenarios.len();
+    let queue: Mutex<VecDeque<(usize, Scenario)>> =
+        Mutex::new(scenarios.into_iter().enumerate().collect());
+    let (cancel_tx, cancel_rx) = tokio::sync::watch::channel(false);
+    spawn_interrupt_watcher(cancel_tx);
+    let (tx, rx) = mpsc::channel::<(usize, Option<RunEvent>, Option<ScenarioResult>)>();
+    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let mut console = ConsoleReporter::new(std::io::stdout(), color);
+    let mut results: Vec<Option<ScenarioResult>> = vec![None; count];
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.min(count) {
+            let tx = tx.clone();
+            let queue = &queue;
+            let mut cancel = cancel_rx.clone();
+            scope.spawn(move || {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
+                loop {
+                    if *cancel.borrow() {
+                        return;
+                    }
+                    let next = queue.lock().ok().and_then(|mut q| q.pop_front());
+                    let Some((i, sc)) = next else { return };
+                    let result = rt.block_on(async {
+                        let mut emit = |e: RunEvent| {
+                            let _ = tx.send((i, Some(e), None));
+                        };
+                        tokio::select! {
+                            r = run_scenario(&sc, opts, run_start, &mut emit) => Some(r),
+                            _ = cancel.wait_for(|c| *c) => None,
+                        }
+                    });
+                    match result {
+                        Some(r) => {
+                            let _ = tx.send((i, None, Some(r)));
+                        }
+                        None => return,
+                    }
+                }
+            });
+        }
+        drop(tx);
+        for (i, event, result) in rx {
+            if let Some(e) = event {
+                let _ = console.handle(&e);
+            }
+            if let Some(r) = result {
+                results[i] = Some(r);
+            }
+        }
+    });
+    let interrupted = *cancel_rx.borrow();
+    let results: Vec<ScenarioResult> = results.into_iter().flatten().collect();
+    let _ = console.summary(&results);
+    (results, interrupted)
+}
+
+/// Turns SIGINT and SIGTERM into a cancellation every worker sees.
+fn spawn_interrupt_watcher(cancel: tokio::sync::watch::Sender<bool>) {
+    std::thread::spawn(move || {
+        let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        else {
+            return;
+        };
+        rt.block_on(async move {
+            use tokio::signal::unix::{SignalKind, signal};
+            let (Ok(mut int), Ok(mut term)) = (
+                signal(SignalKind::interrupt()),
+                signal(SignalKind::terminate()),
+            ) else {
+                return;
+            };
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
+            }
+            let _ = cancel.send(true);
+        });
+    });
+}
