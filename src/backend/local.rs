@@ -576,10 +576,9 @@ impl Backend for LocalBackend {
         }
         if let Some(pod) = &self.pod {
             for c in pod.containers() {
-                let env = match self.processes.get(&c.name).map(|p| p.env()) {
-                    Some(Ok(env)) => env,
-                    _ => c.env.as_ref().map(|e| e.vars.clone()).unwrap_or_default(),
-                };
+                // kubelet's resolved env, not /proc/PID/environ: an interpreter's launcher
+                // (e.g. a pyenv shim) adds variables the container was never given.
+                let env = c.env.as_ref().map(|e| e.vars.clone()).unwrap_or_default();
                 d.env.push((c.name.clone(), env));
             }
             for e in pod.events() {

@@ -10,8 +10,8 @@ pub mod payload;
 pub mod pod;
 pub mod subpath;
 pub mod timing;
-pub mod view;
 mod version;
+pub mod view;
 
 pub use atomic_writer::{AtomicWriter, FileProjection, Payload, WriteError, WriteOutcome};
 pub use version::KubeVersion;

@@ -381,8 +381,17 @@ fn failure(
     } else {
         format!("observed {shown:?}")
     };
+    // The classic reload bug: the volume changed, the app never said so.
+    let hint = match (&a.observation, &a.after) {
+        (Observation::Log { container, .. }, Some(step)) => format!(
+            " (hint: if the volume changed after {step:?} (see the tree below), {container} never \
+             logged it: the app may read its config once, watch the file path instead of the \
+             directory, or filter events on the file name)"
+        ),
+        _ => String::new(),
+    };
     redactor.text(&format!(
-        "{}: {why}{when}; {observed}",
+        "{}: {why}{when}; {observed}{hint}",
         describe_observation(&a.observation)
     ))
 }

@@ -23,6 +23,24 @@ pub enum Isolation {
     },
 }
 
+impl std::fmt::Display for Isolation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Isolation::MountNamespace {
+                user_namespace: false,
+            } => f.write_str("own mount namespace"),
+            Isolation::MountNamespace {
+                user_namespace: true,
+            } => f.write_str("own mount namespace (in a user namespace)"),
+            Isolation::PathMapping { reason } => write!(
+                f,
+                "no mount namespaces ({reason}): mountPaths are mapped under ${}",
+                super::KUBEDRILL_ROOT
+            ),
+        }
+    }
+}
+
 impl Isolation {
     /// Whether mountPaths are real paths for the container.
     pub fn is_namespaced(&self) -> bool {

@@ -192,7 +192,10 @@ impl ProcessRuntime {
             let mut report = Vec::new();
             status_rx.read_to_end(&mut report).map(|_| report)
         });
-        let report = match tokio::time::timeout(self.start_timeout, status).await {
+        let report = tokio::time::timeout(self.start_timeout, status).await;
+        // The spec holds the env (Secret values included); the child has read it by now.
+        let _ = fs::remove_file(&spec_path);
+        let report = match report {
             Ok(Ok(Ok(report))) => report,
             Ok(Ok(Err(e))) => return Err(spawn_err(e)),
             Ok(Err(join)) => return Err(spawn_err(io::Error::other(join))),

@@ -1,0 +1,238 @@
+//! The one error type of scenario loading: a file, a line and column, what is wrong and how to
+//! fix it.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::api::manifest::LoadError;
+
+/// A scenario that cannot be loaded, displayed as
+/// `scenarios/x.yaml:12:7: unknown field `equal` in assert (hint: did you mean `equals`?)`.
+///
+/// The location is where the problem is: in the scenario file, or in a manifest it references
+/// (then [`ScenarioError::referenced_at`] says where the scenario names that manifest).
+#[derive(Debug)]
+pub struct ScenarioError {
+    file: PathBuf,
+    line: Option<u64>,
+    column: Option<u64>,
+    message: String,
+    hint: Option<String>,
+    referenced_at: Option<(PathBuf, u64, u64)>,
+    kind: ScenarioErrorKind,
+}
+
+/// What category of problem a [`ScenarioError`] is.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ScenarioErrorKind {
+    /// A file (the scenario, a manifest it references, a directory to discover) cannot be read.
+    Io(std::io::Error),
+    /// The text is not YAML.
+    Syntax,
+    /// A field the format does not have (a typo, or a field in the wrong place).
+    UnknownField {
+        /// The field as written.
+        field: String,
+        /// The closest valid field name, if one is close.
+        suggestion: Option<String>,
+    },
+    /// A required field is missing.
+    MissingField {
+        /// The missing field.
+        field: String,
+    },
+    /// A value has the wrong type or form (duration, regex, mode, signal, ...).
+    InvalidValue,
+    /// The shape is wrong: a step with zero or two operations, an assert with zero or two
+    /// observations, fields that conflict.
+    Structure,
+    /// A name that refers to nothing: a container, a step, an object.
+    Reference,
+    /// A manifest (an object or the workload) cannot be loaded.
+    Manifest(LoadError),
+}
+
+impl ScenarioError {
+    pub(crate) fn new(
+        file: &Path,
+        location: Option<(u64, u64)>,
+        kind: ScenarioErrorKind,
+        message: impl Into<String>,
+        hint: Option<String>,
+    ) -> Self {
+        Self {
+            file: file.to_path_buf(),
+            line: location.map(|(line, _)| line),
+            column: location.map(|(_, column)| column),
+            message: message.into(),
+            hint,
+            referenced_at: None,
+            kind,
+        }
+    }
+
+    /// A manifest that failed to load, referenced from the scenario at `reference`.
+    pub(crate) fn manifest(error: LoadError, reference: (&Path, u64, u64)) -> Self {
+        let (file, line, column) = reference;
+        let same_file = error.file() == file;
+        Self {
+            file: error.file().to_path_buf(),
+            line: error.line(),
+            column: error.column(),
+            // The manifest loader's messages carry their own hints.
+            message: error.kind().to_string(),
+            hint: None,
+            referenced_at: (!same_file).then(|| (file.to_path_buf(), line, column)),
+            kind: ScenarioErrorKind::Manifest(error),
+        }
+    }
+
+    /// The file the problem is in.
+    pub fn file(&self) -> &Path {
+        &self.file
+    }
+
+    /// The line (1-based), when known.
+    pub fn line(&self) -> Option<u64> {
+        self.line
+    }
+
+    /// The column (1-based), when known.
+    pub fn column(&self) -> Option<u64> {
+        self.column
+    }
+
+    /// What is wrong, without location and hint.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// How to fix it, when there is advice.
+    pub fn hint(&self) -> Option<&str> {
+        self.hint.as_deref()
+    }
+
+    /// For a problem inside a referenced manifest: where the scenario file references it
+    /// (file, line, column).
+    pub fn referenced_at(&self) -> Option<(&Path, u64, u64)> {
+        self.referenced_at
+            .as_ref()
+            .map(|(file, line, column)| (file.as_path(), *line, *column))
+    }
+
+    /// The category of the problem.
+    pub fn kind(&self) -> &ScenarioErrorKind {
+        &self.kind
+    }
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+            if let Some(column) = self.column {
+                write!(f, ":{column}")?;
+            }
+        }
+        write!(f, ": {}", self.message)?;
+        if let Some(hint) = &self.hint {
+            write!(f, " (hint: {hint})")?;
+        }
+        if let Some((file, line, column)) = &self.referenced_at {
+            write!(f, " (referenced at {}:{line}:{column})", file.display())?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ScenarioError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.kind {
+            ScenarioErrorKind::Io(error) => Some(error),
+            ScenarioErrorKind::Manifest(error) => Some(error),
+            _ => None,
+        }
+    }
+}
+
+/// The closest of `candidates` to `word`: a case-insensitive match, else the one with the
+/// smallest edit distance if that is small for the word's length.
+pub(crate) fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    if let Some(same) = candidates.iter().find(|c| c.eq_ignore_ascii_case(word)) {
+        return Some(same);
+    }
+    let lower = word.to_ascii_lowercase();
+    let limit = match word.chars().count() {
+        0..=3 => 1,
+        4..=7 => 2,
+        _ => 3,
+    };
+    candidates
+        .iter()
+        .map(|c| (edit_distance(&lower, &c.to_ascii_lowercase()), *c))
+        .filter(|(distance, _)| *distance <= limit)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, c)| c)
+}
+
+/// Optimal string alignment distance (Levenshtein plus adjacent transpositions).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut rows = vec![vec![0_usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in rows.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in rows[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (rows[i - 1][j] + 1)
+                .min(rows[i][j - 1] + 1)
+                .min(rows[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(rows[i - 2][j - 2] + 1);
+            }
+            rows[i][j] = best;
+        }
+    }
+    rows[a.len()][b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestions() {
+        let fields = ["equals", "notEquals", "contains", "within", "throughout"];
+        assert_eq!(closest("equal", &fields), Some("equals"));
+        assert_eq!(closest("not_equals", &fields), Some("notEquals"));
+        assert_eq!(closest("NOTEQUALS", &fields), Some("notEquals"));
+        assert_eq!(closest("contians", &fields), Some("contains"));
+        assert_eq!(closest("whitin", &fields), Some("within"));
+        assert_eq!(closest("banana", &fields), None);
+    }
+
+    #[test]
+    fn display_has_location_and_hint() {
+        let error = ScenarioError::new(
+            Path::new("scenarios/x.yaml"),
+            Some((12, 7)),
+            ScenarioErrorKind::UnknownField {
+                field: "equal".into(),
+                suggestion: Some("equals".into()),
+            },
+            "unknown field `equal` in assert",
+            Some("did you mean `equals`?".into()),
+        );
+        assert_eq!(
+            error.to_string(),
+            "scenarios/x.yaml:12:7: unknown field `equal` in assert (hint: did you mean `equals`?)"
+        );
+    }
+}
