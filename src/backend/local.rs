@@ -703,10 +703,10 @@ fn http_get(port: u16, path: &str) -> Observed {
         return Observed::Unavailable(format!("sending to port {port}: {e}"));
     }
     let mut buf = Vec::new();
-    if let Err(e) = s.read_to_end(&mut buf) {
-        if buf.is_empty() {
-            return Observed::Unavailable(format!("reading from port {port}: {e}"));
-        }
+    if let Err(e) = s.read_to_end(&mut buf)
+        && buf.is_empty()
+    {
+        return Observed::Unavailable(format!("reading from port {port}: {e}"));
     }
     let text = String::from_utf8_lossy(&buf);
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));

@@ -98,7 +98,10 @@ pub async fn run_scenario(
         },
     });
     let mut builder = tempfile::Builder::new();
-    builder.prefix("kubedrill-");
+    // Private: it holds projected Secret values.
+    builder
+        .prefix("kubedrill-")
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
     let scratch = match &opts.scratch_root {
         Some(root) => builder.tempdir_in(root),
         None => builder.tempdir(),
