@@ -188,7 +188,7 @@ async fn env_is_exactly_the_spec_env_plus_path_home_lang_from_the_host() -> Test
     let tmp = tempdir()?;
     let mut spec = sh(
         "app",
-        "env; echo END; trap 'exit 0' TERM; while :; do sleep 0.05; done",
+        "trap 'exit 0' TERM; env; echo END; while :; do sleep 0.05; done",
         &tmp.path().join("scratch"),
         vec![],
     );
@@ -704,5 +704,118 @@ async fn start_latency() -> TestResult {
     }
     assert!(samples.iter().all(|t| *t < Duration::from_secs(2)));
     eprintln!("namespaces available: {}", namespaces_available());
+    Ok(())
+}
+
+/// Ignores SIGHUP in this process until dropped (as under `nohup`).
+struct IgnoreHup;
+
+impl IgnoreHup {
+    fn new() -> Self {
+        // SAFETY: SIG_IGN installs no handler; restored on drop.
+        unsafe { libc::signal(libc::SIGHUP, libc::SIG_IGN) };
+        IgnoreHup
+    }
+}
+
+impl Drop for IgnoreHup {
+    fn drop(&mut self) {
+        // SAFETY: as above.
+        unsafe { libc::signal(libc::SIGHUP, libc::SIG_DFL) };
+    }
+}
+
+#[tokio::test]
+async fn the_app_starts_with_default_signal_dispositions() -> TestResult {
+    // Rust ignores SIGPIPE in `kubedrill`, `nohup` ignores SIGHUP: an ignored signal would
+    // survive the exec. Here the test process ignores one for real.
+    let _hup_ignored = IgnoreHup::new();
+    eprintln!(
+        "DEBUG test process: {}",
+        fs::read_to_string("/proc/self/status")?
+            .lines()
+            .filter(|l| l.starts_with("Sig"))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    );
+    let tmp = tempdir()?;
+    let mut spec = sh("app", "", &tmp.path().join("scratch"), vec![]);
+    spec.command = ["grep", "-E", "^Sig(Ign|Blk)", "/proc/self/status"]
+        .map(String::from)
+        .to_vec();
+    let p = runtime().start(&spec).await?;
+    assert_eq!(p.wait().await, ExitReason::Exited(0));
+    assert_eq!(
+        p.logs().texts_since(0, LogStream::Stdout),
+        ["SigBlk:\t0000000000000000", "SigIgn:\t0000000000000000"]
+    );
+    Ok(())
+}
+
+/// The name of the test below, run by `namespaces_unavailable_falls_back_to_kubedrill_root`.
+const SANDBOXED: &str = "inside_a_sandbox_without_namespaces";
+
+#[tokio::test]
+#[ignore = "run by namespaces_unavailable_falls_back_to_kubedrill_root in a sandbox"]
+async fn inside_a_sandbox_without_namespaces() -> TestResult {
+    assert!(!namespaces_available());
+    let rt = runtime();
+    let isolation = rt.isolation();
+    eprintln!("isolation: {isolation}");
+    assert!(
+        matches!(&isolation, Isolation::PathMapping { reason } if reason.contains("unshare")),
+        "{isolation:?}"
+    );
+    let tmp = tempdir()?;
+    let r = unique();
+    let vol = tmp.path().join("vol");
+    projected_volume(&vol, "key", "v1")?;
+    let path = format!("/etc/kubedrill-{r}/config");
+    let spec = sh(
+        "app",
+        &format!("cat \"$KUBEDRILL_ROOT{path}/key\""),
+        &tmp.path().join("scratch"),
+        vec![mount(&vol, &path, true)],
+    );
+    let p = rt.start(&spec).await?;
+    assert_eq!(p.wait().await, ExitReason::Exited(0));
+    assert_eq!(p.logs().texts_since(0, LogStream::Stdout), ["v1"]);
+    // Insisting on namespaces reports why they are unavailable.
+    let forced = runtime().with_isolation(Isolation::MountNamespace {
+        user_namespace: false,
+    });
+    match forced.start(&spec).await {
+        Err(e @ RuntimeError::NamespacesUnavailable { .. }) => eprintln!("{e}"),
+        other => panic!("expected NamespacesUnavailable, got {other:?}"),
+    }
+    Ok(())
+}
+
+#[test]
+fn namespaces_unavailable_falls_back_to_kubedrill_root() -> TestResult {
+    let me = std::env::current_exe()?;
+    let mut cmd = if namespaces_available() {
+        // Take the privilege away: a user namespace whose limit on nested user namespaces is
+        // 0, entered without any capability (so neither unshare(2) attempt can work).
+        let mut cmd = std::process::Command::new("unshare");
+        cmd.args(["--user", "--map-root-user", "sh", "-c"]).arg(
+            "echo 0 > /proc/sys/user/max_user_namespaces && \
+             exec setpriv --bounding-set=-all --inh-caps=-all --ambient-caps=-all \"$0\" \"$@\"",
+        );
+        cmd.arg(&me);
+        cmd
+    } else {
+        std::process::Command::new(&me)
+    };
+    cmd.args(["--ignored", "--exact", SANDBOXED, "--nocapture"]);
+    let out = cmd.output()?;
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "sandboxed run failed:\n{text}");
+    assert!(text.contains("1 passed"), "{text}");
+    eprintln!("{text}");
     Ok(())
 }

@@ -135,6 +135,7 @@ fn run(plan: &ExecPlan) -> Result<std::convert::Infallible, ChildError> {
         .map(|(_, v)| v.as_str())
         .unwrap_or_default();
     let program = look_path(name, path_var)?;
+    reset_signal_dispositions();
     let err = Command::new(&program)
         .arg0(name)
         .args(c.command.iter().skip(1))
@@ -143,6 +144,34 @@ fn run(plan: &ExecPlan) -> Result<std::convert::Infallible, ChildError> {
         .stdin(Stdio::null())
         .exec();
     Err(exec_error(name, &err))
+}
+
+/// Sets every signal to its default action. An ignored signal survives `execve`: without this
+/// the app would inherit whatever kubedrill's parent ignored (`nohup` ignores `SIGHUP`, so a
+/// reload-on-HUP app would never see it), including glibc's internal signals 32 and 33, which
+/// glibc's `sigaction` refuses to touch — hence the raw system call. (std's exec resets only
+/// `SIGPIPE` and the signal mask.)
+fn reset_signal_dispositions() {
+    // The kernel's `struct sigaction` with a null handler (SIG_DFL), no flags, an empty mask.
+    let default_action = [0u64; 4];
+    let sigset_size = std::mem::size_of::<u64>();
+    for sig in 1..=64 {
+        if sig == libc::SIGKILL || sig == libc::SIGSTOP {
+            continue;
+        }
+        // SAFETY: this process is single-threaded and about to exec; installing SIG_DFL sets no
+        // handler, and the kernel only reads `default_action` (32 bytes cover its layout on
+        // every 64-bit architecture), writing nothing back (no old-action pointer).
+        unsafe {
+            libc::syscall(
+                libc::SYS_rt_sigaction,
+                sig,
+                default_action.as_ptr(),
+                std::ptr::null_mut::<u64>(),
+                sigset_size,
+            );
+        }
+    }
 }
 
 /// `exec: "NAME": REASON` as runc words it.
