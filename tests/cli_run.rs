@@ -401,3 +401,50 @@ fn validate_and_schema() {
     let schema: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert!(schema.get("properties").is_some() || schema.get("$defs").is_some());
 }
+
+#[test]
+fn timing_7_3_periodic_sync_and_touch_syncs_at_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = write_scenario(
+        tmp.path(),
+        "timing",
+        "exec sleep 30",
+        "    - assert: {file: /etc/kd-test-config/LEVEL, equals: INFO, within: 5s}\n\
+         \x20   - name: bump\n\
+         \x20     update: {configMap: cfg, data: {LEVEL: DEBUG}}\n\
+         \x20   - assert: {file: /etc/kd-test-config/LEVEL, equals: INFO, throughout: 600ms}\n\
+         \x20   - assert: {file: /etc/kd-test-config/LEVEL, equals: DEBUG, within: 2s, after: bump}\n\
+         \x20   - name: again\n\
+         \x20     update: {configMap: cfg, data: {LEVEL: WARN}}\n\
+         \x20   - touch: pod\n\
+         \x20   - assert: {file: /etc/kd-test-config/LEVEL, equals: WARN}\n",
+    );
+    let text = fs::read_to_string(&f).unwrap().replace(
+        "spec:\n  objects:",
+        "spec:\n  timing: {syncPeriod: 1s, jitter: 0.0, seed: 1}\n  objects:",
+    );
+    fs::write(&f, text).unwrap();
+    let json = tmp.path().join("t.json");
+    let r = kubedrill_in(
+        tmp.path(),
+        &[
+            "run",
+            f.to_str().unwrap(),
+            "--report",
+            &format!("json={}", json.display()),
+        ],
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&fs::read_to_string(json).unwrap()).unwrap();
+    let latency = v["scenarios"][0]["steps"][3]["latencyMs"].as_f64().unwrap();
+    assert!(
+        (600.0..1600.0).contains(&latency),
+        "propagation waited for the periodic sync: {latency}ms"
+    );
+    assert!(
+        v["scenarios"][0]["timing"]
+            .as_str()
+            .unwrap()
+            .contains("sync 1s")
+    );
+}
