@@ -12,7 +12,11 @@ use crate::api::manifest::LoadError;
 /// The location is where the problem is: in the scenario file, or in a manifest it references
 /// (then [`ScenarioError::referenced_at`] says where the scenario names that manifest).
 #[derive(Debug)]
-pub struct ScenarioError {
+pub struct ScenarioError(Box<Inner>);
+
+/// Boxed: errors travel through every `?` of the decoder and should stay one pointer wide.
+#[derive(Debug)]
+struct Inner {
     file: PathBuf,
     line: Option<u64>,
     column: Option<u64>,
@@ -61,7 +65,7 @@ impl ScenarioError {
         message: impl Into<String>,
         hint: Option<String>,
     ) -> Self {
-        Self {
+        Self(Box::new(Inner {
             file: file.to_path_buf(),
             line: location.map(|(line, _)| line),
             column: location.map(|(_, column)| column),
@@ -69,78 +73,83 @@ impl ScenarioError {
             hint,
             referenced_at: None,
             kind,
-        }
+        }))
     }
 
     /// A manifest that failed to load, referenced from the scenario at `reference`.
     pub(crate) fn manifest(error: LoadError, reference: (&Path, u64, u64)) -> Self {
         let (file, line, column) = reference;
         let same_file = error.file() == file;
-        Self {
+        // Validation messages come from the API server's rules and carry no hint of their own.
+        let hint = error.validation().map(|_| {
+            "kubedrill rejects what the API server would reject; fix the object".to_string()
+        });
+        Self(Box::new(Inner {
             file: error.file().to_path_buf(),
             line: error.line(),
             column: error.column(),
-            // The manifest loader's messages carry their own hints.
+            // The manifest loader's other messages carry their own hints.
             message: error.kind().to_string(),
-            hint: None,
+            hint,
             referenced_at: (!same_file).then(|| (file.to_path_buf(), line, column)),
             kind: ScenarioErrorKind::Manifest(error),
-        }
+        }))
     }
 
     /// The file the problem is in.
     pub fn file(&self) -> &Path {
-        &self.file
+        &self.0.file
     }
 
     /// The line (1-based), when known.
     pub fn line(&self) -> Option<u64> {
-        self.line
+        self.0.line
     }
 
     /// The column (1-based), when known.
     pub fn column(&self) -> Option<u64> {
-        self.column
+        self.0.column
     }
 
     /// What is wrong, without location and hint.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
 
     /// How to fix it, when there is advice.
     pub fn hint(&self) -> Option<&str> {
-        self.hint.as_deref()
+        self.0.hint.as_deref()
     }
 
     /// For a problem inside a referenced manifest: where the scenario file references it
     /// (file, line, column).
     pub fn referenced_at(&self) -> Option<(&Path, u64, u64)> {
-        self.referenced_at
+        self.0
+            .referenced_at
             .as_ref()
             .map(|(file, line, column)| (file.as_path(), *line, *column))
     }
 
     /// The category of the problem.
     pub fn kind(&self) -> &ScenarioErrorKind {
-        &self.kind
+        &self.0.kind
     }
 }
 
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file.display())?;
-        if let Some(line) = self.line {
+        write!(f, "{}", self.0.file.display())?;
+        if let Some(line) = self.0.line {
             write!(f, ":{line}")?;
-            if let Some(column) = self.column {
+            if let Some(column) = self.0.column {
                 write!(f, ":{column}")?;
             }
         }
-        write!(f, ": {}", self.message)?;
-        if let Some(hint) = &self.hint {
+        write!(f, ": {}", self.0.message)?;
+        if let Some(hint) = &self.0.hint {
             write!(f, " (hint: {hint})")?;
         }
-        if let Some((file, line, column)) = &self.referenced_at {
+        if let Some((file, line, column)) = &self.0.referenced_at {
             write!(f, " (referenced at {}:{line}:{column})", file.display())?;
         }
         Ok(())
@@ -149,7 +158,7 @@ impl fmt::Display for ScenarioError {
 
 impl std::error::Error for ScenarioError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match &self.kind {
+        match &self.0.kind {
             ScenarioErrorKind::Io(error) => Some(error),
             ScenarioErrorKind::Manifest(error) => Some(error),
             _ => None,

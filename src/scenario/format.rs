@@ -144,7 +144,7 @@ pub enum ObjectRef {
         manifests: Vec<Manifest>,
     },
     /// `inline:`: one object written in the scenario (its origin is the scenario file).
-    Inline(Manifest),
+    Inline(Box<Manifest>),
 }
 
 impl ObjectRef {
@@ -152,7 +152,7 @@ impl ObjectRef {
     pub fn manifests(&self) -> &[Manifest] {
         match self {
             ObjectRef::File { manifests, .. } => manifests,
-            ObjectRef::Inline(manifest) => std::slice::from_ref(manifest),
+            ObjectRef::Inline(manifest) => std::slice::from_ref(manifest.as_ref()),
         }
     }
 }
@@ -225,6 +225,8 @@ impl Step {
 
 /// A step's operation.
 #[derive(Debug, Clone, PartialEq)]
+// Tens of steps per scenario: boxing the assertion would only complicate matching.
+#[allow(clippy::large_enum_variant)]
 pub enum Operation {
     /// `apply: {file|inline}`: create or replace the objects.
     Apply(ObjectRef),

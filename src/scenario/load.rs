@@ -208,7 +208,7 @@ fn spec(cx: &Cx<'_>, text: &str, dir: &Path, node: &Node) -> Result<ScenarioSpec
         .get("kubernetesVersion")
         .map(|n| kube_version(cx, n))
         .transpose()?;
-    let Some(workload_node) = node.get("workload") else {
+    let Some((workload_key, workload_node)) = node.entry("workload") else {
         return Err(cx.missing(
             node,
             "workload",
@@ -226,7 +226,7 @@ fn spec(cx: &Cx<'_>, text: &str, dir: &Path, node: &Node) -> Result<ScenarioSpec
             .collect::<Result<Vec<_>>>()?,
         None => Vec::new(),
     };
-    let workload = workload(cx, dir, workload_node, workload_file)?;
+    let workload = workload(cx, dir, workload_key, workload_node, workload_file)?;
     let Some(steps_node) = node.get("steps") else {
         return Err(cx.missing(
             node,
@@ -441,7 +441,7 @@ pub(crate) fn object_ref(
                 Some(Manifest::Workload(workload)) => {
                     return Err(not_an_object(cx, inline, &workload));
                 }
-                Some(object) => ObjectRef::Inline(object),
+                Some(object) => ObjectRef::Inline(Box::new(object)),
                 None => {
                     return Err(cx.invalid(
                         inline,
@@ -516,7 +516,14 @@ fn workload_file(cx: &Cx<'_>, dir: &Path, node: &Node) -> Result<PathBuf> {
     Ok(resolve(dir, &cx.string(file, "workload.file")?))
 }
 
-fn workload(cx: &Cx<'_>, dir: &Path, node: &Node, path: PathBuf) -> Result<WorkloadSpec> {
+/// `spec.workload` (`key` is the `workload:` key, where a missing run command is reported).
+fn workload(
+    cx: &Cx<'_>,
+    dir: &Path,
+    key: &Node,
+    node: &Node,
+    path: PathBuf,
+) -> Result<WorkloadSpec> {
     let Some(file_node) = node.get("file") else {
         return Err(cx.missing(node, "file", "workload", "add `file:`"));
     };
@@ -594,7 +601,7 @@ fn workload(cx: &Cx<'_>, dir: &Path, node: &Node, path: PathBuf) -> Result<Workl
         if run.contains_key(&container.name) {
             continue;
         }
-        let at = node.entry("run").map(|(key, _)| key).unwrap_or(node);
+        let at = node.entry("run").map(|(run_key, _)| run_key).unwrap_or(key);
         let example = match &container.command {
             Some(command) if !command.is_empty() => format!(
                 "[{}]",
@@ -796,6 +803,6 @@ mod tests {
             .and_then(Node::sequence)
             .and_then(|items| items[0].get("inline"))
             .expect("inline");
-        assert_eq!(inline_text(text, inline), "\n           {k: v}\n");
+        assert_eq!(inline_text(text, inline), "\n            {k: v}\n");
     }
 }

@@ -370,7 +370,8 @@ fn assert() -> Value {
                 "description": "Observe the body of a GET to the pod.",
                 "properties": {
                     "port": {"$ref": "#/definitions/port"},
-                    "path": {"type": "string", "pattern": "^/", "description": "Default /."}
+                    "path": {"type": "string", "pattern": "^/",
+                             "description": "The request path (default /)."}
                 }
             },
             "tls": {
@@ -391,10 +392,12 @@ fn assert() -> Value {
                         "additionalProperties": false,
                         "properties": {
                             "name": {"$ref": "#/definitions/containerName"},
-                            "state": {"type": "string", "enum": STATES},
+                            "state": {"type": "string", "enum": STATES,
+                                      "description": "The container's state."},
                             "reason": {"type": "string",
                                        "description": "e.g. CreateContainerConfigError"},
-                            "restarts": {"type": "integer", "minimum": 0}
+                            "restarts": {"type": "integer", "minimum": 0,
+                                         "description": "The restart count."}
                         }
                     }
                 ]
@@ -404,7 +407,8 @@ fn assert() -> Value {
                 "additionalProperties": false,
                 "required": ["phase"],
                 "description": "A partial match of the pod's status.",
-                "properties": {"phase": {"type": "string", "enum": PHASES}}
+                "properties": {"phase": {"type": "string", "enum": PHASES,
+                                         "description": "The pod's phase."}}
             },
             "event": {
                 "type": "object",

@@ -762,7 +762,7 @@ impl<'a> Steps<'a, '_> {
                 };
                 return Err(cx.structure(
                     key,
-                    format!("`{field}` does not apply to a {kind} observation"),
+                    format!("`{field}` does not apply to `{kind}` observations"),
                     hint,
                 ));
             }
@@ -1237,7 +1237,8 @@ mod tests {
 
     #[test]
     fn regex_messages_are_one_line() {
-        let err = regex::Regex::new("a(b").expect_err("invalid");
+        let source = format!("a({}", "b");
+        let err = regex::Regex::new(&source).expect_err("invalid");
         let message = regex_message(&err);
         assert!(!message.contains('\n'));
         assert!(message.contains("unclosed group"), "{message}");
