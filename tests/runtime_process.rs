@@ -200,6 +200,8 @@ async fn env_is_exactly_the_spec_env_plus_path_home_lang_from_the_host() -> Test
     ];
     let p = runtime().start(&spec).await?;
     line(&p, 0, "END").await?;
+    // The spec file carried the env (Secret values too): gone once the app runs.
+    assert!(!spec.scratch.join("spec.json").exists());
     let mut expected = spec.env.clone();
     for name in ["PATH", "LANG"] {
         if let Ok(value) = std::env::var(name) {

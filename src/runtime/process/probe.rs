@@ -49,7 +49,8 @@ impl Isolation {
 }
 
 /// Whether containers can get their own mount namespace here (probed once: a forked child
-/// tries `unshare`, exactly as `__ns-exec` will). See [`probe_isolation`].
+/// tries `unshare`, exactly as `__ns-exec` will). [`super::ProcessRuntime::isolation`]
+/// says which kind.
 pub fn namespaces_available() -> bool {
     probe_isolation().is_namespaced()
 }

@@ -88,59 +88,16 @@ impl ProcessRuntime {
     pub async fn start(&self, spec: &ContainerSpec) -> Result<RunningProcess, RuntimeError> {
         spec.validate()?;
         let isolation = self.isolation();
-        let scratch_err = |path: &Path, source: io::Error| RuntimeError::ScratchDir {
-            container: spec.name.clone(),
-            path: path.to_path_buf(),
-            source,
-        };
-        prepare_scratch(&spec.scratch, self.host_user)
-            .map_err(|e| scratch_err(&spec.scratch, e))?;
-        let scratch = fs::canonicalize(&spec.scratch).map_err(|e| scratch_err(&spec.scratch, e))?;
-
-        let mut container = spec.clone();
-        container.scratch = scratch.clone();
-        container.env = container_env(&spec.env, |k| std::env::var(k).ok());
-        let plan_isolation = match &isolation {
-            Isolation::MountNamespace { .. } => PlanIsolation::MountNamespace,
-            Isolation::PathMapping { .. } => {
-                let root = scratch.join("root");
-                lay_out_path_mapping(&root, &spec.mounts).map_err(|e| {
-                    RuntimeError::MountFailed {
-                        container: spec.name.clone(),
-                        mount_path: root.clone(),
-                        message: format!("laying out {KUBEDRILL_ROOT} at {}: {e}", root.display()),
-                    }
-                })?;
-                container.env.retain(|(k, _)| k != KUBEDRILL_ROOT);
-                container
-                    .env
-                    .push((KUBEDRILL_ROOT.to_string(), root.display().to_string()));
-                PlanIsolation::PathMapping
-            }
-        };
-        let plan = ExecPlan {
-            container,
-            isolation: plan_isolation,
-            status_on_stdin: true,
-        };
-        let spec_path = scratch.join("spec.json");
-        let json = serde_json::to_vec_pretty(&plan)
-            .map_err(|e| scratch_err(&spec_path, io::Error::other(e)))?;
-        fs::write(&spec_path, json).map_err(|e| scratch_err(&spec_path, e))?;
-        if let Some((uid, gid)) = self.host_user {
-            std::os::unix::fs::chown(&spec_path, Some(uid), Some(gid))
-                .map_err(|e| scratch_err(&spec_path, e))?;
-        }
-
+        let spec_file = self.write_plan(spec, &isolation)?;
         let spawn_err = |source: io::Error| RuntimeError::Spawn {
             container: spec.name.clone(),
             exe: self.kubedrill_exe.clone(),
             source,
         };
-        let (mut status_rx, status_tx) = io::pipe().map_err(spawn_err)?;
+        let (status_rx, status_tx) = io::pipe().map_err(spawn_err)?;
         let mut cmd = Command::new(&self.kubedrill_exe);
         cmd.arg("__ns-exec")
-            .arg(&spec_path)
+            .arg(&spec_file.0)
             .env_clear()
             .process_group(0)
             .stdin(Stdio::from(status_tx))
@@ -163,59 +120,139 @@ impl ProcessRuntime {
                 return Err(spawn_err(e));
             }
         };
-        let logs = LogBuffer::new();
-        if let Some(Ok(reader)) = child
-            .stdout
-            .take()
-            .map(tokio::process::ChildStdout::from_std)
-        {
-            tokio::spawn(logs.clone().capture(reader, LogStream::Stdout));
-        }
-        if let Some(Ok(reader)) = child
-            .stderr
-            .take()
-            .map(tokio::process::ChildStderr::from_std)
-        {
-            tokio::spawn(logs.clone().capture(reader, LogStream::Stderr));
-        }
         // From here the process is owned by `running`: dropping it kills the group.
         let mut running = RunningProcess {
             name: spec.name.clone(),
             pid,
-            logs,
+            logs: LogBuffer::new(),
             exit,
             kill_grace: self.kill_grace,
             started_at: Instant::now(),
             isolation,
         };
-        let status = tokio::task::spawn_blocking(move || {
-            let mut report = Vec::new();
-            status_rx.read_to_end(&mut report).map(|_| report)
-        });
-        let report = tokio::time::timeout(self.start_timeout, status).await;
-        // The spec holds the env (Secret values included); the child has read it by now.
-        let _ = fs::remove_file(&spec_path);
-        let report = match report {
-            Ok(Ok(Ok(report))) => report,
-            Ok(Ok(Err(e))) => return Err(spawn_err(e)),
-            Ok(Err(join)) => return Err(spawn_err(io::Error::other(join))),
-            Err(_) => {
-                return Err(RuntimeError::Setup {
+        capture_output(&mut child, &running.logs).map_err(spawn_err)?;
+        let report = match self.await_exec(&spec.name, status_rx).await {
+            Ok(report) => report,
+            Err(e) => {
+                return Err(e.unwrap_or_else(|| RuntimeError::Setup {
                     container: spec.name.clone(),
                     message: format!(
                         "did not start within {:?} (mount setup hung?)",
                         self.start_timeout
                     ),
-                });
+                }));
             }
         };
         running.started_at = Instant::now();
+        drop(spec_file);
         if report.is_empty() {
             return Ok(running);
         }
         let _ = running.wait().await;
         Err(child_error(&spec.name, &report))
     }
+
+    /// Prepares the scratch directory (and the `KUBEDRILL_ROOT` layout without namespaces)
+    /// and writes the plan for `__ns-exec` into it.
+    fn write_plan(
+        &self,
+        spec: &ContainerSpec,
+        isolation: &Isolation,
+    ) -> Result<SpecFile, RuntimeError> {
+        let scratch_err = |path: &Path, source: io::Error| RuntimeError::ScratchDir {
+            container: spec.name.clone(),
+            path: path.to_path_buf(),
+            source,
+        };
+        prepare_scratch(&spec.scratch, self.host_user)
+            .map_err(|e| scratch_err(&spec.scratch, e))?;
+        let scratch = fs::canonicalize(&spec.scratch).map_err(|e| scratch_err(&spec.scratch, e))?;
+        let mut container = spec.clone();
+        container.scratch = scratch.clone();
+        container.env = container_env(&spec.env, |k| std::env::var(k).ok());
+        let plan_isolation = match isolation {
+            Isolation::MountNamespace { .. } => PlanIsolation::MountNamespace,
+            Isolation::PathMapping { .. } => {
+                let root = scratch.join("root");
+                lay_out_path_mapping(&root, &spec.mounts).map_err(|e| {
+                    RuntimeError::MountFailed {
+                        container: spec.name.clone(),
+                        mount_path: root.clone(),
+                        message: format!("laying out {KUBEDRILL_ROOT} at {}: {e}", root.display()),
+                    }
+                })?;
+                container.env.retain(|(k, _)| k != KUBEDRILL_ROOT);
+                container
+                    .env
+                    .push((KUBEDRILL_ROOT.to_string(), root.display().to_string()));
+                PlanIsolation::PathMapping
+            }
+        };
+        let plan = ExecPlan {
+            container,
+            isolation: plan_isolation,
+            status_on_stdin: true,
+        };
+        let path = scratch.join("spec.json");
+        let json = serde_json::to_vec_pretty(&plan)
+            .map_err(|e| scratch_err(&path, io::Error::other(e)))?;
+        fs::write(&path, json).map_err(|e| scratch_err(&path, e))?;
+        let file = SpecFile(path);
+        if let Some((uid, gid)) = self.host_user {
+            std::os::unix::fs::chown(&file.0, Some(uid), Some(gid))
+                .map_err(|e| scratch_err(&file.0, e))?;
+        }
+        Ok(file)
+    }
+
+    /// Reads the status pipe to its end: empty when the command was exec'd, else the child's
+    /// JSON report. `Err(None)` on timeout.
+    async fn await_exec(
+        &self,
+        container: &str,
+        mut status: io::PipeReader,
+    ) -> Result<Vec<u8>, Option<RuntimeError>> {
+        let read = tokio::task::spawn_blocking(move || {
+            let mut report = Vec::new();
+            status.read_to_end(&mut report).map(|_| report)
+        });
+        let spawn_err = |source: io::Error| {
+            Some(RuntimeError::Spawn {
+                container: container.to_string(),
+                exe: self.kubedrill_exe.clone(),
+                source,
+            })
+        };
+        match tokio::time::timeout(self.start_timeout, read).await {
+            Ok(Ok(Ok(report))) => Ok(report),
+            Ok(Ok(Err(e))) => Err(spawn_err(e)),
+            Ok(Err(join)) => Err(spawn_err(io::Error::other(join))),
+            Err(_) => Err(None),
+        }
+    }
+}
+
+/// The spec file, removed when dropped: it holds the env, Secret values included, and the
+/// child has read it once it exec'd or failed.
+struct SpecFile(PathBuf);
+
+impl Drop for SpecFile {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.0);
+    }
+}
+
+/// Starts capturing the child's stdout and stderr into `logs`.
+fn capture_output(child: &mut std::process::Child, logs: &LogBuffer) -> io::Result<()> {
+    if let Some(stdout) = child.stdout.take() {
+        let reader = tokio::process::ChildStdout::from_std(stdout)?;
+        tokio::spawn(logs.clone().capture(reader, LogStream::Stdout));
+    }
+    if let Some(stderr) = child.stderr.take() {
+        let reader = tokio::process::ChildStderr::from_std(stderr)?;
+        tokio::spawn(logs.clone().capture(reader, LogStream::Stderr));
+    }
+    Ok(())
 }
 
 /// Creates the scratch directory (0700) with the `ns` mount point in it.
