@@ -166,6 +166,32 @@ impl std::error::Error for ScenarioError {
     }
 }
 
+/// For miette reports: the hint as help text and a code per category. (The error carries no
+/// source text; a reporter that wants a snippet reads [`ScenarioError::file`] at
+/// [`ScenarioError::line`].)
+impl miette::Diagnostic for ScenarioError {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        let code = match &self.0.kind {
+            ScenarioErrorKind::Io(_) => "kubedrill::scenario::io",
+            ScenarioErrorKind::Syntax => "kubedrill::scenario::syntax",
+            ScenarioErrorKind::UnknownField { .. } => "kubedrill::scenario::unknown_field",
+            ScenarioErrorKind::MissingField { .. } => "kubedrill::scenario::missing_field",
+            ScenarioErrorKind::InvalidValue => "kubedrill::scenario::invalid_value",
+            ScenarioErrorKind::Structure => "kubedrill::scenario::structure",
+            ScenarioErrorKind::Reference => "kubedrill::scenario::reference",
+            ScenarioErrorKind::Manifest(_) => "kubedrill::scenario::manifest",
+        };
+        Some(Box::new(code))
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.0
+            .hint
+            .as_deref()
+            .map(|hint| Box::new(hint) as Box<dyn fmt::Display + 'a>)
+    }
+}
+
 /// The closest of `candidates` to `word`: a case-insensitive match, else the one with the
 /// smallest edit distance if that is small for the word's length.
 pub(crate) fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
@@ -242,6 +268,15 @@ mod tests {
         assert_eq!(
             error.to_string(),
             "scenarios/x.yaml:12:7: unknown field `equal` in assert (hint: did you mean `equals`?)"
+        );
+        let diagnostic: &dyn miette::Diagnostic = &error;
+        assert_eq!(
+            diagnostic.help().map(|h| h.to_string()).as_deref(),
+            Some("did you mean `equals`?")
+        );
+        assert_eq!(
+            diagnostic.code().map(|c| c.to_string()).as_deref(),
+            Some("kubedrill::scenario::unknown_field")
         );
     }
 }

@@ -794,6 +794,36 @@ mod tests {
         assert!(!is_scenario_text(""));
     }
 
+    fn full_fixture() -> (PathBuf, String) {
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/scenarios/valid/full.yaml");
+        let text = std::fs::read_to_string(&path).expect("fixture");
+        (path, text)
+    }
+
+    #[test]
+    fn any_truncation_or_dropped_line_is_an_error_not_a_panic() {
+        let (path, text) = full_fixture();
+        assert!(load_str(&text, &path).is_ok());
+        for (end, _) in text.char_indices().step_by(7) {
+            let _ = load_str(&text[..end], &path);
+        }
+        let lines: Vec<&str> = text.lines().collect();
+        for skip in 0..lines.len() {
+            let mut kept = lines.clone();
+            kept.remove(skip);
+            let _ = load_str(&kept.join("\n"), &path);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_yaml_like_text_never_panics(text in "[a-z:{}\\[\\], \n&*!|>'\"#-]{0,200}") {
+            let _ = load_str(&text, Path::new("p.yaml"));
+            let _ = is_scenario_text(&text);
+        }
+    }
+
     #[test]
     fn inline_text_keeps_lines_and_columns() {
         let text = "a:\n  - inline: {k: v}\n";

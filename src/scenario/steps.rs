@@ -144,7 +144,6 @@ fn applicable(observation: &str) -> (&'static [&'static str], bool) {
                 "matches",
                 "count",
                 "exists",
-                "mode",
             ],
             true,
         ),

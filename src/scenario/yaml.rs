@@ -130,9 +130,22 @@ enum Frame {
     },
 }
 
+/// How many nodes aliases may copy in one text: enough for any scenario, small enough that a
+/// "billion laughs" document fails fast instead of exhausting memory.
+const ALIAS_BUDGET: usize = 100_000;
+
+fn size(node: &Node) -> usize {
+    1 + match &node.value {
+        Value::Scalar { .. } => 0,
+        Value::Sequence(items) => items.iter().map(size).sum(),
+        Value::Mapping(entries) => entries.iter().map(|(k, v)| size(k) + size(v)).sum(),
+    }
+}
+
 /// Parses every document of `text`; a document without content is a null scalar.
 pub(crate) fn parse(text: &str) -> Result<Vec<Node>, SyntaxError> {
     let mut documents = Vec::new();
+    let mut alias_budget = ALIAS_BUDGET;
     let mut stack: Vec<Frame> = Vec::new();
     let mut anchors: HashMap<usize, Node> = HashMap::new();
     let mut root: Option<Node> = None;
@@ -186,7 +199,17 @@ pub(crate) fn parse(text: &str) -> Result<Vec<Node>, SyntaxError> {
                 node
             }
             Event::Alias(id) => match anchors.get(&id) {
-                Some(node) => node.clone(),
+                Some(node) if size(node) <= alias_budget => {
+                    alias_budget -= size(node);
+                    node.clone()
+                }
+                Some(_) => {
+                    return Err(SyntaxError {
+                        line: span.start.line() as u64,
+                        column: span.start.col() as u64 + 1,
+                        message: "aliases expand to too many nodes".into(),
+                    });
+                }
                 None => {
                     return Err(SyntaxError {
                         line: span.start.line() as u64,
@@ -359,6 +382,20 @@ mod tests {
             Some("v")
         );
         assert!(docs[1].is_null());
+    }
+
+    #[test]
+    fn alias_expansion_is_bounded() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..8 {
+            let prev = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, \
+                 *a{prev}, *a{prev}, *a{prev}, *a{prev}]\n"
+            ));
+        }
+        let err = parse(&text).expect_err("too many nodes");
+        assert!(err.message.contains("too many"), "{}", err.message);
     }
 
     #[test]
