@@ -236,7 +236,17 @@ fn set_up_mounts(plan: &ExecPlan) -> Result<(), ChildError> {
         "/",
         rustix::mount::MountPropagationFlags::PRIVATE | rustix::mount::MountPropagationFlags::REC,
     )
-    .map_err(|e| ChildError::setup(format!("making / private: {}", os_message(&e.into()))))?;
+    .map_err(|e| ChildError {
+        // The namespace exists but grants no mount rights (e.g. AppArmor's
+        // restrict_unprivileged_userns).
+        kind: ChildErrorKind::Namespaces,
+        message: format!(
+            "making / private in the new namespace: {}",
+            os_message(&e.into())
+        ),
+        mount_path: None,
+        exit_code: 125,
+    })?;
     // Pin the sources before anything is mounted over their paths. (Only now: a bind source
     // must be a mount of this namespace.)
     let mut sources = Vec::with_capacity(c.mounts.len());

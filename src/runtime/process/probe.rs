@@ -5,6 +5,7 @@ use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
+use rustix::mount::MountPropagationFlags;
 use rustix::thread::UnshareFlags;
 
 /// How containers get their mounts on this machine.
@@ -84,14 +85,22 @@ fn probe() -> Isolation {
     cmd.stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
-    // SAFETY: the hook runs in the forked child before exec and only makes `unshare` system
-    // calls (async-signal-safe, no allocation). Unsharing NEWNS/NEWUSER — never FILES — affects
+    // SAFETY: the hook runs in the forked child before exec and only makes `unshare` and
+    // `mount` system calls (async-signal-safe; the path is converted on the stack). Unsharing NEWNS/NEWUSER — never FILES — affects
     // only that short-lived child, which exits right after.
     unsafe {
         cmd.pre_exec(move || {
             let mut last = io::Error::from_raw_os_error(rustix::io::Errno::NOSYS.raw_os_error());
             for (i, flags) in attempts.iter().enumerate() {
-                match rustix::thread::unshare_unsafe(*flags) {
+                // Creating the namespace is not enough: some kernels (Ubuntu's AppArmor
+                // `restrict_unprivileged_userns`) allow it but deny mounting inside.
+                let result = rustix::thread::unshare_unsafe(*flags).and_then(|()| {
+                    rustix::mount::mount_change(
+                        "/",
+                        MountPropagationFlags::PRIVATE | MountPropagationFlags::REC,
+                    )
+                });
+                match result {
                     Ok(()) => return Err(io::Error::from_raw_os_error(PROBE_OK_BASE + i as i32)),
                     Err(e) => last = io::Error::from_raw_os_error(e.raw_os_error()),
                 }
@@ -108,7 +117,11 @@ fn probe() -> Isolation {
                 Isolation::MountNamespace { user_namespace }
             }
             _ => Isolation::PathMapping {
-                reason: format!("unshare({}): {e}", flag_names(tried.last().copied())),
+                reason: format!(
+                    "unshare({}) and a mount in it: {}",
+                    flag_names(tried.last().copied()),
+                    super::ns_exec::os_message(&e)
+                ),
             },
         },
         Ok(mut child) => {
