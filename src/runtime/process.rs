@@ -42,6 +42,18 @@
 //! rest of the group is killed (as a container's pid namespace would be), and dropping a
 //! [`RunningProcess`] kills the group, so no process outlives the runtime.
 //!
+//! # Limitations
+//! - A mirror lists its directory once: entries the host adds to `/etc` later are not seen
+//!   inside, and an entry the host replaces by `rename` shows up empty (the kernel detaches
+//!   the bind in our namespace; the host is never blocked).
+//! - A mountPath nested in another volume whose directory lacks it mirrors that volume, so the
+//!   outer volume's `..data` swaps are no longer seen inside (kubelet would create the
+//!   directory in the volume on the host).
+//! - The container is a process group, not a cgroup or pid namespace: a process that calls
+//!   `setsid`/`setpgid` escapes [`RunningProcess::kill`].
+//! - Without a user namespace mapping for them, files of other owners appear owned by
+//!   `nobody` to an unprivileged container.
+//!
 //! This module must not decide *what* is mounted or which env a container gets: that is
 //! kubelet's job ([`crate::kubelet`]); it receives the resolved result.
 
