@@ -155,11 +155,7 @@ impl<'a> Cx<'a> {
             Some(_) if !node.is_null() => {
                 Err(self.invalid(node, format!("{what} must not be empty"), None::<String>))
             }
-            _ => Err(self.invalid(
-                node,
-                format!("{what} must be a string, found {}", node.describe()),
-                Some("quote the value".to_string()),
-            )),
+            _ => Err(self.not_a_string(node, what, false)),
         }
     }
 
@@ -167,11 +163,24 @@ impl<'a> Cx<'a> {
     pub fn text(&self, node: &Node, what: &str) -> Result<String> {
         match node.scalar() {
             Some(text) if !node.is_null() => Ok(text.to_string()),
-            _ => Err(self.invalid(
+            _ => Err(self.not_a_string(node, what, true)),
+        }
+    }
+
+    fn not_a_string(&self, node: &Node, what: &str, empty_ok: bool) -> ScenarioError {
+        if node.is_null() {
+            let hint = if empty_ok {
+                "write a value after the colon (\"\" for empty text)"
+            } else {
+                "write a value after the colon"
+            };
+            self.invalid(node, format!("{what} has no value"), Some(hint.to_string()))
+        } else {
+            self.invalid(
                 node,
                 format!("{what} must be a string, found {}", node.describe()),
-                Some("quote the value (\"\" for empty)".to_string()),
-            )),
+                Some("write a single value here".to_string()),
+            )
         }
     }
 

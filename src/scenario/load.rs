@@ -413,9 +413,10 @@ pub(crate) fn object_ref(
             // An all-in-one file may hold the workload too: it is read as the workload there.
             let same_as_workload = path == workload_file;
             let mut manifests = Vec::new();
+            let mut skipped = 0;
             for manifest in all {
                 match manifest {
-                    Manifest::Workload(workload) if same_as_workload => drop(workload),
+                    Manifest::Workload(_) if same_as_workload => skipped += 1,
                     Manifest::Workload(workload) => {
                         return Err(not_an_object(cx, file_node, &workload));
                     }
@@ -426,7 +427,12 @@ pub(crate) fn object_ref(
                 return Err(cx.invalid(
                     file_node,
                     format!("{} holds no ConfigMap or Secret", path.display()),
-                    "objects are ConfigMaps and Secrets".to_string(),
+                    if skipped > 0 {
+                        "objects are ConfigMaps and Secrets; this file holds only the workload"
+                    } else {
+                        "objects are ConfigMaps and Secrets"
+                    }
+                    .to_string(),
                 ));
             }
             ObjectRef::File { path, manifests }

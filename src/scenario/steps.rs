@@ -1203,6 +1203,335 @@ fn regex_message(err: &regex::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::load::load_str;
+    use std::path::PathBuf;
+
+    /// A scenario in the valid fixtures' directory (pod.yaml: one container, `echo`) with
+    /// `spec_extra` under spec and `steps` as its steps.
+    fn scenario(spec_extra: &str, steps: &str) -> std::result::Result<(), String> {
+        let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/scenarios/valid/unit.yaml");
+        let text = format!(
+            "apiVersion: kubedrill.dev/v1alpha1\nkind: Scenario\nspec:\n{spec_extra}  objects:\n    \
+             - file: manifests/configmap.yaml\n  workload:\n    file: manifests/pod.yaml\n    \
+             run: {{echo: {{command: [sh]}}}}\n  steps:\n{steps}"
+        );
+        load_str(&text, &file)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn rejections_say_what_and_how() {
+        let cases: &[(&str, &str, &str, &str)] = &[
+            (
+                "",
+                "    - restart:\n",
+                "restart has no value",
+                "write a value",
+            ),
+            (
+                "",
+                "    - recreate\n",
+                "a step must be a mapping",
+                "`- recreate: pod`",
+            ),
+            (
+                "",
+                "    - recreate: container\n",
+                "invalid recreate target",
+                "use one of `pod`",
+            ),
+            (
+                "",
+                "    - touch: {pod: x}\n",
+                "touch target must be a string",
+                "single value",
+            ),
+            (
+                "",
+                "    - signal: {signal: HUPP}\n",
+                "unknown signal",
+                "did you mean `HUP`?",
+            ),
+            (
+                "",
+                "    - signal: {signal: sigterm}\n",
+                "unknown signal",
+                "uppercase: `TERM`",
+            ),
+            (
+                "",
+                "    - signal: {container: echo}\n",
+                "missing field `signal`",
+                "signal: HUP",
+            ),
+            ("", "    - sleep: soon\n", "invalid duration", "500ms"),
+            (
+                "",
+                "    - assert: {file: etc/x, exists: true}\n",
+                "not absolute",
+                "inside the container",
+            ),
+            (
+                "",
+                "    - assert: {file: /x}\n",
+                "assert on file has no predicate",
+                "`equals`",
+            ),
+            (
+                "",
+                "    - assert: {file: /x, exists: false, equals: a}\n",
+                "cannot hold when `exists: false`",
+                "separate steps",
+            ),
+            (
+                "",
+                "    - assert: {log: echo, count: 1, contains: a, matches: b}\n",
+                "count with both",
+                "keep one",
+            ),
+            (
+                "",
+                "    - assert: {log: echo, contains: a, container: echo}\n",
+                "`container` does not apply",
+                "`log: NAME`",
+            ),
+            (
+                "",
+                "    - assert: {file: /x, exists: true, since: s}\n",
+                "`since` does not apply",
+                "log observations",
+            ),
+            (
+                "",
+                "    - assert: {pod: {phase: Pending}, equals: x}\n",
+                "`equals` does not apply",
+                "take no predicates",
+            ),
+            (
+                "",
+                "    - assert: {pod: {phase: running}}\n",
+                "invalid pod phase",
+                "did you mean `Running`?",
+            ),
+            (
+                "",
+                "    - assert: {pod: {}}\n",
+                "missing field `phase`",
+                "phase: Running",
+            ),
+            (
+                "",
+                "    - assert: {container: {name: echo}}\n",
+                "checks nothing",
+                "state",
+            ),
+            (
+                "",
+                "    - assert: {container: {state: Running}}\n",
+                "invalid container state",
+                "did you mean `running`?",
+            ),
+            (
+                "",
+                "    - assert: {event: {}}\n",
+                "missing field `reason`",
+                "FailedMount",
+            ),
+            (
+                "",
+                "    - assert: {http: {port: 0}, status: 200}\n",
+                "port must be 1 to 65535",
+                "",
+            ),
+            (
+                "",
+                "    - assert: {http: {port: 70000}, status: 200}\n",
+                "port must be a whole number",
+                "",
+            ),
+            (
+                "",
+                "    - assert: {http: {port: 80, path: health}, status: 200}\n",
+                "does not start with `/`",
+                "`path: /health`",
+            ),
+            (
+                "",
+                "    - assert: {http: {port: 80}, status: 42}\n",
+                "not an HTTP status",
+                "100 to 599",
+            ),
+            (
+                "",
+                "    - assert: {tls: {port: 443}}\n",
+                "assert on tls has no predicate",
+                "`cn`",
+            ),
+            (
+                "",
+                "    - assert: {tls: {port: 443}, sha256: abc}\n",
+                "64 hex digits",
+                "openssl",
+            ),
+            (
+                "",
+                "    - assert: {env: X, exists: maybe}\n",
+                "exists must be true or false",
+                "unquoted",
+            ),
+            (
+                "",
+                "    - assert: {env: X, equals: a, within: 0s}\n",
+                "within must be longer than 0s",
+                "omit within",
+            ),
+            (
+                "",
+                "    - name: me\n      assert: {log: echo, contains: a, within: 1s, after: me}\n",
+                "is this step itself",
+                "earlier step",
+            ),
+            (
+                "",
+                "    - assert: {log: echo, contains: a, within: 1s, after: nobody}\n",
+                "no step named `nobody`",
+                "give an earlier step a `name:`",
+            ),
+            (
+                "",
+                "    - update: {configMap: python-app-config, stringData: {a: b}}\n",
+                "a ConfigMap has no stringData",
+                "under data",
+            ),
+            (
+                "",
+                "    - update: {configMap: python-app-config}\n",
+                "changes nothing",
+                "data or binaryData",
+            ),
+            (
+                "",
+                "    - update: {configMap: python-app-config, binaryData: {a: \"%%%\"}}\n",
+                "not valid base64",
+                "binaryData values are base64",
+            ),
+            (
+                "",
+                "    - update: {configMap: python-app-config, data: {\"a b\": x}}\n",
+                "invalid key \"a b\"",
+                "letters, digits",
+            ),
+            (
+                "",
+                "    - update: {configMap: python-app-config, secret: x, data: {a: b}}\n",
+                "names both",
+                "two steps",
+            ),
+            (
+                "",
+                "    - update: {data: {a: b}}\n",
+                "missing field `configMap`",
+                "secret: NAME",
+            ),
+            (
+                "",
+                "    - delete: {configMap: python-app-config}\n    - delete: {configMap: python-app-config}\n",
+                "was deleted by the step at line 10",
+                "apply it again",
+            ),
+            (
+                "",
+                "    - apply: {file: manifests/configmap.yaml, inline: {}}\n",
+                "both `file` and `inline`",
+                "one per list item",
+            ),
+            (
+                "",
+                "    - apply: {}\n",
+                "needs `file` or `inline`",
+                "- file:",
+            ),
+            (
+                "",
+                "    - apply: {file: manifests/pod.yaml}\n",
+                "holds no ConfigMap or Secret",
+                "holds only the workload",
+            ),
+            (
+                "",
+                "    - apply: {inline: {apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {containers: [{name: c, image: i}]}}}\n",
+                "is not a ConfigMap or Secret",
+                "spec.workload.file",
+            ),
+            (
+                "  timing: {cacheTTL: 5s}\n",
+                "    - restart: echo\n",
+                "cacheTTL applies to `detection: cache`",
+                "detection: cache",
+            ),
+            (
+                "  timing: {jitter: -1}\n",
+                "    - restart: echo\n",
+                "jitter must be a number",
+                "0.5",
+            ),
+            (
+                "  timing: {seed: -1}\n",
+                "    - restart: echo\n",
+                "seed must be a whole number",
+                "",
+            ),
+            (
+                "  timing: {syncPeriod: 0s}\n",
+                "    - restart: echo\n",
+                "syncPeriod must be positive",
+                "",
+            ),
+            (
+                "  timing: [fast]\n",
+                "    - restart: echo\n",
+                "timing must be a profile or a mapping",
+                "timing: kubelet",
+            ),
+            (
+                "  kubernetesVersion: \"2.0\"\n",
+                "    - restart: echo\n",
+                "invalid kubernetesVersion",
+                "1.29",
+            ),
+            ("", "    []\n", "spec.steps is empty", "at least one step"),
+        ];
+        let mut failures = Vec::new();
+        for (extra, steps, message, hint) in cases {
+            match scenario(extra, steps) {
+                Ok(()) => failures.push(format!("{steps:?}: loaded")),
+                Err(text) if text.contains(message) && text.contains(hint) => {}
+                Err(text) => failures.push(format!("{steps:?}: {text}")),
+            }
+        }
+        assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+    }
+
+    #[test]
+    fn accepted_variants() {
+        for steps in [
+            "    - assert: {file: /x, mode: 0440}\n",
+            "    - assert: {file: /x, mode: \"0o600\"}\n",
+            "    - assert: {env: X, equals: 8080}\n",
+            "    - assert: {env: X, equals: \"\"}\n",
+            "    - assert: {log: echo, matches: '^a\\d+$', count: 0}\n",
+            "    - assert: {tls: {port: 443}, sha256: \"00112233445566778899AABBCCDDEEFF00112233445566778899aabbccddeeff\"}\n",
+            "    - update: {configMap: python-app-config, data: {LOG_LEVEL: null}}\n",
+            "    - signal: {signal: SIGUSR1}\n",
+            "    - assert: {container: {state: terminated, reason: Completed, restarts: 0}}\n",
+        ] {
+            if let Err(err) = scenario("", steps) {
+                panic!("{steps:?} should load: {err}");
+            }
+        }
+    }
 
     #[test]
     fn modes() {
