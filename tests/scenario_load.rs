@@ -962,7 +962,17 @@ fn yaml_as_json(path: &Path) -> Value {
 fn valid_scenarios_conform_to_the_json_schema() {
     let schema = scenario::json_schema();
     assert_eq!(schema["$schema"], "http://json-schema.org/draft-07/schema#");
-    let files = scenario::discover(&[fixtures().join("valid")]).expect("discover");
+    // The fixtures and the repository's example scenarios (where they exist).
+    let examples = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let dirs: Vec<PathBuf> = [
+        fixtures().join("valid"),
+        examples.clone(),
+        examples.join("expected-failures"),
+    ]
+    .into_iter()
+    .filter(|dir| dir.is_dir())
+    .collect();
+    let files = scenario::discover(&dirs).expect("discover");
     assert!(files.len() >= 3);
     for file in files {
         let value = yaml_as_json(&file);
