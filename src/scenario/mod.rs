@@ -40,4 +40,4 @@ pub use format::{
     RunSpec, SIGNALS, Scenario, ScenarioSpec, Step, Timing, Update, WorkloadSpec,
 };
 pub use load::{discover, load, load_str};
-pub use schema::json_schema;
+pub use schema::{SCHEMA_ID, json_schema};
