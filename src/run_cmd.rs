@@ -132,6 +132,15 @@ pub fn run(args: RunArgs) -> ExitCode {
             return ExitCode::from(EXIT_INVALID);
         }
     };
+    // Said once per run: without mount namespaces apps must read `$KUBEDRILL_ROOT/<mountPath>`.
+    if let kubedrill::runtime::process::Isolation::PathMapping { reason } =
+        kubedrill::runtime::process::ProcessRuntime::new(&exe).isolation()
+    {
+        eprintln!(
+            "note: mount namespaces are unavailable here ({reason}); containers see their \
+             volumes under $KUBEDRILL_ROOT/<mountPath> instead of at the mountPath"
+        );
+    }
     let opts = RunOptions {
         exe,
         keep: args.keep,
