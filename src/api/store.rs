@@ -142,6 +142,71 @@ fn same_content<T: Clone + PartialEq>(a: &T, b: &T, meta: fn(&mut T) -> &mut Obj
     strip(a) == strip(b)
 }
 
+/// What the store does the same way for ConfigMaps and Secrets; each kind supplies its
+/// resource name, normalization and validation.
+trait Stored: Clone + PartialEq + Default {
+    /// The API resource, e.g. `configmaps` (used in error messages).
+    const RESOURCE: &'static str;
+    fn meta(&self) -> &ObjectMeta;
+    fn meta_mut(&mut self) -> &mut ObjectMeta;
+    /// The API server's normalization before validation.
+    fn prepare(&mut self);
+    fn validate(&self) -> Result<(), ValidationError>;
+    fn validate_update(old: &Self, new: &Self) -> Result<(), ValidationError>;
+    fn objects(store: &ObjectStore) -> &BTreeMap<Key, Self>;
+    fn objects_mut(store: &mut ObjectStore) -> &mut BTreeMap<Key, Self>;
+}
+
+impl Stored for ConfigMap {
+    const RESOURCE: &'static str = CONFIG_MAPS;
+    fn meta(&self) -> &ObjectMeta {
+        &self.metadata
+    }
+    fn meta_mut(&mut self) -> &mut ObjectMeta {
+        &mut self.metadata
+    }
+    fn prepare(&mut self) {
+        prepare_config_map(self);
+    }
+    fn validate(&self) -> Result<(), ValidationError> {
+        validation::validate_config_map(self)
+    }
+    fn validate_update(old: &Self, new: &Self) -> Result<(), ValidationError> {
+        validation::validate_update_config_map(old, new)
+    }
+    fn objects(store: &ObjectStore) -> &BTreeMap<Key, Self> {
+        &store.config_maps
+    }
+    fn objects_mut(store: &mut ObjectStore) -> &mut BTreeMap<Key, Self> {
+        &mut store.config_maps
+    }
+}
+
+impl Stored for Secret {
+    const RESOURCE: &'static str = SECRETS;
+    fn meta(&self) -> &ObjectMeta {
+        &self.metadata
+    }
+    fn meta_mut(&mut self) -> &mut ObjectMeta {
+        &mut self.metadata
+    }
+    fn prepare(&mut self) {
+        prepare_secret(self);
+    }
+    fn validate(&self) -> Result<(), ValidationError> {
+        validation::validate_secret(self)
+    }
+    fn validate_update(old: &Self, new: &Self) -> Result<(), ValidationError> {
+        validation::validate_update_secret(old, new)
+    }
+    fn objects(store: &ObjectStore) -> &BTreeMap<Key, Self> {
+        &store.secrets
+    }
+    fn objects_mut(store: &mut ObjectStore) -> &mut BTreeMap<Key, Self> {
+        &mut store.secrets
+    }
+}
+
 impl ObjectStore {
     /// An empty store.
     pub fn new() -> Self {
@@ -208,94 +273,110 @@ impl ObjectStore {
         meta.creation_timestamp = None;
     }
 
-    // ---- ConfigMaps ------------------------------------------------------------------------
-
-    /// Creates a ConfigMap (namespace defaults to `default`). Fails if it exists or is invalid.
-    pub fn create_config_map(
-        &mut self,
-        mut config_map: ConfigMap,
-    ) -> Result<&ConfigMap, StoreError> {
-        prepare_config_map(&mut config_map);
-        let id = self.name_new(&mut config_map.metadata);
-        validation::validate_config_map(&config_map)?;
-        if self.config_maps.contains_key(&id) {
+    fn create<T: Stored>(&mut self, mut object: T) -> Result<&T, StoreError> {
+        object.prepare();
+        let id = self.name_new(object.meta_mut());
+        object.validate()?;
+        if T::objects(self).contains_key(&id) {
             return Err(StoreError::AlreadyExists {
-                resource: CONFIG_MAPS,
+                resource: T::RESOURCE,
                 name: id.1,
             });
         }
-        self.stamp_new(&mut config_map.metadata);
-        Ok(self.config_maps.entry(id).or_insert(config_map))
+        self.stamp_new(object.meta_mut());
+        Ok(T::objects_mut(self).entry(id).or_insert(object))
+    }
+
+    fn update<T: Stored>(&mut self, mut object: T) -> Result<&T, StoreError> {
+        object.prepare();
+        let id = key(
+            &namespace_of(object.meta()),
+            object.meta().name.as_deref().unwrap_or(""),
+        );
+        let Some(old) = T::objects(self).get(&id) else {
+            return Err(StoreError::NotFound {
+                resource: T::RESOURCE,
+                name: id.1,
+            });
+        };
+        if object
+            .meta()
+            .resource_version
+            .as_ref()
+            .is_some_and(|rv| Some(rv) != old.meta().resource_version.as_ref())
+        {
+            return Err(StoreError::Conflict {
+                resource: T::RESOURCE,
+                name: id.1,
+            });
+        }
+        object.meta_mut().namespace = Some(id.0.clone());
+        T::validate_update(old, &object)?;
+        let (uid, created, rv) = (
+            old.meta().uid.clone(),
+            old.meta().creation_timestamp.clone(),
+            old.meta().resource_version.clone(),
+        );
+        let unchanged = same_content(old, &object, T::meta_mut);
+        let meta = object.meta_mut();
+        meta.uid = uid;
+        meta.creation_timestamp = created;
+        meta.resource_version = rv;
+        if !unchanged {
+            object.meta_mut().resource_version = Some(self.next_revision());
+        }
+        let slot = T::objects_mut(self).entry(id).or_default();
+        *slot = object;
+        Ok(slot)
+    }
+
+    fn apply<T: Stored>(&mut self, mut object: T) -> Result<Applied, StoreError> {
+        let id = key(
+            &namespace_of(object.meta()),
+            object.meta().name.as_deref().unwrap_or(""),
+        );
+        let Some(old) = T::objects(self).get(&id) else {
+            self.create(object)?;
+            return Ok(Applied::Created);
+        };
+        let before = old.meta().resource_version.clone();
+        object.meta_mut().resource_version = None;
+        let after = self.update(object)?.meta().resource_version.clone();
+        Ok(if before == after {
+            Applied::Unchanged
+        } else {
+            Applied::Configured
+        })
+    }
+
+    fn delete<T: Stored>(&mut self, namespace: &str, name: &str) -> Result<T, StoreError> {
+        let removed = T::objects_mut(self)
+            .remove(&key(namespace, name))
+            .ok_or_else(|| StoreError::NotFound {
+                resource: T::RESOURCE,
+                name: name.to_string(),
+            })?;
+        self.revision += 1;
+        Ok(removed)
+    }
+
+    // ---- ConfigMaps ------------------------------------------------------------------------
+
+    /// Creates a ConfigMap (namespace defaults to `default`). Fails if it exists or is invalid.
+    pub fn create_config_map(&mut self, config_map: ConfigMap) -> Result<&ConfigMap, StoreError> {
+        self.create(config_map)
     }
 
     /// Replaces an existing ConfigMap. Validates the update (immutability, §8.5) and bumps the
     /// resourceVersion unless nothing changed. A `metadata.resourceVersion` on `config_map`
     /// must match the stored one (optimistic concurrency); leave it unset to update anyway.
-    pub fn update_config_map(
-        &mut self,
-        mut config_map: ConfigMap,
-    ) -> Result<&ConfigMap, StoreError> {
-        prepare_config_map(&mut config_map);
-        let id = key(
-            &namespace_of(&config_map.metadata),
-            config_map.metadata.name.as_deref().unwrap_or(""),
-        );
-        let Some(old) = self.config_maps.get(&id) else {
-            return Err(StoreError::NotFound {
-                resource: CONFIG_MAPS,
-                name: id.1,
-            });
-        };
-        if config_map
-            .metadata
-            .resource_version
-            .as_ref()
-            .is_some_and(|rv| Some(rv) != old.metadata.resource_version.as_ref())
-        {
-            return Err(StoreError::Conflict {
-                resource: CONFIG_MAPS,
-                name: id.1,
-            });
-        }
-        config_map.metadata.namespace = Some(id.0.clone());
-        validation::validate_update_config_map(old, &config_map)?;
-        config_map.metadata.uid = old.metadata.uid.clone();
-        config_map.metadata.creation_timestamp = old.metadata.creation_timestamp.clone();
-        config_map.metadata.resource_version = old.metadata.resource_version.clone();
-        if !same_content(old, &config_map, |c| &mut c.metadata) {
-            config_map.metadata.resource_version = Some(self.next_revision());
-        }
-        let slot = self.config_maps.entry(id).or_default();
-        *slot = config_map;
-        Ok(slot)
+    pub fn update_config_map(&mut self, config_map: ConfigMap) -> Result<&ConfigMap, StoreError> {
+        self.update(config_map)
     }
 
     /// Creates the ConfigMap or replaces it (`kubectl apply` with replace semantics).
-    pub fn apply_config_map(&mut self, mut config_map: ConfigMap) -> Result<Applied, StoreError> {
-        let id = key(
-            &namespace_of(&config_map.metadata),
-            config_map.metadata.name.as_deref().unwrap_or(""),
-        );
-        match self.config_maps.get(&id) {
-            None => {
-                self.create_config_map(config_map)?;
-                Ok(Applied::Created)
-            }
-            Some(old) => {
-                let before = old.metadata.resource_version.clone();
-                config_map.metadata.resource_version = None;
-                let after = self
-                    .update_config_map(config_map)?
-                    .metadata
-                    .resource_version
-                    .clone();
-                Ok(if before == after {
-                    Applied::Unchanged
-                } else {
-                    Applied::Configured
-                })
-            }
-        }
+    pub fn apply_config_map(&mut self, config_map: ConfigMap) -> Result<Applied, StoreError> {
+        self.apply(config_map)
     }
 
     /// Merge-patches a ConfigMap's `data` and `binaryData`: `Some` sets a key, `None` deletes
@@ -326,100 +407,27 @@ impl ObjectStore {
         namespace: &str,
         name: &str,
     ) -> Result<ConfigMap, StoreError> {
-        let removed = self
-            .config_maps
-            .remove(&key(namespace, name))
-            .ok_or_else(|| StoreError::NotFound {
-                resource: CONFIG_MAPS,
-                name: name.to_string(),
-            })?;
-        self.revision += 1;
-        Ok(removed)
+        self.delete(namespace, name)
     }
 
     // ---- Secrets ---------------------------------------------------------------------------
 
     /// Creates a Secret (namespace defaults to `default`, type to `Opaque`; `stringData` is
     /// merged into `data` and dropped). Fails if it exists or is invalid.
-    pub fn create_secret(&mut self, mut secret: Secret) -> Result<&Secret, StoreError> {
-        prepare_secret(&mut secret);
-        let id = self.name_new(&mut secret.metadata);
-        validation::validate_secret(&secret)?;
-        if self.secrets.contains_key(&id) {
-            return Err(StoreError::AlreadyExists {
-                resource: SECRETS,
-                name: id.1,
-            });
-        }
-        self.stamp_new(&mut secret.metadata);
-        Ok(self.secrets.entry(id).or_insert(secret))
+    pub fn create_secret(&mut self, secret: Secret) -> Result<&Secret, StoreError> {
+        self.create(secret)
     }
 
     /// Replaces an existing Secret: `stringData` merged, type defaulted to `Opaque` and never
     /// changed (§8.4), immutability enforced (§8.5). Bumps the resourceVersion unless nothing
     /// changed. A `metadata.resourceVersion` on `secret` must match the stored one.
-    pub fn update_secret(&mut self, mut secret: Secret) -> Result<&Secret, StoreError> {
-        prepare_secret(&mut secret);
-        let id = key(
-            &namespace_of(&secret.metadata),
-            secret.metadata.name.as_deref().unwrap_or(""),
-        );
-        let Some(old) = self.secrets.get(&id) else {
-            return Err(StoreError::NotFound {
-                resource: SECRETS,
-                name: id.1,
-            });
-        };
-        if secret
-            .metadata
-            .resource_version
-            .as_ref()
-            .is_some_and(|rv| Some(rv) != old.metadata.resource_version.as_ref())
-        {
-            return Err(StoreError::Conflict {
-                resource: SECRETS,
-                name: id.1,
-            });
-        }
-        secret.metadata.namespace = Some(id.0.clone());
-        validation::validate_update_secret(old, &secret)?;
-        secret.metadata.uid = old.metadata.uid.clone();
-        secret.metadata.creation_timestamp = old.metadata.creation_timestamp.clone();
-        secret.metadata.resource_version = old.metadata.resource_version.clone();
-        if !same_content(old, &secret, |s| &mut s.metadata) {
-            secret.metadata.resource_version = Some(self.next_revision());
-        }
-        let slot = self.secrets.entry(id).or_default();
-        *slot = secret;
-        Ok(slot)
+    pub fn update_secret(&mut self, secret: Secret) -> Result<&Secret, StoreError> {
+        self.update(secret)
     }
 
     /// Creates the Secret or replaces it (`kubectl apply` with replace semantics).
-    pub fn apply_secret(&mut self, mut secret: Secret) -> Result<Applied, StoreError> {
-        let id = key(
-            &namespace_of(&secret.metadata),
-            secret.metadata.name.as_deref().unwrap_or(""),
-        );
-        match self.secrets.get(&id) {
-            None => {
-                self.create_secret(secret)?;
-                Ok(Applied::Created)
-            }
-            Some(old) => {
-                let before = old.metadata.resource_version.clone();
-                secret.metadata.resource_version = None;
-                let after = self
-                    .update_secret(secret)?
-                    .metadata
-                    .resource_version
-                    .clone();
-                Ok(if before == after {
-                    Applied::Unchanged
-                } else {
-                    Applied::Configured
-                })
-            }
-        }
+    pub fn apply_secret(&mut self, secret: Secret) -> Result<Applied, StoreError> {
+        self.apply(secret)
     }
 
     /// Merge-patches a Secret: `data` entries set (`Some`) or delete (`None`) keys; then
@@ -454,15 +462,7 @@ impl ObjectStore {
 
     /// Deletes a Secret (allowed even when immutable) and returns it.
     pub fn delete_secret(&mut self, namespace: &str, name: &str) -> Result<Secret, StoreError> {
-        let removed =
-            self.secrets
-                .remove(&key(namespace, name))
-                .ok_or_else(|| StoreError::NotFound {
-                    resource: SECRETS,
-                    name: name.to_string(),
-                })?;
-        self.revision += 1;
-        Ok(removed)
+        self.delete(namespace, name)
     }
 }
 
