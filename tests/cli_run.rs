@@ -448,3 +448,52 @@ fn timing_7_3_periodic_sync_and_touch_syncs_at_once() {
             .contains("sync 1s")
     );
 }
+
+/// Every buggy sample app is caught, at the step that shows its bug (reload-pitfalls.md).
+#[test]
+fn every_pitfall_app_fails_at_the_step_that_shows_its_bug() {
+    let tmp = tempfile::tempdir().unwrap();
+    let json = tmp.path().join("pitfalls.json");
+    let r = kubedrill_in(
+        tmp.path(),
+        &[
+            "run",
+            "scenarios/expected-failures",
+            "--jobs",
+            "4",
+            "--report",
+            &format!("json={}", json.display()),
+        ],
+    );
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&fs::read_to_string(json).unwrap()).unwrap();
+    // scenario -> (failing step, a fragment of its message)
+    let expected = [
+        ("configparser-read-once", 4, "RELOAD n=1 version=v2"),
+        ("file-watch-dies", 6, "RELOAD n=2 version=v3"),
+        ("modify-filter", 4, "RELOAD n=1 version=v2"),
+        ("lstat-poll", 4, "RELOAD n=1 version=v2"),
+        ("fd-cache", 4, "RELOAD n=1 version=v2"),
+        ("reload-storm", 4, "expected 1 occurrence(s) of \"RELOAD\""),
+        ("die-on-remove", 4, "restarts is 1, expected 0"),
+    ];
+    let scenarios = v["scenarios"].as_array().unwrap();
+    assert_eq!(scenarios.len(), expected.len());
+    for (name, step, fragment) in expected {
+        let s = scenarios
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap_or_else(|| panic!("{name} did not run"));
+        assert_eq!(s["passed"], false, "{name} must fail");
+        let failed: Vec<_> = s["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|st| st["status"] == "failed")
+            .collect();
+        assert_eq!(failed.len(), 1, "{name}: {failed:?}");
+        assert_eq!(failed[0]["index"], step, "{name} failed at the wrong step");
+        let message = failed[0]["message"].as_str().unwrap();
+        assert!(message.contains(fragment), "{name}: {message}");
+    }
+}
