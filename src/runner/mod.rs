@@ -479,36 +479,37 @@ pub fn summarize(step: &Step) -> String {
         Operation::Signal { container, signal } => format!("signal {signal} to {container}"),
         Operation::Sleep(d) => format!("sleep {}", fmt_dur(*d)),
         Operation::Assert(a) => {
-            let mut s = format!(
-                "assert {} {}",
+            let mut parts = vec![
+                "assert".to_string(),
                 describe_observation(&a.observation),
-                describe_predicates(&a.predicates)
-            );
+                describe_predicates(&a.predicates),
+            ];
             if let Observation::Container(m) = &a.observation {
                 if let Some(st) = m.state {
-                    s.push_str(&format!(" state {}", st.as_str()));
+                    parts.push(format!("state {}", st.as_str()));
                 }
                 if let Some(r) = &m.reason {
-                    s.push_str(&format!(" reason {r}"));
+                    parts.push(format!("reason {r}"));
                 }
                 if let Some(r) = m.restarts {
-                    s.push_str(&format!(" restarts {r}"));
+                    parts.push(format!("restarts {r}"));
                 }
             }
             if let Observation::Pod(m) = &a.observation
                 && let Some(p) = m.phase
             {
-                s.push_str(&format!(" phase {}", p.as_str()));
+                parts.push(format!("phase {}", p.as_str()));
             }
             match a.timing {
                 AssertTiming::Now => {}
-                AssertTiming::Within(d) => s.push_str(&format!(" within {}", fmt_dur(d))),
-                AssertTiming::Throughout(d) => s.push_str(&format!(" throughout {}", fmt_dur(d))),
+                AssertTiming::Within(d) => parts.push(format!("within {}", fmt_dur(d))),
+                AssertTiming::Throughout(d) => parts.push(format!("throughout {}", fmt_dur(d))),
             }
             if let Some(after) = &a.after {
-                s.push_str(&format!(" after {after}"));
+                parts.push(format!("after {after}"));
             }
-            s.trim_end().to_string()
+            parts.retain(|p| !p.is_empty());
+            parts.join(" ")
         }
     }
 }
