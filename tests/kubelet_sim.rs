@@ -260,3 +260,42 @@ fn crash_loop_back_off_doubles() {
     assert_eq!(n.pod.containers()[0].restart_count, 2);
     assert_eq!(n.events("BackOff")[0].1, 2);
 }
+
+#[test]
+fn timing_7_2_cache_detection_lags_until_the_ttl_and_get_does_not() {
+    let mut store = ObjectStore::new();
+    store.create_config_map(cm("v1", false)).unwrap();
+    let t0 = Instant::now();
+    let ttl = Duration::from_secs(60);
+    let value = |view: &ObjectView| {
+        use kubedrill::api::ObjectLookup;
+        view.config_map("default", "cfg")
+            .and_then(|c| c.data.as_ref())
+            .and_then(|d| d.get("k").cloned())
+    };
+    let mut cached = ObjectView::default();
+    let mut get = ObjectView::default();
+    cached.refresh(&store, Detection::Cache, ttl, t0);
+    get.refresh(&store, Detection::Get, ttl, t0);
+    let mut updated = cm("v2", false);
+    updated.metadata.namespace = Some("default".into());
+    store.update_config_map(updated).unwrap();
+    cached.refresh(&store, Detection::Cache, ttl, t0 + Duration::from_secs(30));
+    get.refresh(&store, Detection::Get, ttl, t0 + Duration::from_secs(30));
+    assert_eq!(
+        value(&cached).as_deref(),
+        Some("v1"),
+        "within the TTL the cache is stale"
+    );
+    assert_eq!(
+        value(&get).as_deref(),
+        Some("v2"),
+        "get fetches at every sync"
+    );
+    cached.refresh(&store, Detection::Cache, ttl, t0 + ttl);
+    assert_eq!(
+        value(&cached).as_deref(),
+        Some("v2"),
+        "after the TTL it refreshes"
+    );
+}

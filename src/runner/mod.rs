@@ -300,6 +300,17 @@ async fn assert(
         } => completed.get(step).copied(),
         _ => None,
     };
+    if let Observation::Tls { port, .. } = &a.observation {
+        // Polling until the deadline would only hide this; say it at once.
+        return (
+            Outcome::Error(format!(
+                "tls observations (port {port}) are not implemented by the process backend yet \
+                 (hint: assert the served certificate through http or the app's log for now)"
+            )),
+            None,
+            None,
+        );
+    }
     let after = a.after.as_ref().and_then(|s| completed.get(s).copied());
     let show = |shown: &str, backend: &LocalBackend| {
         if backend.is_secret(&a.observation) && redactor.enabled() {
