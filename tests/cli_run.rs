@@ -476,6 +476,11 @@ fn every_pitfall_app_fails_at_the_step_that_shows_its_bug() {
         ("fd-cache", 4, "RELOAD n=1 version=v2"),
         ("reload-storm", 4, "expected 1 occurrence(s) of \"RELOAD\""),
         ("die-on-remove", 4, "restarts is 1, expected 0"),
+        (
+            "tls-built-once",
+            4,
+            "serves CN python-app-v1, expected \"python-app-v2\"",
+        ),
     ];
     let scenarios = v["scenarios"].as_array().unwrap();
     assert_eq!(scenarios.len(), expected.len());

@@ -492,9 +492,13 @@ impl Backend for LocalBackend {
                 None => Observed::Log(Vec::new()),
             },
             Observation::Http { port, path, .. } => http_get(*port, path),
-            Observation::Tls { port, .. } => Observed::Unavailable(format!(
-                "tls observations (port {port}) are not supported by this kubedrill build yet"
-            )),
+            Observation::Tls { port, .. } => match super::tls::served_certificate(*port) {
+                Ok(c) => Observed::Tls {
+                    cn: c.cn,
+                    sha256: c.sha256,
+                },
+                Err(e) => Observed::Unavailable(e),
+            },
             Observation::Container(m) => {
                 let name = self.only_container(&m.name);
                 match self

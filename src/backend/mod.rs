@@ -3,6 +3,7 @@
 //! never knows whether it talks to the local simulator ([`local`]) or a real cluster.
 
 pub mod local;
+pub mod tls;
 
 use std::time::Instant;
 
@@ -39,6 +40,13 @@ pub enum Observed {
         status: u16,
         /// The body.
         body: String,
+    },
+    /// The leaf certificate served to a new TLS connection.
+    Tls {
+        /// The subject CN.
+        cn: Option<String>,
+        /// SHA-256 of the DER certificate, lowercase hex.
+        sha256: String,
     },
     /// A container's status.
     Container {

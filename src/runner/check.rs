@@ -114,6 +114,28 @@ pub fn judge(
             }
             s
         }
+        Observed::Tls { cn, sha256 } => {
+            let shown = format!(
+                "CN={} sha256={}",
+                cn.as_deref().unwrap_or("(none)"),
+                &sha256[..sha256.len().min(16)]
+            );
+            let mut why = Vec::new();
+            if let Some(want) = &p.cn
+                && cn.as_deref() != Some(want.as_str())
+            {
+                why.push(format!(
+                    "serves CN {}, expected {want:?}",
+                    cn.as_deref().unwrap_or("(none)")
+                ));
+            }
+            if let Some(want) = &p.sha256
+                && sha256 != want
+            {
+                why.push(format!("serves sha256 {sha256}, expected {want}"));
+            }
+            verdict(shown, why)
+        }
         Observed::Container {
             state,
             reason,

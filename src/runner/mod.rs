@@ -300,17 +300,6 @@ async fn assert(
         } => completed.get(step).copied(),
         _ => None,
     };
-    if let Observation::Tls { port, .. } = &a.observation {
-        // Polling until the deadline would only hide this; say it at once.
-        return (
-            Outcome::Error(format!(
-                "tls observations (port {port}) are not implemented by the process backend yet \
-                 (hint: assert the served certificate through http or the app's log for now)"
-            )),
-            None,
-            None,
-        );
-    }
     let after = a.after.as_ref().and_then(|s| completed.get(s).copied());
     let show = |shown: &str, backend: &LocalBackend| {
         if backend.is_secret(&a.observation) && redactor.enabled() {
@@ -466,6 +455,12 @@ fn describe_predicates(p: &Predicates) -> String {
     }
     if let Some(v) = p.status {
         parts.push(format!("status {v}"));
+    }
+    if let Some(v) = &p.cn {
+        parts.push(format!("cn {v:?}"));
+    }
+    if let Some(v) = &p.sha256 {
+        parts.push(format!("sha256 {}", &v[..v.len().min(12)]));
     }
     parts.join(" ")
 }
