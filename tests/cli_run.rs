@@ -481,6 +481,7 @@ fn every_pitfall_app_fails_at_the_step_that_shows_its_bug() {
             4,
             "serves CN python-app-v1, expected \"python-app-v2\"",
         ),
+        ("torn-tls-pair", 9, "MISMATCH"),
     ];
     let scenarios = v["scenarios"].as_array().unwrap();
     assert_eq!(scenarios.len(), expected.len());

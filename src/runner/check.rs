@@ -89,7 +89,14 @@ pub fn judge(
                 .collect::<Vec<_>>()
                 .join("\n");
             let mut s = judge_text(Some(&text), p);
-            s.shown = last_lines(&text, 3);
+            // Show what matters: the offending line for notContains, else the latest lines.
+            s.shown = p
+                .not_contains
+                .as_deref()
+                .filter(|_| !s.ok)
+                .and_then(|bad| lines.iter().find(|(_, l)| l.contains(bad)))
+                .map(|(_, l)| l.clone())
+                .unwrap_or_else(|| last_lines(&text, 3));
             if s.ok {
                 let first = lines.iter().find(|(_, l)| {
                     p.contains.as_deref().is_some_and(|c| l.contains(c))
