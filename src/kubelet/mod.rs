@@ -1,5 +1,5 @@
 //! What kubelet does with ConfigMaps and Secrets, reproduced: the [`atomic_writer`] that puts a
-//! volume on disk, the [`payload`] rules that decide what goes into it, [`env`] resolution and
+//! volume on disk, the [`payload`] rules that decide what goes into it, [`env`](mod@env) resolution and
 //! [`subpath`] pinning. Item numbers in docs and test names refer to
 //! `spec/kubelet-behaviour.md`.
 
