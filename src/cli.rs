@@ -79,6 +79,15 @@ enum Command {
     },
     /// Print the JSON Schema of the scenario format (for yaml-language-server).
     Schema,
+    /// Static findings: credentials in ConfigMaps, subPath or env where updates are expected,
+    /// references to objects that do not exist, and more.
+    ///
+    /// Exit codes: 0 no warning or error, 1 some warning or error, 2 invalid input.
+    Lint {
+        /// Manifest files (ConfigMaps, Secrets and workloads; multi-document YAML is fine).
+        #[arg(required = true, value_name = "MANIFEST")]
+        manifests: Vec<PathBuf>,
+    },
     /// Internal: set up a container's mount namespace from SPEC, then exec its command.
     #[command(name = "__ns-exec", hide = true)]
     NsExec {
@@ -124,6 +133,7 @@ pub fn main() -> ExitCode {
             show_secrets,
         }),
         Command::Validate { paths } => crate::run_cmd::validate(&paths),
+        Command::Lint { manifests } => lint(&manifests),
         Command::Schema => {
             match serde_json::to_string_pretty(&kubedrill::scenario::json_schema()) {
                 Ok(s) => {
@@ -165,6 +175,40 @@ pub fn main() -> ExitCode {
                 }
             }
         }
+    }
+}
+
+fn lint(manifests: &[PathBuf]) -> ExitCode {
+    let set = match kubedrill::api::manifest::load_files(manifests) {
+        Ok(set) => set,
+        Err(e) => {
+            eprintln!("error: {e}");
+            print_source_line(e.file(), e.line(), e.column());
+            return ExitCode::from(EXIT_INVALID);
+        }
+    };
+    let findings = kubedrill::lint::lint(&set);
+    for f in &findings {
+        let level = match f.level {
+            kubedrill::lint::Level::Info => "info",
+            kubedrill::lint::Level::Warning => "warning",
+            kubedrill::lint::Level::Error => "error",
+        };
+        println!("{}: {level} {}: {} (hint: {})", f.location, f.code, f.message, f.hint);
+    }
+    let serious = findings
+        .iter()
+        .filter(|f| f.level >= kubedrill::lint::Level::Warning)
+        .count();
+    println!(
+        "{} finding(s): {serious} warning(s) or error(s), {} info",
+        findings.len(),
+        findings.len() - serious
+    );
+    if serious > 0 {
+        ExitCode::from(EXIT_FAILED)
+    } else {
+        ExitCode::SUCCESS
     }
 }
 
