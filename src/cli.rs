@@ -46,6 +46,28 @@ enum Command {
         #[arg(long, value_name = "VERSION", default_value_t = KubeVersion::CURRENT)]
         kube_version: KubeVersion,
     },
+    /// Like project, then keep DIR in sync: every saved edit to a manifest is validated and
+    /// projected as kubelet's next sync would. Run your app against DIR; stop with Ctrl-C.
+    Dev {
+        /// Manifest files with ConfigMaps and Secrets (multi-document YAML is fine).
+        #[arg(
+            short = 'f',
+            long = "filename",
+            value_name = "MANIFEST",
+            required = true
+        )]
+        manifests: Vec<PathBuf>,
+        /// The file with the Pod or workload (may be omitted when exactly one workload is
+        /// among the manifests).
+        #[arg(long, value_name = "FILE")]
+        workload: Option<PathBuf>,
+        /// Output directory (see `kubedrill project --help`).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Reproduce this Kubernetes version's kubelet where behaviour differs (e.g. 1.29).
+        #[arg(long, value_name = "VERSION", default_value_t = KubeVersion::CURRENT)]
+        kube_version: KubeVersion,
+    },
     /// Run scenario files (a directory means every scenario file in it; default ./scenarios).
     ///
     /// Exit codes: 0 all passed, 1 some failed, 2 invalid input or setup error, 130 interrupted.
@@ -134,6 +156,18 @@ pub fn main() -> ExitCode {
         }),
         Command::Validate { paths } => crate::run_cmd::validate(&paths),
         Command::Lint { manifests } => lint(&manifests),
+        Command::Dev {
+            manifests,
+            workload,
+            out,
+            kube_version,
+        } => dev(ProjectOptions {
+            manifests,
+            workload,
+            out,
+            restart: false,
+            kube_version,
+        }),
         Command::Schema => {
             match serde_json::to_string_pretty(&kubedrill::scenario::json_schema()) {
                 Ok(s) => {
@@ -178,6 +212,77 @@ pub fn main() -> ExitCode {
     }
 }
 
+fn dev(opts: ProjectOptions) -> ExitCode {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async {
+                let _ = tokio::signal::ctrl_c().await;
+            });
+            stop.store(true, Ordering::Relaxed);
+        });
+    }
+    let mut first_failed_input = false;
+    let mut first = true;
+    let result = kubedrill::dev::run(&opts, &stop, |event| match event {
+        kubedrill::dev::DevEvent::Watching(files) => {
+            println!(
+                "watching {} (Ctrl-C to stop)",
+                files
+                    .iter()
+                    .map(|f| f.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        kubedrill::dev::DevEvent::Projected { changed, result } => {
+            if !changed.is_empty() {
+                println!(
+                    "changed: {}",
+                    changed
+                        .iter()
+                        .map(|f| f.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+            match result {
+                Ok(report) => print_report(&report, &opts.out),
+                Err(e) => {
+                    print_error(&e);
+                    if first {
+                        first_failed_input = true;
+                        stop.store(true, Ordering::Relaxed);
+                    } else {
+                        eprintln!(
+                            "  (nothing written: {} keeps the last good projection)",
+                            opts.out.display()
+                        );
+                    }
+                }
+            }
+            first = false;
+        }
+    });
+    match result {
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(EXIT_INVALID)
+        }
+        Ok(()) if first_failed_input => ExitCode::from(EXIT_INVALID),
+        Ok(()) => ExitCode::SUCCESS,
+    }
+}
+
 fn lint(manifests: &[PathBuf]) -> ExitCode {
     let set = match kubedrill::api::manifest::load_files(manifests) {
         Ok(set) => set,
@@ -194,7 +299,10 @@ fn lint(manifests: &[PathBuf]) -> ExitCode {
             kubedrill::lint::Level::Warning => "warning",
             kubedrill::lint::Level::Error => "error",
         };
-        println!("{}: {level} {}: {} (hint: {})", f.location, f.code, f.message, f.hint);
+        println!(
+            "{}: {level} {}: {} (hint: {})",
+            f.location, f.code, f.message, f.hint
+        );
     }
     let serious = findings
         .iter()

@@ -10,6 +10,7 @@
 
 pub mod api;
 pub mod backend;
+pub mod dev;
 pub mod kubelet;
 pub mod lint;
 pub mod project;

@@ -1,0 +1,144 @@
+//! `kubedrill dev` through the real binary: edits are projected, invalid edits change nothing,
+//! Ctrl-C stops it.
+
+use std::fs;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_kubedrill");
+
+const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: app\n      image: x\n      volumeMounts:\n        - {name: cfg, mountPath: /etc/config}\n  volumes:\n    - name: cfg\n      configMap: {name: settings}\n";
+
+fn cm(level: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  LOG_LEVEL: {level}\n"
+    )
+}
+
+fn wait_for(path: &Path, want: &str) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if fs::read_to_string(path).is_ok_and(|s| s == want) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
+
+/// Collects the child's stdout and stderr lines in the background.
+fn lines_of(child: &mut Child) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    for stream in [
+        Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+        Box::new(child.stderr.take().unwrap()),
+    ] {
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+    }
+    rx
+}
+
+fn wait_line(rx: &mpsc::Receiver<String>, needle: &str, seen: &mut Vec<String>) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if let Ok(l) = rx.recv_timeout(Duration::from_millis(50)) {
+            seen.push(l.clone());
+            if l.contains(needle) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+#[test]
+fn dev_projects_every_saved_edit_and_ignores_invalid_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let objects = dir.path().join("cm.yaml");
+    let pod = dir.path().join("pod.yaml");
+    let out = dir.path().join("out");
+    fs::write(&objects, cm("INFO")).unwrap();
+    fs::write(&pod, POD).unwrap();
+    let mut child = Command::new(BIN)
+        .args(["dev", "-f"])
+        .arg(&objects)
+        .arg("--workload")
+        .arg(&pod)
+        .arg("--out")
+        .arg(&out)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let rx = lines_of(&mut child);
+    let mut seen = Vec::new();
+    assert!(wait_line(&rx, "watching", &mut seen), "{seen:?}");
+    let level = out.join("etc/config/LOG_LEVEL");
+    assert_eq!(fs::read_to_string(&level).unwrap(), "INFO");
+    let first = fs::read_link(out.join("etc/config/..data")).unwrap();
+
+    // An editor-style save: write a temp file, rename it over the manifest.
+    let tmp = dir.path().join(".cm.yaml.swp");
+    fs::write(&tmp, cm("DEBUG")).unwrap();
+    fs::rename(&tmp, &objects).unwrap();
+    assert!(
+        wait_for(&level, "DEBUG"),
+        "the edit was projected: {seen:?}"
+    );
+    assert_ne!(
+        fs::read_link(out.join("etc/config/..data")).unwrap(),
+        first,
+        "a real swap"
+    );
+
+    // An invalid edit is reported with its location and changes nothing.
+    fs::write(
+        &objects,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  bad key: x\n",
+    )
+    .unwrap();
+    assert!(
+        wait_line(&rx, "a valid config key must consist of", &mut seen),
+        "{seen:?}"
+    );
+    assert_eq!(fs::read_to_string(&level).unwrap(), "DEBUG");
+
+    // A second save after the watch saw a rename: still watched.
+    fs::write(&objects, cm("WARN")).unwrap();
+    assert!(wait_for(&level, "WARN"), "{seen:?}");
+
+    rustix::process::kill_process(
+        rustix::process::Pid::from_raw(child.id() as i32).unwrap(),
+        rustix::process::Signal::INT,
+    )
+    .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+}
+
+#[test]
+fn dev_with_invalid_manifests_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let objects = dir.path().join("cm.yaml");
+    fs::write(&objects, "kind: ConfigMap\n").unwrap();
+    fs::write(dir.path().join("pod.yaml"), POD).unwrap();
+    let out = Command::new(BIN)
+        .args(["dev", "-f"])
+        .arg(&objects)
+        .arg("--workload")
+        .arg(dir.path().join("pod.yaml"))
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!dir.path().join("out").exists());
+}
