@@ -299,3 +299,99 @@ fn timing_7_2_cache_detection_lags_until_the_ttl_and_get_does_not() {
         "after the TTL it refreshes"
     );
 }
+
+const POD_WITH_INIT: &str = r#"
+apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  restartPolicy: RESTART
+  initContainers:
+    - {name: first, image: x}
+    - {name: second, image: x}
+  containers:
+    - {name: app, image: x}
+"#;
+
+fn init_pod(policy: &str) -> (PodSim, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let text = POD_WITH_INIT.replace("RESTART", policy);
+    let spec = match load_str(&text, std::path::Path::new("pod.yaml"))
+        .unwrap()
+        .remove(0)
+    {
+        Manifest::Workload(w) => w.spec,
+        _ => unreachable!(),
+    };
+    let ctx = PodContext::from_pod(&Default::default(), &spec, "default");
+    let pod = PodSim::new(
+        ctx,
+        spec,
+        dir.path().join("pod"),
+        KubeVersion::CURRENT,
+        BackOff::FAST,
+    )
+    .unwrap();
+    (pod, dir)
+}
+
+fn started(actions: &[Action]) -> Vec<String> {
+    actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Start { container, .. } => Some(container.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn init_containers_run_one_at_a_time_before_the_app() {
+    let (mut pod, _dir) = init_pod("Always");
+    let view = ObjectView::default();
+    let t = Instant::now();
+    assert_eq!(started(&pod.sync(&view, t)), vec!["first"]);
+    pod.container_started("first", t);
+    assert!(
+        started(&pod.sync(&view, t)).is_empty(),
+        "waits for first to finish"
+    );
+    assert!(
+        matches!(&pod.containers()[0].state, ContainerState::Waiting { reason, .. } if reason == "PodInitializing")
+    );
+    pod.container_exited("first", 0, t);
+    assert_eq!(started(&pod.sync(&view, t)), vec!["second"]);
+    pod.container_started("second", t);
+    pod.container_exited("second", 0, t);
+    assert_eq!(pod.phase(), PodPhase::Pending);
+    assert_eq!(started(&pod.sync(&view, t)), vec!["app"]);
+    pod.container_started("app", t);
+    assert_eq!(pod.phase(), PodPhase::Running);
+    assert_eq!(
+        pod.init_containers()[0].restart_count,
+        0,
+        "a succeeded init is not restarted"
+    );
+}
+
+#[test]
+fn failed_init_container_is_retried_unless_never() {
+    let (mut pod, _dir) = init_pod("Always");
+    let view = ObjectView::default();
+    let t = Instant::now();
+    pod.sync(&view, t);
+    pod.container_started("first", t);
+    pod.container_exited("first", 1, t);
+    assert!(pod.sync(&view, t).is_empty(), "back-off first");
+    assert_eq!(
+        started(&pod.sync(&view, t + BackOff::FAST.initial)),
+        vec!["first"]
+    );
+
+    let (mut never, _dir2) = init_pod("Never");
+    never.sync(&view, t);
+    never.container_started("first", t);
+    never.container_exited("first", 1, t);
+    assert!(never.sync(&view, t + Duration::from_secs(5)).is_empty());
+    assert_eq!(never.phase(), PodPhase::Failed);
+}

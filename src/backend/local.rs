@@ -174,7 +174,7 @@ impl LocalBackend {
         let restarts = self
             .pod
             .as_ref()
-            .and_then(|p| p.containers().iter().find(|c| c.name == name))
+            .and_then(|p| p.status_of(&name))
             .map_or(0, |c| c.restart_count);
         let spec = ContainerSpec {
             name: name.clone(),
@@ -237,7 +237,7 @@ impl LocalBackend {
     fn container_state_text(&self, container: &str) -> String {
         self.pod
             .as_ref()
-            .and_then(|p| p.containers().iter().find(|c| c.name == container))
+            .and_then(|p| p.status_of(container))
             .map(|c| match c.state.reason() {
                 Some(r) => format!("{} {r}", c.state.name()),
                 None => c.state.name().to_string(),
@@ -409,11 +409,7 @@ impl Backend for LocalBackend {
         }
         // A container waiting for its back-off, a volume or its config is retried by kubelet's
         // pod workers (kubelet re-queues the pod); a healthy pod waits for its periodic sync.
-        let waiting = self.pod.as_ref().is_some_and(|p| {
-            p.containers()
-                .iter()
-                .any(|c| !matches!(c.state, crate::kubelet::pod::ContainerState::Running { .. }))
-        });
+        let waiting = self.pod.as_ref().is_some_and(PodSim::wants_sync);
         let periodic_due = self.next_sync.is_some_and(|t| now >= t);
         let retry_due =
             waiting && (self.opts.timing.syncs_on_mutation() || periodic_due || need_sync);
@@ -501,11 +497,7 @@ impl Backend for LocalBackend {
             },
             Observation::Container(m) => {
                 let name = self.only_container(&m.name);
-                match self
-                    .pod
-                    .as_ref()
-                    .and_then(|p| p.containers().iter().find(|c| c.name == name))
-                {
+                match self.pod.as_ref().and_then(|p| p.status_of(&name)) {
                     Some(c) => Observed::Container {
                         state: c.state.name().to_string(),
                         reason: c.state.reason().map(str::to_string),
@@ -542,7 +534,7 @@ impl Backend for LocalBackend {
                 let c = self.only_container(container);
                 self.pod
                     .as_ref()
-                    .and_then(|p| p.containers().iter().find(|s| s.name == c))
+                    .and_then(|p| p.status_of(&c))
                     .and_then(|s| s.env.as_ref())
                     .is_some_and(|e| e.secret_derived.contains(name))
             }
@@ -579,7 +571,7 @@ impl Backend for LocalBackend {
             }
         }
         if let Some(pod) = &self.pod {
-            for c in pod.containers() {
+            for c in pod.init_containers().iter().chain(pod.containers()) {
                 // kubelet's resolved env, not /proc/PID/environ: an interpreter's launcher
                 // (e.g. a pyenv shim) adds variables the container was never given.
                 let env = c.env.as_ref().map(|e| e.vars.clone()).unwrap_or_default();

@@ -212,6 +212,8 @@ pub struct PodSim {
     version: KubeVersion,
     backoff: BackOff,
     volumes: BTreeMap<String, VolumeSim>,
+    /// Init containers, run one at a time to completion before any app container starts.
+    init: Vec<ContainerStatus>,
     containers: Vec<ContainerStatus>,
     events: Vec<PodEvent>,
     pending_restarts: Vec<String>,
@@ -229,19 +231,33 @@ impl PodSim {
     ) -> std::io::Result<Self> {
         fs::create_dir_all(&root)?;
         fs::set_permissions(&root, fs::Permissions::from_mode(0o700))?;
+        let has_init = spec.init_containers.as_ref().is_some_and(|i| !i.is_empty());
+        let status = |c: &Container, reason: &str| ContainerStatus {
+            name: c.name.clone(),
+            state: ContainerState::waiting(reason, ""),
+            restart_count: 0,
+            env: None,
+            backoff_until: None,
+            backoff: backoff.initial,
+            ever_started: false,
+            starting: false,
+        };
+        let init = spec
+            .init_containers
+            .iter()
+            .flatten()
+            .map(|c| status(c, "ContainerCreating"))
+            .collect();
+        // While init containers run, app containers wait with reason PodInitializing.
+        let app_reason = if has_init {
+            "PodInitializing"
+        } else {
+            "ContainerCreating"
+        };
         let containers = spec
             .containers
             .iter()
-            .map(|c| ContainerStatus {
-                name: c.name.clone(),
-                state: ContainerState::waiting("ContainerCreating", ""),
-                restart_count: 0,
-                env: None,
-                backoff_until: None,
-                backoff: backoff.initial,
-                ever_started: false,
-                starting: false,
-            })
+            .map(|c| status(c, app_reason))
             .collect();
         let mut volumes = BTreeMap::new();
         for v in spec.volumes.iter().flatten() {
@@ -263,6 +279,7 @@ impl PodSim {
             version,
             backoff,
             volumes,
+            init,
             containers,
             events: Vec::new(),
             pending_restarts: Vec::new(),
@@ -277,7 +294,10 @@ impl PodSim {
 
     /// The pod's phase.
     pub fn phase(&self) -> PodPhase {
-        if self.containers.iter().all(|c| c.ever_started) {
+        if self.init_failed_for_good() {
+            return PodPhase::Failed;
+        }
+        if self.inits_done() && self.containers.iter().all(|c| c.ever_started) {
             let terminated: Vec<_> = self
                 .containers
                 .iter()
@@ -300,9 +320,42 @@ impl PodSim {
         }
     }
 
-    /// The containers' statuses.
+    /// The app containers' statuses.
     pub fn containers(&self) -> &[ContainerStatus] {
         &self.containers
+    }
+
+    /// The init containers' statuses.
+    pub fn init_containers(&self) -> &[ContainerStatus] {
+        &self.init
+    }
+
+    /// The status of an app or init container.
+    pub fn status_of(&self, name: &str) -> Option<&ContainerStatus> {
+        self.status(name)
+    }
+
+    /// Whether kubelet would sync this pod again soon: a container (init or app) is not
+    /// running yet, or is waiting out a back-off.
+    pub fn wants_sync(&self) -> bool {
+        !self.inits_done()
+            || self
+                .containers
+                .iter()
+                .any(|c| !matches!(c.state, ContainerState::Running { .. }))
+    }
+
+    fn inits_done(&self) -> bool {
+        self.init
+            .iter()
+            .all(|c| matches!(c.state, ContainerState::Terminated { exit_code: 0, .. }))
+    }
+
+    fn init_failed_for_good(&self) -> bool {
+        self.restart_policy() == "Never"
+            && self.init.iter().any(|c| {
+                matches!(c.state, ContainerState::Terminated { exit_code, .. } if exit_code != 0)
+            })
     }
 
     /// The events so far, in order of first occurrence.
@@ -340,6 +393,20 @@ impl PodSim {
             );
         }
         self.setup_volumes(view, now);
+        // Init containers run one at a time, each to completion, before any app container.
+        let inits: Vec<Container> = self.spec.init_containers.clone().unwrap_or_default();
+        for init in &inits {
+            match self.status(&init.name).map(|s| &s.state) {
+                Some(ContainerState::Terminated { exit_code: 0, .. }) => continue,
+                Some(ContainerState::Running { .. }) => return actions,
+                _ => {
+                    if let Some(a) = self.maybe_start(init, view, now) {
+                        actions.push(a);
+                    }
+                    return actions;
+                }
+            }
+        }
         let specs: Vec<Container> = self.spec.containers.clone();
         for container in &specs {
             if let Some(a) = self.maybe_start(container, view, now) {
@@ -407,7 +474,12 @@ impl PodSim {
             ContainerState::Running { .. } => false,
             ContainerState::Terminated { exit_code, .. } => {
                 let policy = self.restart_policy();
-                let restart = policy == "Always" || (policy == "OnFailure" && *exit_code != 0);
+                let is_init = self.init.iter().any(|c| c.name == container.name);
+                let restart = if is_init {
+                    *exit_code != 0 && policy != "Never"
+                } else {
+                    policy == "Always" || (policy == "OnFailure" && *exit_code != 0)
+                };
                 restart && status.backoff_until.is_none_or(|t| now >= t)
             }
             ContainerState::Waiting { reason, .. } => {
@@ -503,6 +575,7 @@ impl PodSim {
             .spec
             .containers
             .iter()
+            .chain(self.spec.init_containers.iter().flatten())
             .find(|c| c.name == name)
             .and_then(|c| c.image.clone())
             .unwrap_or_default();
@@ -547,6 +620,7 @@ impl PodSim {
     pub fn container_exited(&mut self, name: &str, exit_code: i32, now: Instant) {
         let policy = self.restart_policy().to_string();
         let backoff_max = self.backoff.max;
+        let is_init = self.init.iter().any(|c| c.name == name);
         let Some(s) = self.status_mut(name) else {
             return;
         };
@@ -558,7 +632,13 @@ impl PodSim {
             reason: if exit_code == 0 { "Completed" } else { "Error" }.into(),
         };
         s.starting = false;
-        let restarts = policy == "Always" || (policy == "OnFailure" && exit_code != 0);
+        // An init container that succeeded is done; one that failed is retried unless the
+        // pod's restartPolicy is Never.
+        let restarts = if is_init {
+            exit_code != 0 && policy != "Never"
+        } else {
+            policy == "Always" || (policy == "OnFailure" && exit_code != 0)
+        };
         if restarts {
             s.restart_count += 1;
             s.backoff_until = Some(now + s.backoff);
@@ -590,8 +670,9 @@ impl PodSim {
     /// Deletes the pod: every container is killed, nothing starts again.
     pub fn delete(&mut self) -> Vec<Action> {
         self.deleted = true;
-        self.containers
+        self.init
             .iter()
+            .chain(self.containers.iter())
             .map(|c| Action::Kill {
                 container: c.name.clone(),
             })
@@ -603,11 +684,17 @@ impl PodSim {
     }
 
     fn status(&self, name: &str) -> Option<&ContainerStatus> {
-        self.containers.iter().find(|c| c.name == name)
+        self.init
+            .iter()
+            .chain(self.containers.iter())
+            .find(|c| c.name == name)
     }
 
     fn status_mut(&mut self, name: &str) -> Option<&mut ContainerStatus> {
-        self.containers.iter_mut().find(|c| c.name == name)
+        self.init
+            .iter_mut()
+            .chain(self.containers.iter_mut())
+            .find(|c| c.name == name)
     }
 
     fn record(&mut self, now: Instant, event_type: &'static str, reason: &str, message: String) {
