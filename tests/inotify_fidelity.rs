@@ -102,12 +102,13 @@ fn aw_1_watcher_sees_kubelets_event_sequence() {
     );
     assert!(on_dir[0].0.contains(ReadFlags::ISDIR));
     assert!(on_dir[5].0.contains(ReadFlags::ISDIR));
-    assert_eq!(on_dir[3].2, on_dir[4].2, "MOVED_FROM and MOVED_TO share a cookie");
+    assert_eq!(
+        on_dir[3].2, on_dir[4].2,
+        "MOVED_FROM and MOVED_TO share a cookie"
+    );
     assert!(
-        !on_dir
-            .iter()
-            .any(|(f, n, _)| n == "app.conf"
-                && (f.contains(ReadFlags::MODIFY) || f.contains(ReadFlags::CLOSE_WRITE))),
+        !on_dir.iter().any(|(f, n, _)| n == "app.conf"
+            && (f.contains(ReadFlags::MODIFY) || f.contains(ReadFlags::CLOSE_WRITE))),
         "the user-visible name never gets MODIFY or CLOSE_WRITE"
     );
 

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use super::check::judge;
+use super::redact::Redactor;
 use crate::backend::Backend;
 use crate::backend::local::{LocalBackend, LocalOptions};
 use crate::kubelet::timing::{Detection as KDetection, TimingProfile};
@@ -12,8 +14,6 @@ use crate::report::model::{Outcome, RunEvent, RunEventKind, ScenarioResult, Step
 use crate::scenario::format::{
     AssertTiming, Assertion, Detection, Observation, Operation, Predicates, Scenario, Step, Timing,
 };
-use super::check::judge;
-use super::redact::Redactor;
 
 /// How often an eventual or consistent assertion samples.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(10);
