@@ -1,35 +1,36 @@
 //! `kubedrill lint`: static findings about how manifests consume ConfigMaps and Secrets.
-//! IMPLEMENTATION IN PROGRESS.
+//!
+//! This module owns the rules below: it reads a [`ManifestSet`](crate::api::ManifestSet) (and, to point a finding at
+//! the line of its field, the manifest files again) and returns data. It never changes a
+//! file, never contacts a cluster, and never puts a ConfigMap or Secret *value* in a finding.
+//! The CLI prints findings as `LOCATION: LEVEL CODE: MESSAGE (hint: HINT)` and exits 1 when
+//! any is a warning or an error. Section numbers (§) refer to `spec/kubelet-behaviour.md`.
+//!
+//! | code | level | what | why | fix |
+//! |---|---|---|---|---|
+//! | KD001 | warning | a ConfigMap key named like a credential (`password`, `passwd`, `secret`, `token`, `credential`, `api-key`, `private-key` as a word part) with a plausible value, a value with a password in a URL (`scheme://user:pass@host`), or a file-like value setting such a key | ConfigMaps are not access-controlled or encrypted like Secrets and print in plain text | move it to a Secret (`secretKeyRef` or a secret volume) |
+//! | KD002 | warning | a `volumeMount` with `subPath`/`subPathExpr` of a configMap, secret or projected volume | kubelet bind-mounts the resolved file once; it never receives updates (§5.2) | mount the whole volume at a directory and read the file from it, or restart on change |
+//! | KD003 | warning / info | one object consumed both as env (envFrom, `*KeyRef`) and as a volume in one pod (warning); only as env (info) | env is computed once per container start (§6.7): the env copy goes stale while the files change | pick one delivery; for hot reload read the volume |
+//! | KD004 | error | a non-optional reference to a ConfigMap/Secret not in the linted manifests (same namespace), or to a key it lacks (`items[].key`, `*KeyRef.key`) | the pod stays ContainerCreating with FailedMount (§2.3, §2.4, §3.3), or the container waits with CreateContainerConfigError (§6.3, §6.6) | add the object to the linted manifests, fix the key, or mark the reference `optional: true` |
+//! | KD005 | warning | a Secret `type` that is not built-in but looks like one (`tls`, `opaque`, `basic-auth`, `kubernetes.io/TLS`, …) | the API server accepts it as a custom type: required keys are not checked (§8.4) and tools do not recognise it | the built-in type, e.g. `kubernetes.io/tls` (delete and re-create: type is immutable) |
+//! | KD006 | info | an immutable ConfigMap/Secret mounted as a volume | kubelet stops watching it: no update, and even delete + re-create is not seen by running pods (§2.8) | roll out a new name |
+//! | KD007 | warning | a Secret volume (or projected secret source) whose file mode is readable by others (`mode & 0o004`), including the default 0644 | any user in the container can read the Secret (§3.1, §4.3) | `defaultMode: 0400` (0440 with fsGroup) |
+//! | KD008 | info | envFrom keys (with prefix) that are not C identifiers (`[A-Za-z_][A-Za-z0-9_]*`) | kubelet ≤1.29 drops names outside `[-._a-zA-Z][-._a-zA-Z0-9]*` with an `InvalidEnvironmentVariableNames` event, 1.30+ passes them (§6.4); shells cannot expand names with `-` or `.` | rename the keys or use a prefix |
+//! | KD009 | info | a ConfigMap no workload of the linted manifests references (only when there is a workload) | a typo in a name or namespace, or a leftover | fix the reference, delete it, or lint it with its workload |
+//!
+//! Levels: an error means kubelet will not start the pod, a warning a likely bug or security
+//! problem, info something worth knowing about reload behaviour.
 
-use crate::api::ManifestSet;
+mod credentials;
+mod finding;
+mod locate;
+mod object_rules;
+mod objects;
+mod pod_rules;
+mod refs;
+mod run;
+#[cfg(test)]
+mod tests;
 
-/// How serious a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Level {
-    /// Worth knowing.
-    Info,
-    /// Likely a bug or a security problem.
-    Warning,
-    /// kubelet will not start the pod.
-    Error,
-}
-
-/// One finding, located in a manifest.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Finding {
-    /// A stable code, e.g. `KD001`.
-    pub code: &'static str,
-    /// How serious.
-    pub level: Level,
-    /// `file:line` of the document (or field) it is about.
-    pub location: String,
-    /// What is wrong.
-    pub message: String,
-    /// What to do.
-    pub hint: String,
-}
-
-/// Every finding for a set of manifests, sorted by location.
-pub fn lint(_set: &ManifestSet) -> Vec<Finding> {
-    Vec::new()
-}
+pub use finding::{Finding, Level};
+pub use run::lint;

@@ -1,0 +1,60 @@
+//! What a lint rule reports: a [`Finding`] with its [`Level`].
+
+use std::fmt;
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    /// Worth knowing.
+    Info,
+    /// Likely a bug or a security problem.
+    Warning,
+    /// kubelet will not start the pod.
+    Error,
+}
+
+impl Level {
+    /// The level as the CLI prints it: `info`, `warning` or `error`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Info => "info",
+            Level::Warning => "warning",
+            Level::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One finding, located in a manifest.
+///
+/// Messages and hints name objects, keys, volumes and containers, never a ConfigMap or Secret
+/// value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// A stable code, e.g. `KD001`.
+    pub code: &'static str,
+    /// How serious.
+    pub level: Level,
+    /// `file:line` of the document (or field) it is about.
+    pub location: String,
+    /// What is wrong.
+    pub message: String,
+    /// What to do.
+    pub hint: String,
+}
+
+impl fmt::Display for Finding {
+    /// `LOCATION: LEVEL CODE: MESSAGE (hint: HINT)`, as `kubedrill lint` prints it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: {} {}: {} (hint: {})",
+            self.location, self.level, self.code, self.message, self.hint
+        )
+    }
+}
