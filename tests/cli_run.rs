@@ -503,3 +503,15 @@ fn every_pitfall_app_fails_at_the_step_that_shows_its_bug() {
         assert!(message.contains(fragment), "{name}: {message}");
     }
 }
+
+/// The committed schema (what scenario files point yaml-language-server at) is current.
+#[test]
+fn committed_schema_matches_kubedrill_schema() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = kubedrill_in(tmp.path(), &["schema"]);
+    let committed = fs::read_to_string(root().join("kubedrill.schema.json")).unwrap();
+    assert_eq!(
+        r.stdout, committed,
+        "regenerate it: cargo run -- schema > kubedrill.schema.json"
+    );
+}
