@@ -146,7 +146,7 @@ fn read_once_app_is_reported_as_not_reloading() {
         "the app's last lines are shown"
     );
     assert!(
-        r.stdout.contains("configparser-read-once.yaml:26"),
+        r.stdout.contains("configparser-read-once.yaml:27"),
         "{}",
         r.stdout
     );
