@@ -16,6 +16,41 @@ struct Cli {
     command: Command,
 }
 
+/// What `project` and `dev` project, and where.
+#[derive(Debug, clap::Args)]
+struct ProjectTarget {
+    /// Manifest files with ConfigMaps and Secrets (multi-document YAML is fine).
+    #[arg(
+        short = 'f',
+        long = "filename",
+        value_name = "MANIFEST",
+        required = true
+    )]
+    manifests: Vec<PathBuf>,
+    /// The file with the Pod or workload (Deployment, StatefulSet, DaemonSet, ReplicaSet,
+    /// Job, CronJob). May be omitted when exactly one workload is among the manifests.
+    #[arg(long, value_name = "FILE")]
+    workload: Option<PathBuf>,
+    /// Output directory: DIR/<mountPath> per volumeMount, DIR/<container>.env per container.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Reproduce this Kubernetes version's kubelet where behaviour differs (e.g. 1.29).
+    #[arg(long, value_name = "VERSION", default_value_t = KubeVersion::CURRENT)]
+    kube_version: KubeVersion,
+}
+
+impl ProjectTarget {
+    fn options(self, restart: bool) -> ProjectOptions {
+        ProjectOptions {
+            manifests: self.manifests,
+            workload: self.workload,
+            out: self.out,
+            restart,
+            kube_version: self.kube_version,
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Materialise a pod's volumes and env into DIR exactly as kubelet would.
@@ -24,49 +59,17 @@ enum Command {
     /// update (new timestamped dir, `..data` swap, removals). Env files and subPath mounts stay
     /// as they were at container start unless --restart.
     Project {
-        /// Manifest files with ConfigMaps and Secrets (multi-document YAML is fine).
-        #[arg(
-            short = 'f',
-            long = "filename",
-            value_name = "MANIFEST",
-            required = true
-        )]
-        manifests: Vec<PathBuf>,
-        /// The file with the Pod or workload (Deployment, StatefulSet, DaemonSet, ReplicaSet,
-        /// Job, CronJob). May be omitted when exactly one workload is among the manifests.
-        #[arg(long, value_name = "FILE")]
-        workload: Option<PathBuf>,
-        /// Output directory: DIR/<mountPath> per volumeMount, DIR/<container>.env per container.
-        #[arg(long, value_name = "DIR")]
-        out: PathBuf,
+        #[command(flatten)]
+        target: ProjectTarget,
         /// Restart the containers: re-resolve env files and subPath mounts (§5.3, §6.7).
         #[arg(long)]
         restart: bool,
-        /// Reproduce this Kubernetes version's kubelet where behaviour differs (e.g. 1.29).
-        #[arg(long, value_name = "VERSION", default_value_t = KubeVersion::CURRENT)]
-        kube_version: KubeVersion,
     },
     /// Like project, then keep DIR in sync: every saved edit to a manifest is validated and
     /// projected as kubelet's next sync would. Run your app against DIR; stop with Ctrl-C.
     Dev {
-        /// Manifest files with ConfigMaps and Secrets (multi-document YAML is fine).
-        #[arg(
-            short = 'f',
-            long = "filename",
-            value_name = "MANIFEST",
-            required = true
-        )]
-        manifests: Vec<PathBuf>,
-        /// The file with the Pod or workload (may be omitted when exactly one workload is
-        /// among the manifests).
-        #[arg(long, value_name = "FILE")]
-        workload: Option<PathBuf>,
-        /// Output directory (see `kubedrill project --help`).
-        #[arg(long, value_name = "DIR")]
-        out: PathBuf,
-        /// Reproduce this Kubernetes version's kubelet where behaviour differs (e.g. 1.29).
-        #[arg(long, value_name = "VERSION", default_value_t = KubeVersion::CURRENT)]
-        kube_version: KubeVersion,
+        #[command(flatten)]
+        target: ProjectTarget,
     },
     /// Run scenario files (a directory means every scenario file in it; default ./scenarios).
     ///
@@ -156,18 +159,7 @@ pub fn main() -> ExitCode {
         }),
         Command::Validate { paths } => crate::run_cmd::validate(&paths),
         Command::Lint { manifests } => lint(&manifests),
-        Command::Dev {
-            manifests,
-            workload,
-            out,
-            kube_version,
-        } => dev(ProjectOptions {
-            manifests,
-            workload,
-            out,
-            restart: false,
-            kube_version,
-        }),
+        Command::Dev { target } => dev(target.options(false)),
         Command::Schema => {
             match serde_json::to_string_pretty(&kubedrill::scenario::json_schema()) {
                 Ok(s) => {
@@ -180,20 +172,8 @@ pub fn main() -> ExitCode {
                 }
             }
         }
-        Command::Project {
-            manifests,
-            workload,
-            out,
-            restart,
-            kube_version,
-        } => {
-            let opts = ProjectOptions {
-                manifests,
-                workload,
-                out,
-                restart,
-                kube_version,
-            };
+        Command::Project { target, restart } => {
+            let opts = target.options(restart);
             match project::project(&opts) {
                 Ok(report) => {
                     print_report(&report, &opts.out);
