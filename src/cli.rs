@@ -77,7 +77,8 @@ enum Command {
     Run {
         /// Scenario files or directories.
         paths: Vec<PathBuf>,
-        /// Where the app runs: process (local, default). docker, kind and cluster are planned.
+        /// Where the app runs: process (local processes, default) or docker (containers on the
+        /// local Docker engine). kind and cluster are planned.
         #[arg(long, default_value = "process", value_name = "BACKEND")]
         backend: String,
         /// Override every scenario's timing profile: fast or kubelet.

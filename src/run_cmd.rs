@@ -11,6 +11,7 @@ use std::sync::Mutex;
 use std::sync::mpsc;
 use std::time::Instant;
 
+use kubedrill::backend::local::RuntimeKind;
 use kubedrill::report::console::ConsoleReporter;
 use kubedrill::report::model::{RunEvent, ScenarioResult};
 use kubedrill::report::{json, junit};
@@ -99,14 +100,33 @@ pub fn validate(paths: &[PathBuf]) -> ExitCode {
 
 /// `kubedrill run`.
 pub fn run(args: RunArgs) -> ExitCode {
-    if args.backend != "process" {
-        eprintln!(
-            "error: backend {:?} is not available in this build (hint: use --backend process; \
-             docker, kind and cluster backends are planned)",
-            args.backend
-        );
-        return ExitCode::from(EXIT_INVALID);
-    }
+    let runtime = match args.backend.as_str() {
+        "process" => RuntimeKind::Process,
+        "docker" => {
+            // Fail before anything runs when there is no engine to talk to.
+            let reachable = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())
+                .and_then(|rt| {
+                    rt.block_on(kubedrill::runtime::docker::DockerRuntime::connect())
+                        .map(|_| ())
+                        .map_err(|e| e.to_string())
+                });
+            if let Err(e) = reachable {
+                eprintln!("error: {e}");
+                return ExitCode::from(EXIT_INVALID);
+            }
+            RuntimeKind::Docker
+        }
+        other => {
+            eprintln!(
+                "error: backend {other:?} is not available in this build (hint: use --backend \
+                 process or docker; the kind and cluster backends are planned)"
+            );
+            return ExitCode::from(EXIT_INVALID);
+        }
+    };
     let reports: Vec<Report> = match args.reports.iter().map(|r| parse_report(r)).collect() {
         Ok(r) => r,
         Err(e) => {
@@ -133,8 +153,9 @@ pub fn run(args: RunArgs) -> ExitCode {
         }
     };
     // Said once per run: without mount namespaces apps must read `$KUBEDRILL_ROOT/<mountPath>`.
-    if let kubedrill::runtime::process::Isolation::PathMapping { reason } =
-        kubedrill::runtime::process::ProcessRuntime::new(&exe).isolation()
+    if runtime == RuntimeKind::Process
+        && let kubedrill::runtime::process::Isolation::PathMapping { reason } =
+            kubedrill::runtime::process::ProcessRuntime::new(&exe).isolation()
     {
         eprintln!(
             "note: mount namespaces are unavailable here ({reason}); containers see their \
@@ -147,6 +168,7 @@ pub fn run(args: RunArgs) -> ExitCode {
         show_secrets: args.show_secrets,
         timing: args.timing.clone(),
         scratch_root: None,
+        runtime,
     };
     let (results, interrupted) = run_parallel(scenarios, &opts, args.jobs.max(1));
     for r in &reports {

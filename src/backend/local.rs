@@ -21,12 +21,96 @@ use crate::kubelet::pod::{Action, BackOff, MountPlan, PodSim};
 use crate::kubelet::timing::{SplitMix64, TimingProfile};
 use crate::kubelet::view::ObjectView;
 use crate::report::model::{Diagnostics, TreeEntry, VolumeTree};
-use crate::runtime::process::{ContainerSpec, MountSpec, ProcessRuntime, RunningProcess};
+use crate::runtime::docker::{DockerContainer, DockerRuntime, DockerSpec};
+use crate::runtime::process::{
+    ContainerSpec, ExitReason, LogBuffer, MountSpec, ProcessRuntime, RunningProcess, env_of_process,
+};
 use crate::scenario::format::{ObjectKind, Observation, RunSpec, Update};
+
+/// Where the simulated kubelet runs containers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuntimeKind {
+    /// Local processes in their own mount namespaces.
+    Process,
+    /// Docker containers on the local engine.
+    Docker,
+}
+
+impl RuntimeKind {
+    /// `process` or `docker`, as `--backend` spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuntimeKind::Process => "process",
+            RuntimeKind::Docker => "docker",
+        }
+    }
+}
+
+/// How long a container gets between SIGTERM and SIGKILL when kubedrill stops it.
+const KILL_GRACE: Duration = Duration::from_millis(500);
+
+enum Runtime {
+    Process(ProcessRuntime),
+    /// Connected on first use, inside the scenario's own async runtime.
+    Docker(Option<DockerRuntime>),
+}
+
+/// A started container, whichever runtime runs it.
+#[derive(Debug)]
+enum Running {
+    Process(RunningProcess),
+    Docker(DockerContainer),
+}
+
+impl Running {
+    fn pid(&self) -> u32 {
+        match self {
+            Running::Process(p) => p.pid(),
+            Running::Docker(c) => c.pid(),
+        }
+    }
+
+    fn logs(&self) -> &LogBuffer {
+        match self {
+            Running::Process(p) => p.logs(),
+            Running::Docker(c) => c.logs(),
+        }
+    }
+
+    fn try_wait(&self) -> Option<ExitReason> {
+        match self {
+            Running::Process(p) => p.try_wait(),
+            Running::Docker(c) => c.try_wait(),
+        }
+    }
+
+    async fn kill(&mut self) -> ExitReason {
+        match self {
+            Running::Process(p) => p.kill().await,
+            Running::Docker(c) => c.kill(KILL_GRACE).await,
+        }
+    }
+
+    async fn signal(&self, name: &str) -> Result<(), String> {
+        match self {
+            Running::Process(p) => {
+                let sig = parse_signal(name).ok_or_else(|| format!("unknown signal {name:?}"))?;
+                p.signal(sig).map_err(|e| e.to_string())
+            }
+            Running::Docker(c) => c.signal(name.trim_start_matches("SIG")).await,
+        }
+    }
+
+    fn env(&self) -> std::io::Result<Vec<(String, String)>> {
+        env_of_process(self.pid())
+    }
+}
 
 /// How the local backend runs containers.
 #[derive(Debug)]
 pub struct LocalOptions {
+    /// Processes or Docker containers.
+    pub runtime: RuntimeKind,
     /// The workload's pod.
     pub workload: Workload,
     /// How each container runs.
@@ -52,8 +136,8 @@ pub struct LocalBackend {
     next_sync: Option<Instant>,
     pod: Option<PodSim>,
     generation: u32,
-    runtime: ProcessRuntime,
-    processes: BTreeMap<String, RunningProcess>,
+    runtime: Runtime,
+    processes: BTreeMap<String, Running>,
     /// The last process of each container, kept after it exits for its logs.
     last_logs: BTreeMap<String, crate::runtime::process::LogBuffer>,
     mounts: BTreeMap<String, Vec<MountPlan>>,
@@ -63,7 +147,12 @@ pub struct LocalBackend {
 impl LocalBackend {
     /// A backend that has not started anything yet.
     pub fn new(opts: LocalOptions) -> Self {
-        let runtime = ProcessRuntime::new(&opts.exe).with_kill_grace(Duration::from_millis(500));
+        let runtime = match opts.runtime {
+            RuntimeKind::Process => {
+                Runtime::Process(ProcessRuntime::new(&opts.exe).with_kill_grace(KILL_GRACE))
+            }
+            RuntimeKind::Docker => Runtime::Docker(None),
+        };
         let rng = SplitMix64::new(opts.timing.seed);
         LocalBackend {
             opts,
@@ -128,7 +217,7 @@ impl LocalBackend {
         for action in actions {
             match action {
                 Action::Kill { container } => {
-                    if let Some(p) = self.processes.remove(&container) {
+                    if let Some(mut p) = self.processes.remove(&container) {
                         p.kill().await;
                         self.last_logs.insert(container, p.logs().clone());
                     }
@@ -176,27 +265,87 @@ impl LocalBackend {
             .as_ref()
             .and_then(|p| p.status_of(&name))
             .map_or(0, |c| c.restart_count);
-        let spec = ContainerSpec {
-            name: name.clone(),
-            command,
-            env,
-            working_dir,
-            mounts: mounts
-                .iter()
-                .map(|m| MountSpec {
-                    host_path: m.host_path.clone(),
-                    container_path: m.container_path.clone(),
-                    read_only: m.read_only,
-                })
-                .collect(),
-            scratch: self
-                .opts
-                .scratch
-                .join(format!("run-{}-{name}-{restarts}", self.generation)),
-        };
-        self.mounts.insert(name.clone(), mounts);
+        self.mounts.insert(name.clone(), mounts.clone());
         let now = Instant::now();
-        match self.runtime.start(&spec).await {
+        let started = match &mut self.runtime {
+            Runtime::Process(runtime) => {
+                let spec = ContainerSpec {
+                    name: name.clone(),
+                    command,
+                    env,
+                    working_dir,
+                    mounts: mounts
+                        .iter()
+                        .map(|m| MountSpec {
+                            host_path: m.host_path.clone(),
+                            container_path: m.container_path.clone(),
+                            read_only: m.read_only,
+                        })
+                        .collect(),
+                    scratch: self
+                        .opts
+                        .scratch
+                        .join(format!("run-{}-{name}-{restarts}", self.generation)),
+                };
+                runtime
+                    .start(&spec)
+                    .await
+                    .map(Running::Process)
+                    .map_err(|e| e.to_string())
+            }
+            Runtime::Docker(docker) => {
+                let image = run.image.clone().or_else(|| {
+                    self.opts
+                        .workload
+                        .spec
+                        .containers
+                        .iter()
+                        .chain(self.opts.workload.spec.init_containers.iter().flatten())
+                        .find(|c| c.name == name)
+                        .and_then(|c| c.image.clone())
+                });
+                let mut binds: Vec<(PathBuf, PathBuf, bool)> = mounts
+                    .iter()
+                    .map(|m| (m.host_path.clone(), m.container_path.clone(), m.read_only))
+                    .collect();
+                // The scenario's dir, read-only at its own path: relative commands resolve.
+                binds.push((self.opts.base_dir.clone(), self.opts.base_dir.clone(), true));
+                let spec = DockerSpec {
+                    name: name.clone(),
+                    image: image.unwrap_or_default(),
+                    entrypoint: run.command.clone(),
+                    args: run.args.clone(),
+                    env,
+                    working_dir,
+                    binds,
+                    run_id: self
+                        .opts
+                        .scratch
+                        .file_name()
+                        .map(|n| {
+                            n.to_string_lossy()
+                                .trim_start_matches("kubedrill-")
+                                .to_lowercase()
+                        })
+                        .unwrap_or_default(),
+                };
+                let runtime = match docker {
+                    Some(r) => Ok(r.clone()),
+                    None => DockerRuntime::connect().await.map_err(|e| e.to_string()),
+                };
+                match runtime {
+                    Ok(r) => {
+                        *docker = Some(r.clone());
+                        r.start(&spec)
+                            .await
+                            .map(Running::Docker)
+                            .map_err(|e| e.to_string())
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+        };
+        match started {
             Ok(p) => {
                 self.last_logs.insert(name.clone(), p.logs().clone());
                 self.processes.insert(name.clone(), p);
@@ -206,7 +355,7 @@ impl LocalBackend {
             }
             Err(e) => {
                 if let Some(pod) = self.pod.as_mut() {
-                    pod.container_start_failed(&name, &e.to_string(), now);
+                    pod.container_start_failed(&name, &e, now);
                 }
             }
         }
@@ -266,7 +415,7 @@ fn not_found(e: impl std::fmt::Display) -> BackendError {
 
 impl Backend for LocalBackend {
     fn name(&self) -> &str {
-        "process"
+        self.opts.runtime.as_str()
     }
 
     async fn start(&mut self, objects: &[Manifest]) -> Result<(), BackendError> {
@@ -384,9 +533,8 @@ impl Backend for LocalBackend {
             .processes
             .get(container)
             .ok_or_else(|| BackendError(format!("container {container} is not running")))?;
-        let sig = parse_signal(signal)
-            .ok_or_else(|| BackendError(format!("unknown signal {signal:?}")))?;
-        p.signal(sig)
+        p.signal(signal)
+            .await
             .map_err(|e| BackendError(format!("signal {signal} to {container}: {e}")))
     }
 
@@ -430,18 +578,28 @@ impl Backend for LocalBackend {
                 let link_target = fs::read_link(&p)
                     .ok()
                     .map(|t| t.to_string_lossy().into_owned());
+                let meta = fs::metadata(&p).ok();
+                let mode = meta.as_ref().map(|m| m.permissions().mode() & 0o7777);
+                if meta.as_ref().is_some_and(|m| m.is_dir()) {
+                    return Observed::File {
+                        content: None,
+                        mode,
+                        link_target,
+                        is_dir: true,
+                    };
+                }
                 match fs::read(&p) {
                     Ok(content) => Observed::File {
                         content: Some(content),
-                        mode: fs::metadata(&p)
-                            .ok()
-                            .map(|m| m.permissions().mode() & 0o7777),
+                        mode,
                         link_target,
+                        is_dir: false,
                     },
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => Observed::File {
                         content: None,
                         mode: None,
                         link_target,
+                        is_dir: false,
                     },
                     Err(e) => Observed::Unavailable(format!("reading {path}: {e}")),
                 }
@@ -606,7 +764,7 @@ impl Backend for LocalBackend {
     }
 
     async fn shutdown(&mut self) {
-        for (_, p) in std::mem::take(&mut self.processes) {
+        for (_, mut p) in std::mem::take(&mut self.processes) {
             p.kill().await;
         }
     }

@@ -22,6 +22,9 @@ pub enum Observed {
         mode: Option<u32>,
         /// The link target when the path itself is a symlink.
         link_target: Option<String>,
+        /// The path resolves to a directory (e.g. `..data`): it exists, has a mode and maybe a
+        /// link target, but no text.
+        is_dir: bool,
     },
     /// A directory's visible entry names, sorted; `None` when it does not exist.
     Dir(Option<Vec<String>>),

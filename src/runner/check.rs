@@ -33,11 +33,30 @@ pub fn judge(
             content,
             mode,
             link_target,
+            is_dir,
         } => {
             let text = content
                 .as_ref()
                 .map(|c| String::from_utf8_lossy(c).into_owned());
-            let mut s = judge_text(text.as_deref(), p);
+            let has_text_predicate = p.equals.is_some()
+                || p.not_equals.is_some()
+                || p.contains.is_some()
+                || p.not_contains.is_some()
+                || p.matches.is_some();
+            let mut s = if *is_dir {
+                if has_text_predicate {
+                    fail(
+                        "(a directory)".into(),
+                        "is a directory (hint: use dir: to list it)".into(),
+                    )
+                } else if p.exists == Some(false) {
+                    fail("(a directory)".into(), "exists, expected it not to".into())
+                } else {
+                    verdict("(a directory)".into(), Vec::new())
+                }
+            } else {
+                judge_text(text.as_deref(), p)
+            };
             if s.ok
                 && let Some(want) = p.mode
             {

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use super::check::judge;
 use super::redact::Redactor;
 use crate::backend::Backend;
-use crate::backend::local::{LocalBackend, LocalOptions};
+use crate::backend::local::{LocalBackend, LocalOptions, RuntimeKind};
 use crate::kubelet::timing::{Detection as KDetection, TimingProfile};
 use crate::report::model::{Outcome, RunEvent, RunEventKind, ScenarioResult, StepResult};
 use crate::scenario::format::{
@@ -31,6 +31,8 @@ pub struct RunOptions {
     pub timing: Option<String>,
     /// Where scratch directories are made (default: the system temp dir).
     pub scratch_root: Option<PathBuf>,
+    /// Processes or Docker containers.
+    pub runtime: RuntimeKind,
 }
 
 /// The timing profile in force for `scenario` (a CLI override wins).
@@ -77,7 +79,7 @@ pub async fn run_scenario(
     let mut result = ScenarioResult {
         scenario: scenario.name.clone(),
         file: scenario.file.clone(),
-        backend: "process".into(),
+        backend: opts.runtime.as_str().into(),
         timing: timing.describe(),
         steps: Vec::new(),
         duration: Duration::ZERO,
@@ -116,6 +118,7 @@ pub async fn run_scenario(
         .unwrap_or_else(|| PathBuf::from("."));
     let base_dir = std::fs::canonicalize(&base_dir).unwrap_or(base_dir);
     let mut backend = LocalBackend::new(LocalOptions {
+        runtime: opts.runtime,
         workload: scenario.spec.workload.workload.clone(),
         run: scenario.spec.workload.run.clone(),
         base_dir,

@@ -1,0 +1,311 @@
+//! The Docker runtime: a container as a real Docker container, talking to a real engine.
+//!
+//! Each container starts from the workload's image (or `run.image`), with exactly the
+//! resolved env, its volumes bind-mounted at their `mountPath`s (read-only like kubelet's
+//! ConfigMap/Secret mounts; a subPath is its pinned file), host networking (so `http`/`tls`
+//! observations reach `127.0.0.1:port` as with the process backend) and the scenario's
+//! directory mounted read-only at its own path as the working directory (so a relative
+//! `command` such as `apps/app.py` resolves as it does locally). Observations go through the
+//! container's host pid (`/proc/PID/environ`, `/proc/PID/root`), exactly as for processes.
+//!
+//! Containers are labelled `io.kubedrill.run` and removed when their [`DockerContainer`] is
+//! killed or dropped — also when a run is cancelled with Ctrl-C.
+//!
+//! bollard is used directly (DESIGN.md names testcontainers and its re-exported bollard):
+//! testcontainers removes containers in `Drop` through `block_in_place`, which panics on the
+//! current-thread runtimes kubedrill's workers use; bollard gives explicit control.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use bollard::Docker;
+use bollard::models::{ContainerCreateBody, HostConfig};
+use bollard::query_parameters::{
+    CreateContainerOptionsBuilder, KillContainerOptionsBuilder, LogsOptionsBuilder,
+    RemoveContainerOptionsBuilder, WaitContainerOptionsBuilder,
+};
+use futures_util::StreamExt;
+
+use super::process::{ExitReason, LogBuffer, LogStream};
+
+/// The label on every container kubedrill creates.
+pub const RUN_LABEL: &str = "io.kubedrill.run";
+
+/// Why a Docker container could not be started or the engine not reached.
+#[derive(Debug, thiserror::Error)]
+pub enum DockerError {
+    /// No engine answered.
+    #[error(
+        "cannot reach a Docker engine: {0} (hint: start dockerd and check /var/run/docker.sock, or use --backend process)"
+    )]
+    Unreachable(String),
+    /// The engine refused to create or start the container.
+    #[error("container {container:?} failed to start: {message}")]
+    Start {
+        /// The container's name in the pod.
+        container: String,
+        /// The engine's message (e.g. `No such image: busybox:latest`).
+        message: String,
+    },
+}
+
+/// What to run in one Docker container.
+#[derive(Debug, Clone)]
+pub struct DockerSpec {
+    /// The container's name in the pod.
+    pub name: String,
+    /// The image.
+    pub image: String,
+    /// Replaces the image's ENTRYPOINT (Kubernetes `command`); empty keeps it.
+    pub entrypoint: Vec<String>,
+    /// Replaces the image's CMD (Kubernetes `args`).
+    pub args: Vec<String>,
+    /// Exactly the container's env.
+    pub env: Vec<(String, String)>,
+    /// The working directory inside the container.
+    pub working_dir: Option<PathBuf>,
+    /// `(host path, container path, read-only)` bind mounts.
+    pub binds: Vec<(PathBuf, PathBuf, bool)>,
+    /// A label value shared by the run's containers.
+    pub run_id: String,
+}
+
+/// A connection to the Docker engine.
+#[derive(Debug, Clone)]
+pub struct DockerRuntime {
+    docker: Docker,
+}
+
+impl DockerRuntime {
+    /// Connects to the local engine and agrees on an API version.
+    pub async fn connect() -> Result<Self, DockerError> {
+        let docker = Docker::connect_with_unix_defaults()
+            .map_err(|e| DockerError::Unreachable(e.to_string()))?;
+        let docker = docker
+            .negotiate_version()
+            .await
+            .map_err(|e| DockerError::Unreachable(e.to_string()))?;
+        docker
+            .ping()
+            .await
+            .map_err(|e| DockerError::Unreachable(e.to_string()))?;
+        Ok(DockerRuntime { docker })
+    }
+
+    /// Creates and starts the container; returns once it runs (its pid is known).
+    pub async fn start(&self, spec: &DockerSpec) -> Result<DockerContainer, DockerError> {
+        let fail = |message: String| DockerError::Start {
+            container: spec.name.clone(),
+            message,
+        };
+        let name = format!(
+            "kubedrill-{}-{}-{:08x}",
+            spec.run_id,
+            spec.name,
+            rand::random::<u32>()
+        );
+        let binds = spec
+            .binds
+            .iter()
+            .map(|(h, c, ro)| {
+                format!(
+                    "{}:{}{}",
+                    h.display(),
+                    c.display(),
+                    if *ro { ":ro" } else { "" }
+                )
+            })
+            .collect();
+        let body = ContainerCreateBody {
+            image: Some(spec.image.clone()),
+            entrypoint: (!spec.entrypoint.is_empty()).then(|| spec.entrypoint.clone()),
+            cmd: (!spec.args.is_empty()).then(|| spec.args.clone()),
+            env: Some(spec.env.iter().map(|(k, v)| format!("{k}={v}")).collect()),
+            working_dir: spec.working_dir.as_ref().map(|d| d.display().to_string()),
+            labels: Some(HashMap::from([(
+                RUN_LABEL.to_string(),
+                spec.run_id.clone(),
+            )])),
+            host_config: Some(HostConfig {
+                binds: Some(binds),
+                network_mode: Some("host".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let options = CreateContainerOptionsBuilder::default().name(&name).build();
+        let created = self
+            .docker
+            .create_container(Some(options), body)
+            .await
+            .map_err(|e| fail(e.to_string()))?;
+        let id = created.id;
+        let container = DockerContainer {
+            docker: self.docker.clone(),
+            id: id.clone(),
+            pid: 0,
+            logs: LogBuffer::new(),
+            exit: Arc::new(Mutex::new(None)),
+            started_at: Instant::now(),
+            removed: false,
+        };
+        if let Err(e) = self.docker.start_container(&id, None).await {
+            // `container` is dropped here, which removes it.
+            return Err(fail(e.to_string()));
+        }
+        let inspect = self
+            .docker
+            .inspect_container(&id, None)
+            .await
+            .map_err(|e| fail(e.to_string()))?;
+        let pid = inspect
+            .state
+            .as_ref()
+            .and_then(|s| s.pid)
+            .and_then(|p| u32::try_from(p).ok())
+            .unwrap_or(0);
+        let mut container = container;
+        container.pid = pid;
+        container.follow();
+        Ok(container)
+    }
+}
+
+/// A started Docker container. Dropping it removes the container.
+#[derive(Debug)]
+pub struct DockerContainer {
+    docker: Docker,
+    id: String,
+    pid: u32,
+    logs: LogBuffer,
+    exit: Arc<Mutex<Option<ExitReason>>>,
+    started_at: Instant,
+    removed: bool,
+}
+
+impl DockerContainer {
+    /// The host pid of the container's main process (0 if it exited before it was read).
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+
+    /// The container's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Its stdout and stderr, line by line.
+    pub fn logs(&self) -> &LogBuffer {
+        &self.logs
+    }
+
+    /// When it started.
+    pub fn started_at(&self) -> Instant {
+        self.started_at
+    }
+
+    /// How it ended, if it has.
+    pub fn try_wait(&self) -> Option<ExitReason> {
+        *self.exit.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Sends a signal (`HUP`, `TERM`, …) to the container's main process.
+    pub async fn signal(&self, signal: &str) -> Result<(), String> {
+        let options = KillContainerOptionsBuilder::default()
+            .signal(signal)
+            .build();
+        self.docker
+            .kill_container(&self.id, Some(options))
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    /// SIGTERM, up to `grace` to exit, then removes the container (SIGKILL).
+    pub async fn kill(&mut self, grace: Duration) -> ExitReason {
+        if self.try_wait().is_none() {
+            let _ = self.signal("TERM").await;
+            let deadline = Instant::now() + grace;
+            while self.try_wait().is_none() && Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+        let options = RemoveContainerOptionsBuilder::default().force(true).build();
+        let _ = self.docker.remove_container(&self.id, Some(options)).await;
+        self.removed = true;
+        self.try_wait().unwrap_or(ExitReason::Signaled(9))
+    }
+
+    /// Starts the background tasks that copy logs and record the exit.
+    fn follow(&self) {
+        let (docker, id, logs) = (self.docker.clone(), self.id.clone(), self.logs.clone());
+        tokio::spawn(async move {
+            let options = LogsOptionsBuilder::default()
+                .follow(true)
+                .stdout(true)
+                .stderr(true)
+                .build();
+            let mut stream = docker.logs(&id, Some(options));
+            let (mut out, mut err) = (String::new(), String::new());
+            while let Some(Ok(chunk)) = stream.next().await {
+                let (kind, bytes) = match chunk {
+                    bollard::container::LogOutput::StdErr { message } => {
+                        (LogStream::Stderr, message)
+                    }
+                    other => (LogStream::Stdout, other.into_bytes()),
+                };
+                let buf = if kind == LogStream::Stderr {
+                    &mut err
+                } else {
+                    &mut out
+                };
+                buf.push_str(&String::from_utf8_lossy(&bytes));
+                while let Some(i) = buf.find('\n') {
+                    let line: String = buf.drain(..=i).collect();
+                    logs.push(kind, line.trim_end_matches(['\n', '\r']));
+                }
+            }
+        });
+        let (docker, id, exit) = (self.docker.clone(), self.id.clone(), self.exit.clone());
+        tokio::spawn(async move {
+            let options = WaitContainerOptionsBuilder::default().build();
+            let mut stream = docker.wait_container(&id, Some(options));
+            let code = match stream.next().await {
+                Some(Ok(r)) => r.status_code,
+                Some(Err(bollard::errors::Error::DockerContainerWaitError { code, .. })) => code,
+                _ => -1,
+            };
+            let reason = if code > 128 && code < 160 {
+                ExitReason::Signaled((code - 128) as i32)
+            } else {
+                ExitReason::Exited(code as i32)
+            };
+            *exit.lock().unwrap_or_else(PoisonError::into_inner) = Some(reason);
+        });
+    }
+}
+
+impl Drop for DockerContainer {
+    fn drop(&mut self) {
+        if self.removed {
+            return;
+        }
+        // Drop cannot await: remove the container from a short-lived thread with its own
+        // runtime, so a cancelled run leaves no container behind.
+        let (docker, id) = (self.docker.clone(), self.id.clone());
+        let _ = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async {
+                let options = RemoveContainerOptionsBuilder::default().force(true).build();
+                let _ = docker.remove_container(&id, Some(options)).await;
+            });
+        })
+        .join();
+    }
+}

@@ -1,0 +1,124 @@
+//! `kubedrill run --backend docker` against a real Docker engine. Tests that need the engine
+//! and the test image print why they skip when either is missing (`.ci/run` provides both:
+//! it starts dockerd and imports `kubedrill/busybox:test` from Debian's busybox-static).
+
+use std::path::PathBuf;
+use std::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_kubedrill");
+const IMAGE: &str = "kubedrill/busybox:test";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Why Docker tests cannot run here, if they cannot.
+fn docker_missing() -> Option<String> {
+    let out = Command::new("docker")
+        .args(["image", "inspect", IMAGE, "--format", "{{.Id}}"])
+        .output();
+    match out {
+        Err(e) => Some(format!("no docker CLI ({e})")),
+        Ok(o) if !o.status.success() => Some(format!(
+            "no engine or no image {IMAGE}: {} (run bash .ci/run, which starts dockerd and imports it)",
+            String::from_utf8_lossy(&o.stderr).trim()
+        )),
+        Ok(_) => None,
+    }
+}
+
+fn leftover_containers() -> String {
+    Command::new("docker")
+        .args([
+            "ps",
+            "-a",
+            "--filter",
+            "label=io.kubedrill.run",
+            "--format",
+            "{{.Names}}",
+        ])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default()
+}
+
+#[test]
+fn docker_backend_reproduces_kubelet_rules_and_cleans_up() {
+    if let Some(why) = docker_missing() {
+        eprintln!("SKIP docker_backend_reproduces_kubelet_rules_and_cleans_up: {why}");
+        return;
+    }
+    let before = leftover_containers();
+    let out = Command::new(BIN)
+        .args([
+            "run",
+            "--backend",
+            "docker",
+            "tests/fixtures/docker/docker.yaml",
+        ])
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("backend=docker"), "{stdout}");
+    assert!(stdout.contains("✓ docker-basics: 15 passed"), "{stdout}");
+    assert_eq!(
+        leftover_containers(),
+        before,
+        "no container outlives the run"
+    );
+}
+
+#[test]
+fn docker_missing_image_is_a_container_error() {
+    if let Some(why) = docker_missing() {
+        eprintln!("SKIP docker_missing_image_is_a_container_error: {why}");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["objects.yaml", "docker.yaml"] {
+        std::fs::copy(
+            root().join("tests/fixtures/docker").join(f),
+            dir.path().join(f),
+        )
+        .unwrap();
+    }
+    let pod = std::fs::read_to_string(root().join("tests/fixtures/docker/pod.yaml"))
+        .unwrap()
+        .replace(IMAGE, "kubedrill/no-such-image:never");
+    std::fs::write(dir.path().join("pod.yaml"), pod).unwrap();
+    let out = Command::new(BIN)
+        .args(["run", "--backend", "docker"])
+        .arg(dir.path().join("docker.yaml"))
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("kubedrill/no-such-image"), "{stdout}");
+}
+
+#[test]
+fn unreachable_engine_is_invalid_setup() {
+    let out = Command::new(BIN)
+        .args([
+            "run",
+            "--backend",
+            "docker",
+            "tests/fixtures/docker/docker.yaml",
+        ])
+        .current_dir(root())
+        .env("DOCKER_HOST", "unix:///nonexistent/kubedrill-docker.sock")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("cannot reach a Docker engine"), "{stderr}");
+}
