@@ -32,6 +32,7 @@ fn step(index: usize, line: u64, summary: &str, outcome: Outcome) -> StepResult 
         outcome,
         observed: None,
         latency: None,
+        latency_from: None,
         elapsed: ms(1),
         diagnostics: None,
     }
@@ -102,6 +103,7 @@ fn passing() -> ScenarioResult {
     );
     s3.observed = Some("DEBUG".to_owned());
     s3.latency = Some(ms(2));
+    s3.latency_from = Some("bump".into());
     s3.elapsed = ms(2);
     ScenarioResult {
         scenario: "volume-reload".to_owned(),
@@ -494,6 +496,7 @@ fn json_report_has_the_documented_fields_and_values() {
     assert_eq!(step3["status"], "passed");
     assert_eq!(step3["observed"], "DEBUG");
     assert_eq!(step3["latencyMs"], 2.0);
+    assert_eq!(step3["latencyFrom"], "bump");
     assert_eq!(step3["elapsedMs"], 2.0);
     assert!(step3["message"].is_null());
     assert!(step3["diagnostics"].is_null());
@@ -571,6 +574,7 @@ fn json_report_has_the_documented_fields_and_values() {
                 "message",
                 "observed",
                 "latencyMs",
+                "latencyFrom",
                 "elapsedMs",
                 "diagnostics",
             ] {

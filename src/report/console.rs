@@ -318,7 +318,7 @@ fn step_block(step: &StepResult, color: bool) -> String {
             paint("error", RED, color),
             format_duration(step.elapsed)
         ),
-        (_, Some(latency)) => match after_step(&step.summary) {
+        (_, Some(latency)) => match step.latency_from.as_deref() {
             Some(after) => format!("latency {} (after {after})", format_duration(latency)),
             None => format!("latency {}", format_duration(latency)),
         },
@@ -490,13 +490,6 @@ fn summary_text(results: &[ScenarioResult], color: bool) -> String {
         );
     }
     text
-}
-
-/// The step an assertion's latency is measured from, when its summary ends in `after STEP`.
-fn after_step(summary: &str) -> Option<&str> {
-    let (_, after) = summary.rsplit_once(" after ")?;
-    let after = after.trim();
-    (!after.is_empty() && !after.contains([' ', '"'])).then_some(after)
 }
 
 /// How a tree entry is named: `dir/`, `file`, `link -> target`.

@@ -28,6 +28,7 @@
 //!           "message": null,            // what failed (failed, error)
 //!           "observed": "INFO",         // last observed value, Secret values redacted
 //!           "latencyMs": 2.0,           // from the `after:` step, or null
+//!           "latencyFrom": "bump",      // that step's name, or null
 //!           "elapsedMs": 3.0,
 //!           "diagnostics": {            // or null; only on failed or errored steps
 //!             "volumes": [ { "volume": "config", "mountPath": "/etc/config",
@@ -142,6 +143,7 @@ fn step(step: &StepResult) -> Step<'_> {
         message,
         observed: step.observed.as_deref(),
         latency_ms: step.latency.map(millis),
+        latency_from: step.latency_from.as_deref(),
         elapsed_ms: millis(step.elapsed),
         diagnostics: step.diagnostics.as_ref().map(diagnostics),
     }
@@ -230,6 +232,7 @@ struct Step<'a> {
     message: Option<&'a str>,
     observed: Option<&'a str>,
     latency_ms: Option<f64>,
+    latency_from: Option<&'a str>,
     elapsed_ms: f64,
     diagnostics: Option<DiagnosticsDoc<'a>>,
 }

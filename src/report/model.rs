@@ -78,6 +78,8 @@ pub struct StepResult {
     pub observed: Option<String>,
     /// Latency measured from the `after:` step's completion to the first good sample.
     pub latency: Option<Duration>,
+    /// The step `latency` is measured from (the assertion's `after:`).
+    pub latency_from: Option<String>,
     /// How long the step took.
     pub elapsed: Duration,
     /// What the user needs to understand a failure; only on failed or errored steps.

@@ -163,6 +163,7 @@ pub async fn run_scenario(
                     outcome: Outcome::Skipped,
                     observed: None,
                     latency: None,
+                    latency_from: None,
                     elapsed: Duration::ZERO,
                     diagnostics: None,
                 });
@@ -196,6 +197,10 @@ pub async fn run_scenario(
                 summary,
                 outcome,
                 observed,
+                latency_from: latency.and(match &step.op {
+                    Operation::Assert(a) => a.after.clone(),
+                    _ => None,
+                }),
                 latency,
                 elapsed: step_start.elapsed(),
                 diagnostics,
