@@ -3,16 +3,14 @@
 //! parts and carries out their decisions; kubelet's rules live in [`crate::kubelet`].
 
 use std::collections::BTreeMap;
-use std::fs;
-use std::io::{Read, Write};
-use std::net::TcpStream;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use base64::Engine;
-use sha2::{Digest, Sha256};
 
+pub use super::containers::RuntimeKind;
+use super::containers::{KILL_GRACE, Running, Runtime};
+use super::observe::{http_get, observe_dir, observe_file, tree, volume_has_secret};
 use super::{Backend, BackendError, Observed};
 use crate::api::{Manifest, ObjectStore, Workload};
 use crate::kubelet::KubeVersion;
@@ -20,91 +18,10 @@ use crate::kubelet::payload::PodContext;
 use crate::kubelet::pod::{Action, BackOff, MountPlan, PodSim};
 use crate::kubelet::timing::{SplitMix64, TimingProfile};
 use crate::kubelet::view::ObjectView;
-use crate::report::model::{Diagnostics, TreeEntry, VolumeTree};
-use crate::runtime::docker::{DockerContainer, DockerRuntime, DockerSpec};
-use crate::runtime::process::{
-    ContainerSpec, ExitReason, LogBuffer, MountSpec, ProcessRuntime, RunningProcess, env_of_process,
-};
+use crate::report::model::{Diagnostics, VolumeTree};
+use crate::runtime::docker::{DockerRuntime, DockerSpec};
+use crate::runtime::process::{ContainerSpec, MountSpec, ProcessRuntime};
 use crate::scenario::format::{ObjectKind, Observation, RunSpec, Update};
-
-/// Where the simulated kubelet runs containers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RuntimeKind {
-    /// Local processes in their own mount namespaces.
-    Process,
-    /// Docker containers on the local engine.
-    Docker,
-}
-
-impl RuntimeKind {
-    /// `process` or `docker`, as `--backend` spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RuntimeKind::Process => "process",
-            RuntimeKind::Docker => "docker",
-        }
-    }
-}
-
-/// How long a container gets between SIGTERM and SIGKILL when kubedrill stops it.
-const KILL_GRACE: Duration = Duration::from_millis(500);
-
-enum Runtime {
-    Process(ProcessRuntime),
-    /// Connected on first use, inside the scenario's own async runtime.
-    Docker(Option<DockerRuntime>),
-}
-
-/// A started container, whichever runtime runs it.
-#[derive(Debug)]
-enum Running {
-    Process(RunningProcess),
-    Docker(DockerContainer),
-}
-
-impl Running {
-    fn pid(&self) -> u32 {
-        match self {
-            Running::Process(p) => p.pid(),
-            Running::Docker(c) => c.pid(),
-        }
-    }
-
-    fn logs(&self) -> &LogBuffer {
-        match self {
-            Running::Process(p) => p.logs(),
-            Running::Docker(c) => c.logs(),
-        }
-    }
-
-    fn try_wait(&self) -> Option<ExitReason> {
-        match self {
-            Running::Process(p) => p.try_wait(),
-            Running::Docker(c) => c.try_wait(),
-        }
-    }
-
-    async fn kill(&mut self) -> ExitReason {
-        match self {
-            Running::Process(p) => p.kill().await,
-            Running::Docker(c) => c.kill(KILL_GRACE).await,
-        }
-    }
-
-    async fn signal(&self, name: &str) -> Result<(), String> {
-        match self {
-            Running::Process(p) => {
-                let sig = parse_signal(name).ok_or_else(|| format!("unknown signal {name:?}"))?;
-                p.signal(sig).map_err(|e| e.to_string())
-            }
-            Running::Docker(c) => c.signal(name.trim_start_matches("SIG")).await,
-        }
-    }
-
-    fn env(&self) -> std::io::Result<Vec<(String, String)>> {
-        env_of_process(self.pid())
-    }
-}
 
 /// How the local backend runs containers.
 #[derive(Debug)]
@@ -574,35 +491,7 @@ impl Backend for LocalBackend {
                     Ok(pid) => pid,
                     Err(o) => return o,
                 };
-                let p = proc_path(pid, path);
-                let link_target = fs::read_link(&p)
-                    .ok()
-                    .map(|t| t.to_string_lossy().into_owned());
-                let meta = fs::metadata(&p).ok();
-                let mode = meta.as_ref().map(|m| m.permissions().mode() & 0o7777);
-                if meta.as_ref().is_some_and(|m| m.is_dir()) {
-                    return Observed::File {
-                        content: None,
-                        mode,
-                        link_target,
-                        is_dir: true,
-                    };
-                }
-                match fs::read(&p) {
-                    Ok(content) => Observed::File {
-                        content: Some(content),
-                        mode,
-                        link_target,
-                        is_dir: false,
-                    },
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Observed::File {
-                        content: None,
-                        mode: None,
-                        link_target,
-                        is_dir: false,
-                    },
-                    Err(e) => Observed::Unavailable(format!("reading {path}: {e}")),
-                }
+                observe_file(pid, path)
             }
             Observation::Dir { path, container } => {
                 let c = self.only_container(container);
@@ -610,19 +499,7 @@ impl Backend for LocalBackend {
                     Ok(pid) => pid,
                     Err(o) => return o,
                 };
-                match fs::read_dir(proc_path(pid, path)) {
-                    Ok(rd) => {
-                        let mut names: Vec<String> = rd
-                            .filter_map(|e| e.ok())
-                            .map(|e| e.file_name().to_string_lossy().into_owned())
-                            .filter(|n| !n.starts_with(".."))
-                            .collect();
-                        names.sort();
-                        Observed::Dir(Some(names))
-                    }
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Observed::Dir(None),
-                    Err(e) => Observed::Unavailable(format!("listing {path}: {e}")),
-                }
+                observe_dir(pid, path)
             }
             Observation::Env { name, container } => {
                 let c = self.only_container(container);
@@ -798,147 +675,4 @@ fn apply_one(store: &mut ObjectStore, m: &Manifest, replace: bool) -> Result<Str
             w.origin, w.kind, w.name
         ))),
     }
-}
-
-fn volume_has_secret(w: &Workload, volume: &str) -> bool {
-    w.spec
-        .volumes
-        .iter()
-        .flatten()
-        .find(|v| v.name == volume)
-        .is_some_and(|v| {
-            v.secret.is_some()
-                || v.projected.as_ref().is_some_and(|p| {
-                    p.sources
-                        .iter()
-                        .flatten()
-                        .any(|s| s.secret.is_some() || s.service_account_token.is_some())
-                })
-        })
-}
-
-fn proc_path(pid: u32, path: &str) -> PathBuf {
-    let mut p = PathBuf::from(format!("/proc/{pid}/root"));
-    for c in Path::new(path).components() {
-        if let std::path::Component::Normal(n) = c {
-            p.push(n);
-        }
-    }
-    p
-}
-
-fn parse_signal(name: &str) -> Option<rustix::process::Signal> {
-    use rustix::process::Signal;
-    let n = name.trim_start_matches("SIG").to_ascii_uppercase();
-    Some(match n.as_str() {
-        "HUP" => Signal::HUP,
-        "INT" => Signal::INT,
-        "QUIT" => Signal::QUIT,
-        "KILL" => Signal::KILL,
-        "USR1" => Signal::USR1,
-        "USR2" => Signal::USR2,
-        "TERM" => Signal::TERM,
-        "STOP" => Signal::STOP,
-        "CONT" => Signal::CONT,
-        _ => return None,
-    })
-}
-
-/// A plain HTTP/1.0 GET on loopback: enough for sample apps, no client library.
-fn http_get(port: u16, path: &str) -> Observed {
-    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
-    let mut s = match TcpStream::connect_timeout(&addr, Duration::from_millis(500)) {
-        Ok(s) => s,
-        Err(e) => return Observed::Unavailable(format!("connecting to port {port}: {e}")),
-    };
-    let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
-    let req = format!("GET {path} HTTP/1.0\r\nHost: localhost\r\nConnection: close\r\n\r\n");
-    if let Err(e) = s.write_all(req.as_bytes()) {
-        return Observed::Unavailable(format!("sending to port {port}: {e}"));
-    }
-    let mut buf = Vec::new();
-    if let Err(e) = s.read_to_end(&mut buf)
-        && buf.is_empty()
-    {
-        return Observed::Unavailable(format!("reading from port {port}: {e}"));
-    }
-    let text = String::from_utf8_lossy(&buf);
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    Observed::Http {
-        status,
-        body: body.to_string(),
-    }
-}
-
-/// The volume tree for diagnostics: every entry with kind, mode, link target and content hash.
-fn tree(root: &Path) -> Vec<TreeEntry> {
-    fn walk(root: &Path, rel: &Path, out: &mut Vec<TreeEntry>) {
-        let Ok(rd) = fs::read_dir(root.join(rel)) else {
-            return;
-        };
-        let mut entries: Vec<_> = rd.filter_map(|e| e.ok()).collect();
-        entries.sort_by_key(|e| e.file_name());
-        for e in entries {
-            let path = rel.join(e.file_name());
-            let Ok(md) = e.metadata() else { continue };
-            let mode = format!("{:04o}", md.permissions().mode() & 0o7777);
-            let shown = path.display().to_string();
-            if md.file_type().is_symlink() {
-                out.push(TreeEntry {
-                    path: shown,
-                    kind: "link".into(),
-                    mode,
-                    target: fs::read_link(e.path())
-                        .ok()
-                        .map(|t| t.display().to_string()),
-                    sha256: None,
-                });
-            } else if md.is_dir() {
-                out.push(TreeEntry {
-                    path: shown,
-                    kind: "dir".into(),
-                    mode,
-                    target: None,
-                    sha256: None,
-                });
-                walk(root, &path, out);
-            } else {
-                let hash = fs::read(e.path()).ok().map(|b| {
-                    let h = Sha256::digest(&b);
-                    h.iter().take(6).map(|x| format!("{x:02x}")).collect()
-                });
-                out.push(TreeEntry {
-                    path: shown,
-                    kind: "file".into(),
-                    mode,
-                    target: None,
-                    sha256: hash,
-                });
-            }
-        }
-    }
-    let mut out = Vec::new();
-    if root.is_file() {
-        let hash = fs::read(root).ok().map(|b| {
-            let h = Sha256::digest(&b);
-            h.iter().take(6).map(|x| format!("{x:02x}")).collect()
-        });
-        out.push(TreeEntry {
-            path: "(subPath file)".into(),
-            kind: "file".into(),
-            mode: fs::metadata(root)
-                .map(|m| format!("{:04o}", m.permissions().mode() & 0o7777))
-                .unwrap_or_default(),
-            target: None,
-            sha256: hash,
-        });
-    } else {
-        walk(root, Path::new(""), &mut out);
-    }
-    out
 }

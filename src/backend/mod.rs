@@ -2,8 +2,11 @@
 //! [`Backend`] with mutations and lifecycle operations and asks it for [`Observed`] facts; it
 //! never knows whether it talks to the local simulator ([`local`]) or a real cluster.
 
+mod containers;
 pub mod local;
+mod observe;
 mod seam;
 pub mod tls;
 
+pub use containers::RuntimeKind;
 pub use seam::{Backend, BackendError, Observed};

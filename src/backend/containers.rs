@@ -1,0 +1,89 @@
+//! The container runtimes the local backend can drive (processes or Docker) behind one handle,
+//! so the simulated kubelet's actions are carried out the same way on both.
+
+use std::time::Duration;
+
+use super::observe::parse_signal;
+use crate::runtime::docker::{DockerContainer, DockerRuntime};
+use crate::runtime::process::{
+    ExitReason, LogBuffer, ProcessRuntime, RunningProcess, env_of_process,
+};
+
+/// Where the simulated kubelet runs containers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuntimeKind {
+    /// Local processes in their own mount namespaces.
+    Process,
+    /// Docker containers on the local engine.
+    Docker,
+}
+
+impl RuntimeKind {
+    /// `process` or `docker`, as `--backend` spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuntimeKind::Process => "process",
+            RuntimeKind::Docker => "docker",
+        }
+    }
+}
+
+/// How long a container gets between SIGTERM and SIGKILL when kubedrill stops it.
+pub(super) const KILL_GRACE: Duration = Duration::from_millis(500);
+
+pub(super) enum Runtime {
+    Process(ProcessRuntime),
+    /// Connected on first use, inside the scenario's own async runtime.
+    Docker(Option<DockerRuntime>),
+}
+
+/// A started container, whichever runtime runs it.
+#[derive(Debug)]
+pub(super) enum Running {
+    Process(RunningProcess),
+    Docker(DockerContainer),
+}
+
+impl Running {
+    pub(super) fn pid(&self) -> u32 {
+        match self {
+            Running::Process(p) => p.pid(),
+            Running::Docker(c) => c.pid(),
+        }
+    }
+
+    pub(super) fn logs(&self) -> &LogBuffer {
+        match self {
+            Running::Process(p) => p.logs(),
+            Running::Docker(c) => c.logs(),
+        }
+    }
+
+    pub(super) fn try_wait(&self) -> Option<ExitReason> {
+        match self {
+            Running::Process(p) => p.try_wait(),
+            Running::Docker(c) => c.try_wait(),
+        }
+    }
+
+    pub(super) async fn kill(&mut self) -> ExitReason {
+        match self {
+            Running::Process(p) => p.kill().await,
+            Running::Docker(c) => c.kill(KILL_GRACE).await,
+        }
+    }
+
+    pub(super) async fn signal(&self, name: &str) -> Result<(), String> {
+        match self {
+            Running::Process(p) => {
+                let sig = parse_signal(name).ok_or_else(|| format!("unknown signal {name:?}"))?;
+                p.signal(sig).map_err(|e| e.to_string())
+            }
+            Running::Docker(c) => c.signal(name.trim_start_matches("SIG")).await,
+        }
+    }
+
+    pub(super) fn env(&self) -> std::io::Result<Vec<(String, String)>> {
+        env_of_process(self.pid())
+    }
+}
