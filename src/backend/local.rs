@@ -1,6 +1,7 @@
 //! The local backend: an in-process API server ([`ObjectStore`]), a simulated kubelet
-//! ([`PodSim`], [`ObjectView`], a [`TimingProfile`]) and the process runtime. It composes those
-//! parts and carries out their decisions; kubelet's rules live in [`crate::kubelet`].
+//! ([`PodSim`], [`ObjectView`], a [`TimingProfile`]) and a container runtime (local processes
+//! or Docker, see [`RuntimeKind`]). It composes those parts and carries out their decisions;
+//! kubelet's rules live in [`crate::kubelet`].
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
