@@ -515,3 +515,25 @@ fn committed_schema_matches_kubedrill_schema() {
         "regenerate it: cargo run -- schema > kubedrill.schema.json"
     );
 }
+
+/// Regression: `kubedrill run s.yaml` from the scenario's own directory (the file's parent is
+/// the empty path) once gave the container an empty working directory.
+#[test]
+fn scenario_named_by_bare_file_name_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_scenario(
+        tmp.path(),
+        "bare",
+        "exec sleep 30",
+        "    - assert: {file: /etc/kd-test-config/LEVEL, equals: INFO, within: 5s}\n",
+    );
+    let out = Command::new(BIN)
+        .args(["run", "bare.yaml"])
+        .current_dir(tmp.path())
+        .env("TMPDIR", tmp.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+}

@@ -2,7 +2,7 @@
 //! their timing rule, results emitted as data ([`RunEvent`]s).
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::check::judge;
@@ -111,11 +111,12 @@ pub async fn run_scenario(
             return finish(result, started, run_start, emit);
         }
     };
+    // `kubedrill run s.yaml` from the scenario's own directory: the parent is "", i.e. ".".
     let base_dir = scenario
         .file
         .parent()
-        .map(|p| p.to_path_buf())
-        .unwrap_or_else(|| PathBuf::from("."));
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
     let base_dir = std::fs::canonicalize(&base_dir).unwrap_or(base_dir);
     let mut backend = LocalBackend::new(LocalOptions {
         runtime: opts.runtime,
