@@ -14,6 +14,17 @@ pub enum Detection {
     Get,
 }
 
+impl Detection {
+    /// `watch`, `cache` or `get`, as scenario files spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Detection::Watch => "watch",
+            Detection::Cache => "cache",
+            Detection::Get => "get",
+        }
+    }
+}
+
 /// A timing profile: `fast`, `kubelet`, or custom values.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TimingProfile {
@@ -78,11 +89,11 @@ impl TimingProfile {
         match self.sync_period {
             None => self.name.clone(),
             Some(p) => format!(
-                "{} (sync {}, jitter {}, {:?}{}, seed {})",
+                "{} (sync {}, jitter {}, {}{}, seed {})",
                 self.name,
                 humantime::format_duration(p),
                 self.jitter,
-                self.detection,
+                self.detection.as_str(),
                 if self.detection == Detection::Cache {
                     format!(" ttl {}", humantime::format_duration(self.cache_ttl))
                 } else {
