@@ -644,31 +644,41 @@ fn same_map<V: PartialEq>(
     }
 }
 
+/// §8.5: once `immutable: true` is set, the flag cannot be cleared and none of `fields`
+/// (name, whether it changed) may change; metadata may.
+fn immutability_errors(
+    old: Option<bool>,
+    new: Option<bool>,
+    fields: &[(&str, bool)],
+) -> Vec<FieldError> {
+    if !is_immutable(old) {
+        return Vec::new();
+    }
+    let cleared = (!is_immutable(new)).then_some("immutable");
+    cleared
+        .into_iter()
+        .chain(
+            fields
+                .iter()
+                .filter(|(_, changed)| *changed)
+                .map(|(f, _)| *f),
+        )
+        .map(|f| FieldError::forbidden(FieldPath::new(f), IMMUTABLE_WHEN_SET))
+        .collect()
+}
+
 /// Validates replacing `old` by `new` (§8.5): once `immutable: true` is set, `data` and
 /// `binaryData` cannot change and the flag cannot be cleared; metadata may still change. The
 /// new object must also pass [`validate_config_map`].
 pub fn validate_update_config_map(old: &ConfigMap, new: &ConfigMap) -> Result<(), ValidationError> {
-    let mut errors = Vec::new();
-    if is_immutable(old.immutable) {
-        if !is_immutable(new.immutable) {
-            errors.push(FieldError::forbidden(
-                FieldPath::new("immutable"),
-                IMMUTABLE_WHEN_SET,
-            ));
-        }
-        if !same_map(&old.data, &new.data) {
-            errors.push(FieldError::forbidden(
-                FieldPath::new("data"),
-                IMMUTABLE_WHEN_SET,
-            ));
-        }
-        if !same_map(&old.binary_data, &new.binary_data) {
-            errors.push(FieldError::forbidden(
-                FieldPath::new("binaryData"),
-                IMMUTABLE_WHEN_SET,
-            ));
-        }
-    }
+    let mut errors = immutability_errors(
+        old.immutable,
+        new.immutable,
+        &[
+            ("data", !same_map(&old.data, &new.data)),
+            ("binaryData", !same_map(&old.binary_data, &new.binary_data)),
+        ],
+    );
     errors.extend(config_map_errors(new));
     into_result("ConfigMap", object_name(&new.metadata), errors)
 }
@@ -825,20 +835,11 @@ pub fn validate_update_secret(old: &Secret, new: &Secret) -> Result<(), Validati
             FIELD_IMMUTABLE,
         ));
     }
-    if is_immutable(old.immutable) {
-        if !is_immutable(new.immutable) {
-            errors.push(FieldError::forbidden(
-                FieldPath::new("immutable"),
-                IMMUTABLE_WHEN_SET,
-            ));
-        }
-        if !same_map(&old.data, &new.data) {
-            errors.push(FieldError::forbidden(
-                FieldPath::new("data"),
-                IMMUTABLE_WHEN_SET,
-            ));
-        }
-    }
+    errors.extend(immutability_errors(
+        old.immutable,
+        new.immutable,
+        &[("data", !same_map(&old.data, &new.data))],
+    ));
     errors.extend(secret_errors(new));
     into_result("Secret", object_name(&new.metadata), errors)
 }
