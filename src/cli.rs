@@ -70,6 +70,14 @@ enum Command {
     Dev {
         #[command(flatten)]
         target: ProjectTarget,
+        /// With a COMMAND: the container whose mounts and env the app gets (default: the
+        /// first container).
+        #[arg(long, value_name = "NAME")]
+        container: Option<String>,
+        /// Run this app (after `--`) with the projected volumes at their real mountPaths and
+        /// the projected env, in its own mount namespace; its output is shown as `app | …`.
+        #[arg(last = true, value_name = "COMMAND")]
+        command: Vec<String>,
     },
     /// Run scenario files (a directory means every scenario file in it; default ./scenarios).
     ///
@@ -160,7 +168,11 @@ pub fn main() -> ExitCode {
         }),
         Command::Validate { paths } => crate::run_cmd::validate(&paths),
         Command::Lint { manifests } => lint(&manifests),
-        Command::Dev { target } => dev(target.options(false)),
+        Command::Dev {
+            target,
+            container,
+            command,
+        } => dev(target.options(false), container.as_deref(), &command),
         Command::Schema => {
             match serde_json::to_string_pretty(&kubedrill::scenario::json_schema()) {
                 Ok(s) => {
@@ -193,7 +205,7 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn dev(opts: ProjectOptions) -> ExitCode {
+fn dev(opts: ProjectOptions, container: Option<&str>, command: &[String]) -> ExitCode {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
     let stop = Arc::new(AtomicBool::new(false));
@@ -214,7 +226,16 @@ fn dev(opts: ProjectOptions) -> ExitCode {
     }
     let mut first_failed_input = false;
     let mut first = true;
+    let mut app: Option<crate::dev_app::DevApp> = None;
+    let mut app_failed = false;
     let result = kubedrill::dev::run(&opts, &stop, |event| match event {
+        kubedrill::dev::DevEvent::Tick => {
+            if let Some(app) = app.as_mut() {
+                for line in app.poll() {
+                    println!("{line}");
+                }
+            }
+        }
         kubedrill::dev::DevEvent::Watching(files) => {
             println!(
                 "watching {} (Ctrl-C to stop)",
@@ -237,7 +258,23 @@ fn dev(opts: ProjectOptions) -> ExitCode {
                 );
             }
             match result {
-                Ok(report) => print_report(&report, &opts.out),
+                Ok(report) => {
+                    print_report(&report, &opts.out);
+                    if first && !command.is_empty() {
+                        match crate::dev_app::DevApp::start(&report, &opts.out, container, command)
+                        {
+                            Ok(a) => {
+                                println!("app started (pid {}): {}", a.pid(), command.join(" "));
+                                app = Some(a);
+                            }
+                            Err(e) => {
+                                eprintln!("error: starting the app: {e}");
+                                app_failed = true;
+                                stop.store(true, Ordering::Relaxed);
+                            }
+                        }
+                    }
+                }
                 Err(e) => {
                     print_error(&e);
                     if first {
@@ -254,12 +291,15 @@ fn dev(opts: ProjectOptions) -> ExitCode {
             first = false;
         }
     });
+    if let Some(app) = app {
+        app.stop();
+    }
     match result {
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(EXIT_INVALID)
         }
-        Ok(()) if first_failed_input => ExitCode::from(EXIT_INVALID),
+        Ok(()) if first_failed_input || app_failed => ExitCode::from(EXIT_INVALID),
         Ok(()) => ExitCode::SUCCESS,
     }
 }

@@ -48,6 +48,9 @@ pub enum DevEvent {
     },
     /// Watching started.
     Watching(Vec<PathBuf>),
+    /// About every 50 ms while watching, for callers that poll something alongside (e.g. the
+    /// output of an app started with `kubedrill dev -- COMMAND`).
+    Tick,
 }
 
 /// Projects, then re-projects on every change of a manifest file, until `stop` is set.
@@ -96,6 +99,7 @@ pub fn run(
     let mut pending: BTreeSet<PathBuf> = BTreeSet::new();
     let mut last_event = Instant::now();
     while !stop.load(Ordering::Relaxed) {
+        on_event(DevEvent::Tick);
         match rx.recv_timeout(Duration::from_millis(50)) {
             Ok(paths) => {
                 for p in paths {

@@ -4,6 +4,7 @@
 //! 2 invalid input or setup error.
 
 mod cli;
+mod dev_app;
 mod run_cmd;
 
 fn main() -> std::process::ExitCode {

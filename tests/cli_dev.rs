@@ -142,3 +142,56 @@ fn dev_with_invalid_manifests_exits_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(!dir.path().join("out").exists());
 }
+
+#[test]
+fn dev_runs_the_app_with_volumes_at_their_mount_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let objects = dir.path().join("cm.yaml");
+    let pod = dir.path().join("pod.yaml");
+    fs::write(&objects, cm("INFO")).unwrap();
+    fs::write(&pod, POD).unwrap();
+    let marker = "kd-dev-app-4711";
+    let mut child = Command::new(BIN)
+        .args(["dev", "-f"])
+        .arg(&objects)
+        .arg("--workload")
+        .arg(&pod)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .args([
+            "--",
+            "sh",
+            "-c",
+            "while true; do echo level=$(cat /etc/config/LOG_LEVEL); sleep 0.05; done",
+            marker,
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let rx = lines_of(&mut child);
+    let mut seen = Vec::new();
+    assert!(wait_line(&rx, "app | level=INFO", &mut seen), "{seen:?}");
+    fs::write(&objects, cm("DEBUG")).unwrap();
+    assert!(
+        wait_line(&rx, "app | level=DEBUG", &mut seen),
+        "the app sees the edit: {seen:?}"
+    );
+    assert!(
+        !Path::new("/etc/config/LOG_LEVEL").exists()
+            || fs::read_to_string("/etc/config/LOG_LEVEL").is_ok_and(|s| s != "DEBUG"),
+        "the host is untouched"
+    );
+    rustix::process::kill_process(
+        rustix::process::Pid::from_raw(child.id() as i32).unwrap(),
+        rustix::process::Signal::INT,
+    )
+    .unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    let alive = fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| fs::read(e.path().join("cmdline")).ok())
+        .any(|c| String::from_utf8_lossy(&c).contains(marker));
+    assert!(!alive, "the app is stopped with dev");
+}

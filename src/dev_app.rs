@@ -1,0 +1,140 @@
+//! `kubedrill dev -- COMMAND`: the app under development, run by the process runtime so it sees
+//! the projected volumes at their real mountPaths and exactly the projected env, while `dev`
+//! keeps the volumes in sync with the manifests being edited.
+
+use std::path::Path;
+use std::time::Duration;
+
+use kubedrill::project::{EnvResult, MountResult, ProjectReport, STATE_DIR};
+use kubedrill::runtime::process::{ContainerSpec, MountSpec, ProcessRuntime, RunningProcess};
+
+/// The running app and the runtime that drives its output capture.
+pub struct DevApp {
+    rt: tokio::runtime::Runtime,
+    process: RunningProcess,
+    shown: usize,
+    exited: bool,
+}
+
+impl DevApp {
+    /// Starts `command` as `container` of the projected pod: every volumeMount of that
+    /// container at its mountPath (read-only), the env of `DIR/<container>.env`.
+    pub fn start(
+        report: &ProjectReport,
+        out: &Path,
+        container: Option<&str>,
+        command: &[String],
+    ) -> Result<DevApp, String> {
+        let name = match container {
+            Some(c) => c.to_string(),
+            None => report
+                .env
+                .first()
+                .map(|e| e.container.clone())
+                .ok_or("the pod has no container")?,
+        };
+        let env_report = report
+            .env
+            .iter()
+            .find(|e| e.container == name)
+            .ok_or_else(|| format!("the pod has no container {name:?} (hint: --container)"))?;
+        if let EnvResult::ConfigError(msg) = &env_report.result {
+            return Err(format!("container {name} cannot start: {msg}"));
+        }
+        let env_text = std::fs::read_to_string(&env_report.file)
+            .map_err(|e| format!("{}: {e}", env_report.file.display()))?;
+        let env = env_text
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_string(), unescape(v)))
+            .collect();
+        let mut mounts = Vec::new();
+        for m in report.mounts.iter().filter(|m| m.container == name) {
+            if let MountResult::FailedMount(msg) = &m.result {
+                return Err(format!("container {name} cannot start: {msg}"));
+            }
+            let rel = m.mount_path.trim_start_matches('/');
+            mounts.push(MountSpec {
+                host_path: out.join(rel),
+                container_path: Path::new(&m.mount_path).to_path_buf(),
+                read_only: !matches!(m.result, MountResult::EmptyDir),
+            });
+        }
+        let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())?;
+        let spec = ContainerSpec {
+            name: name.clone(),
+            command: command.to_vec(),
+            env,
+            working_dir: std::env::current_dir().ok(),
+            mounts,
+            scratch: out.join(STATE_DIR).join("dev-app"),
+        };
+        let process = rt
+            .block_on(ProcessRuntime::new(exe).start(&spec))
+            .map_err(|e| e.to_string())?;
+        Ok(DevApp {
+            rt,
+            process,
+            shown: 0,
+            exited: false,
+        })
+    }
+
+    /// The app's pid.
+    pub fn pid(&self) -> u32 {
+        self.process.pid()
+    }
+
+    /// Output lines not shown yet, and a last line when the app has exited.
+    pub fn poll(&mut self) -> Vec<String> {
+        let lines = self.process.logs().lines_since(self.shown);
+        self.shown += lines.len();
+        let mut out: Vec<String> = lines
+            .into_iter()
+            .map(|l| format!("app | {}", l.text))
+            .collect();
+        if !self.exited
+            && let Some(exit) = self.process.try_wait()
+        {
+            self.exited = true;
+            out.push(format!(
+                "app exited with code {}; still projecting edits (Ctrl-C to stop)",
+                exit.exit_code()
+            ));
+        }
+        out
+    }
+
+    /// Stops the app (SIGTERM, then SIGKILL after a grace period).
+    pub fn stop(self) {
+        let DevApp { rt, process, .. } = self;
+        rt.block_on(async {
+            tokio::time::timeout(Duration::from_secs(5), process.kill())
+                .await
+                .ok();
+        });
+    }
+}
+
+/// The env file's escapes (`\n`, `\\`) back to characters.
+fn unescape(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    let mut chars = v.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some('n') => out.push('\n'),
+                Some(other) => out.push(other),
+                None => out.push('\\'),
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
