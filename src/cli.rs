@@ -218,8 +218,23 @@ fn dev(opts: ProjectOptions, container: Option<&str>, command: &[String]) -> Exi
             else {
                 return;
             };
+            // SIGINT (Ctrl-C) or SIGTERM: stop the app and exit cleanly, never orphan it.
             rt.block_on(async {
-                let _ = tokio::signal::ctrl_c().await;
+                use tokio::signal::unix::{SignalKind, signal};
+                match (
+                    signal(SignalKind::interrupt()),
+                    signal(SignalKind::terminate()),
+                ) {
+                    (Ok(mut int), Ok(mut term)) => {
+                        tokio::select! {
+                            _ = int.recv() => {}
+                            _ = term.recv() => {}
+                        }
+                    }
+                    _ => {
+                        let _ = tokio::signal::ctrl_c().await;
+                    }
+                }
             });
             stop.store(true, Ordering::Relaxed);
         });

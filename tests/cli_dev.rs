@@ -182,9 +182,10 @@ fn dev_runs_the_app_with_volumes_at_their_mount_paths() {
             || fs::read_to_string("/etc/config/LOG_LEVEL").is_ok_and(|s| s != "DEBUG"),
         "the host is untouched"
     );
+    // SIGTERM (what `timeout` and service managers send) stops the app too, not only Ctrl-C.
     rustix::process::kill_process(
         rustix::process::Pid::from_raw(child.id() as i32).unwrap(),
-        rustix::process::Signal::INT,
+        rustix::process::Signal::TERM,
     )
     .unwrap();
     assert_eq!(child.wait().unwrap().code(), Some(0));
