@@ -356,25 +356,22 @@ fn lint(manifests: &[PathBuf]) -> ExitCode {
     }
 }
 
+/// ✗ where kubelet would fail, ✓ otherwise.
+fn mark(failed: bool) -> &'static str {
+    if failed { "✗" } else { "✓" }
+}
+
 fn print_report(report: &ProjectReport, out: &Path) {
     println!("pod {} -> {}", report.pod, out.display());
     for m in &report.mounts {
-        let mark = if matches!(m.result, project::MountResult::FailedMount(_)) {
-            "✗"
-        } else {
-            "✓"
-        };
+        let mark = mark(matches!(m.result, project::MountResult::FailedMount(_)));
         println!(
             "  {mark} {}: volume {:?} at {}: {}",
             m.container, m.volume, m.mount_path, m.result
         );
     }
     for e in &report.env {
-        let mark = if matches!(e.result, project::EnvResult::ConfigError(_)) {
-            "✗"
-        } else {
-            "✓"
-        };
+        let mark = mark(matches!(e.result, project::EnvResult::ConfigError(_)));
         println!(
             "  {mark} {}: env {}: {}",
             e.container,
