@@ -954,12 +954,21 @@ fn original_error(mut error: &serde_saphyr::Error) -> &serde_saphyr::Error {
 
 /// Deserializes `text`. `no_schema` also rejects unquoted numeric or boolean *keys* (such as
 /// `9000:` in a `data` map), which Kubernetes accepts as strings: such keys are quoted in a
-/// copy of the text and deserialization retried, mapping locations back to the original.
+/// copy of the text, mapping error locations back to the original.
+///
+/// Every plain key that may read as a number or a boolean is quoted up front, in one pass, so
+/// that loading stays linear in the number of keys (quoting a key that is a string anyway
+/// changes nothing). Should the deserializer still ask for quotes on a key the up-front test
+/// missed, that key is quoted too and deserialization retried.
 fn deserialize_document<T: DeserializeOwned>(
     text: &str,
     index: &NodeIndex,
 ) -> Result<T, DeFailure> {
-    let mut quoted: Vec<&Node> = Vec::new();
+    let mut quoted: Vec<&Node> = index
+        .nodes
+        .iter()
+        .filter(|n| n.is_key && n.plain && may_read_as_non_string(n) && n.quotable(text))
+        .collect();
     loop {
         let source: Cow<'_, str> = if quoted.is_empty() {
             Cow::Borrowed(text)
@@ -991,6 +1000,21 @@ fn deserialize_document<T: DeserializeOwned>(
             location,
         });
     }
+}
+
+/// Whether a plain key could be read as a number or a boolean by YAML (1.1 or 1.2): it starts
+/// like a number (`8000`, `-1`, `.5`, `0x1F`, `.inf`) or is a boolean word (`yes`, `on`, `y`).
+/// Null-like keys (`~`, `null`) are left alone: they are an error of their own.
+fn may_read_as_non_string(node: &Node) -> bool {
+    const BOOLEANS: [&str; 8] = ["y", "yes", "n", "no", "true", "false", "on", "off"];
+    let Some(value) = node.value.as_deref() else {
+        return false;
+    };
+    let starts_like_number = value
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.'));
+    starts_like_number || BOOLEANS.contains(&value.to_ascii_lowercase().as_str())
 }
 
 fn with_quoted_keys(text: &str, keys: &[&Node]) -> String {

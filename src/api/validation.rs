@@ -16,6 +16,7 @@ use k8s_openapi::api::core::v1::{
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
+use crate::api::go_quote::go_quote;
 use crate::api::manifest::Workload;
 
 /// The most bytes a ConfigMap's or a Secret's values may hold together (`core.MaxSecretSize`).
@@ -387,28 +388,6 @@ fn into_result(kind: &str, name: &str, errors: Vec<FieldError>) -> Result<(), Va
     } else {
         Err(ValidationError::new(kind, name, errors))
     }
-}
-
-/// Quotes like Go's `%q`: `"` and `\` escaped, control characters as escapes.
-fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 // ---------------------------------------------------------------------------------------------

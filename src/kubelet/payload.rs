@@ -340,59 +340,9 @@ fn format_map(map: &BTreeMap<String, String>) -> String {
         .join("\n")
 }
 
-/// Go's `strconv.Quote` (`%q`): double quotes, backslash escapes for `"` and `\`, the C escapes
-/// `\a \b \f \n \r \t \v`, `\xNN` for other ASCII controls, `\uNNNN`/`\UNNNNNNNN` for other
-/// non-printable characters; printable characters (and the ASCII space) pass through.
-///
-/// Go's `unicode.IsPrint` is approximated: control characters, whitespace other than the ASCII
-/// space, and the common format / private-use characters count as non-printable. Unassigned code
-/// points, which Go also escapes, are passed through.
-pub(crate) fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if go_is_print(c) => out.push(c),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c if (c as u32) < 0x10000 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => {
-                let _ = write!(out, "\\U{:08x}", c as u32);
-            }
-        }
-    }
-    out.push('"');
-    out
-}
-
-fn go_is_print(c: char) -> bool {
-    if c == ' ' {
-        return true;
-    }
-    if c.is_control() || c.is_whitespace() {
-        return false;
-    }
-    let cp = c as u32;
-    let format_or_private = matches!(cp,
-        0xAD | 0x600..=0x605 | 0x61C | 0x6DD | 0x70F | 0x890..=0x891 | 0x8E2 | 0x180E
-        | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0x2066..=0x206F
-        | 0xFEFF | 0xFFF9..=0xFFFB | 0x110BD | 0x110CD | 0x13430..=0x1343F
-        | 0x1BCA0..=0x1BCA3 | 0x1D173..=0x1D17A | 0xE0001 | 0xE0020..=0xE007F
-        | 0xE000..=0xF8FF | 0xF0000..=0xFFFFD | 0x100000..=0x10FFFD);
-    !format_or_private
-}
+/// Go's `strconv.Quote` (`%q`), as kubelet's messages print names and values: the one
+/// implementation in [`crate::api::go_quote`].
+pub(crate) use crate::api::go_quote::go_quote;
 
 // ---------------------------------------------------------------------------------------------
 // Payload assembly
