@@ -197,10 +197,13 @@ pub fn project(opts: &ProjectOptions) -> Result<ProjectReport, ProjectError> {
         set.extend(manifest::load_file(w)?);
     }
     let workload = pick_workload(&set)?;
-    validation::validate_workload(workload).map_err(|source| ProjectError::InvalidWorkload {
-        origin: workload.origin.to_string(),
-        source,
-    })?;
+    // With --kube-version's env-name rules, and the filesystem limits under --out.
+    validation::validate_workload_for(workload, opts.kube_version, Some(&opts.out)).map_err(
+        |source| ProjectError::InvalidWorkload {
+            origin: workload.origin.to_string(),
+            source,
+        },
+    )?;
     let store = build_store(&set)?;
     let containers = all_containers(workload);
     let mut targets = Vec::new();

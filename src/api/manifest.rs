@@ -1660,9 +1660,10 @@ mod tests {
             "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n{}",
             indent(&spec, 2)
         ));
+        // As upstream: a volume with errors is not registered, so its mount is `Not found` too.
         assert_eq!(
             err.to_string(),
-            "manifests/test.yaml:18:15: Pod \"p\" is invalid: spec.volumes[0].configMap.items[0].path: Invalid value: \"../escape\": must not contain '..'"
+            "manifests/test.yaml:18:15: Pod \"p\" is invalid: [spec.volumes[0].configMap.items[0].path: Invalid value: \"../escape\": must not contain '..', spec.containers[0].volumeMounts[0].name: Not found: \"config\"]"
         );
         assert!(err.validation().is_some());
     }

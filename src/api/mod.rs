@@ -5,6 +5,7 @@
 pub mod go_quote;
 mod go_print_ranges;
 pub mod manifest;
+pub mod pod_spec;
 pub mod store;
 pub mod validation;
 

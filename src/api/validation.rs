@@ -12,12 +12,13 @@ use std::collections::BTreeSet;
 use std::fmt;
 
 use k8s_openapi::api::core::v1::{
-    ConfigMap, DownwardAPIVolumeFile, KeyToPath, PodSpec, ProjectedVolumeSource, Secret,
+    ConfigMap, DownwardAPIVolumeFile, KeyToPath, PodSpec, ProjectedVolumeSource, Secret, Volume,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use crate::api::go_quote::go_quote;
 use crate::api::manifest::Workload;
+use crate::kubelet::KubeVersion;
 
 /// The most bytes a ConfigMap's or a Secret's values may hold together (`core.MaxSecretSize`).
 pub const MAX_DATA_SIZE: usize = 1024 * 1024;
@@ -232,6 +233,13 @@ pub enum FieldErrorKind {
         /// The value that refers to nothing.
         value: BadValue,
     },
+    /// `Unsupported value: <value>: supported values: "a", "b"`.
+    NotSupported {
+        /// The value given.
+        value: BadValue,
+        /// The values accepted, in the order upstream lists them (sorted).
+        supported: Vec<String>,
+    },
 }
 
 /// One rejected field: where, and what is wrong with it.
@@ -241,6 +249,10 @@ pub struct FieldError {
     pub path: FieldPath,
     /// What is wrong with it.
     pub kind: FieldErrorKind,
+    /// Where the field is when that differs from `path`: upstream prints a few paths without
+    /// the list index (`spec.containers[0].volumeMounts.subPath`); the message keeps its
+    /// wording and the location still points at the right entry.
+    pub at: Option<FieldPath>,
 }
 
 impl FieldError {
@@ -251,6 +263,7 @@ impl FieldError {
             kind: FieldErrorKind::Required {
                 detail: detail.to_string(),
             },
+            at: None,
         }
     }
 
@@ -262,6 +275,7 @@ impl FieldError {
                 value,
                 detail: detail.to_string(),
             },
+            at: None,
         }
     }
 
@@ -272,6 +286,7 @@ impl FieldError {
             kind: FieldErrorKind::Forbidden {
                 detail: detail.to_string(),
             },
+            at: None,
         }
     }
 
@@ -280,7 +295,50 @@ impl FieldError {
         Self {
             path,
             kind: FieldErrorKind::TooLong { max },
+            at: None,
         }
+    }
+
+    /// `Duplicate value: <value>`.
+    pub fn duplicate(path: FieldPath, value: BadValue) -> Self {
+        Self {
+            path,
+            kind: FieldErrorKind::Duplicate { value },
+            at: None,
+        }
+    }
+
+    /// `Not found: <value>`.
+    pub fn not_found(path: FieldPath, value: BadValue) -> Self {
+        Self {
+            path,
+            kind: FieldErrorKind::NotFound { value },
+            at: None,
+        }
+    }
+
+    /// `Unsupported value: <value>: supported values: …`.
+    pub fn not_supported(path: FieldPath, value: BadValue, supported: &[&str]) -> Self {
+        Self {
+            path,
+            kind: FieldErrorKind::NotSupported {
+                value,
+                supported: supported.iter().map(|s| s.to_string()).collect(),
+            },
+            at: None,
+        }
+    }
+
+    /// The same error, located at `at` (see [`FieldError::at`]).
+    #[must_use]
+    pub fn located_at(mut self, at: FieldPath) -> Self {
+        self.at = Some(at);
+        self
+    }
+
+    /// The path of the field in the manifest: [`FieldError::at`] when set, else the path.
+    pub fn location_path(&self) -> &FieldPath {
+        self.at.as_ref().unwrap_or(&self.path)
     }
 
     /// The field path as printed, e.g. `data[tls.key]`.
@@ -303,6 +361,13 @@ impl FieldError {
             FieldErrorKind::TooLong { max } => format!("Too long: must have at most {max} bytes"),
             FieldErrorKind::Duplicate { value } => format!("Duplicate value: {value}"),
             FieldErrorKind::NotFound { value } => format!("Not found: {value}"),
+            FieldErrorKind::NotSupported { value, supported } => {
+                let quoted: Vec<String> = supported.iter().map(|v| go_quote(v)).collect();
+                format!(
+                    "Unsupported value: {value}: supported values: {}",
+                    quoted.join(", ")
+                )
+            }
         }
     }
 }
@@ -342,9 +407,9 @@ impl ValidationError {
             .unwrap_or_default()
     }
 
-    /// The first rejected field's path, structured (for pointing into a manifest).
+    /// Where the first rejected field is, structured (for pointing into a manifest).
     pub fn first_path(&self) -> Option<&FieldPath> {
-        self.errors.first().map(|e| &e.path)
+        self.errors.first().map(FieldError::location_path)
     }
 
     /// The message after `is invalid: `, as the API server aggregates it: a single error as is,
@@ -399,7 +464,7 @@ fn max_len_error(max: usize) -> String {
 }
 
 /// apimachinery's `RegexError`: the message, the examples, and the regex.
-fn regex_error(message: &str, format: &str, examples: &[&str]) -> String {
+pub(crate) fn regex_error(message: &str, format: &str, examples: &[&str]) -> String {
     if examples.is_empty() {
         return format!("{message} (regex used for validation is '{format}')");
     }
@@ -840,7 +905,7 @@ fn validate_mode(mode: Option<i32>, path: FieldPath, errors: &mut Vec<FieldError
 }
 
 /// `validateLocalDescendingPath`: relative, and no `..` element.
-fn local_descending_path_errors(target: &str, path: &FieldPath) -> Vec<FieldError> {
+pub(crate) fn local_descending_path_errors(target: &str, path: &FieldPath) -> Vec<FieldError> {
     let mut errors = Vec::new();
     if target.starts_with('/') {
         errors.push(FieldError::invalid(
@@ -1047,110 +1112,145 @@ pub fn validate_projected_sources(
     projected_errors(projected, &FieldPath::parse(field))
 }
 
-/// Validates the volume-related fields of a pod spec as the API server does: volume names
-/// (required, RFC 1123 labels, unique), configMap/secret/downwardAPI/projected sources (names,
-/// `defaultMode`, items, duplicate projected paths), and every container's `volumeMounts`
-/// (known volume, `mountPath` required, `subPath` relative without `..`). `field` is the pod
-/// spec's path, e.g. `spec.template.spec`.
-pub fn validate_pod_volumes(spec: &PodSpec, field: &str) -> Vec<FieldError> {
-    let spec_path = FieldPath::parse(field);
+/// The volume sources of a `Volume`, in the order upstream's `validateVolumeSource` checks
+/// them, with whether each is set.
+fn volume_sources(volume: &Volume) -> [(&'static str, bool); 29] {
+    [
+        ("emptyDir", volume.empty_dir.is_some()),
+        ("hostPath", volume.host_path.is_some()),
+        ("gitRepo", volume.git_repo.is_some()),
+        ("gcePersistentDisk", volume.gce_persistent_disk.is_some()),
+        ("awsElasticBlockStore", volume.aws_elastic_block_store.is_some()),
+        ("secret", volume.secret.is_some()),
+        ("nfs", volume.nfs.is_some()),
+        ("iscsi", volume.iscsi.is_some()),
+        ("glusterfs", volume.glusterfs.is_some()),
+        ("flocker", volume.flocker.is_some()),
+        ("persistentVolumeClaim", volume.persistent_volume_claim.is_some()),
+        ("rbd", volume.rbd.is_some()),
+        ("quobyte", volume.quobyte.is_some()),
+        ("cinder", volume.cinder.is_some()),
+        ("cephfs", volume.cephfs.is_some()),
+        ("flexVolume", volume.flex_volume.is_some()),
+        ("downwardAPI", volume.downward_api.is_some()),
+        ("fc", volume.fc.is_some()),
+        ("azureFile", volume.azure_file.is_some()),
+        ("vsphereVolume", volume.vsphere_volume.is_some()),
+        ("azureDisk", volume.azure_disk.is_some()),
+        ("photonPersistentDisk", volume.photon_persistent_disk.is_some()),
+        ("projected", volume.projected.is_some()),
+        ("portworxVolume", volume.portworx_volume.is_some()),
+        ("scaleIO", volume.scale_io.is_some()),
+        ("storageos", volume.storageos.is_some()),
+        ("configMap", volume.config_map.is_some()),
+        ("csi", volume.csi.is_some()),
+        ("ephemeral", volume.ephemeral.is_some()),
+    ]
+}
+
+/// `validateVolumeSource` for the sources kubedrill projects (configMap, secret, downwardAPI,
+/// projected), plus the one-source-per-volume rule for every type.
+fn volume_source_errors(volume: &Volume, path: &FieldPath) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let mut count = 0;
+    let image = [("image", volume.image.is_some())];
+    for (name, set) in volume_sources(volume).iter().chain(image.iter()) {
+        if !set {
+            continue;
+        }
+        if count > 0 {
+            errors.push(FieldError::forbidden(
+                path.child(name),
+                "may not specify more than 1 volume type",
+            ));
+        }
+        count += 1;
+    }
+    if count == 0 {
+        errors.push(FieldError::required(path.clone(), "must specify a volume type"));
+    }
+    if let Some(config_map) = &volume.config_map {
+        let here = path.child("configMap");
+        if config_map.name.is_empty() {
+            errors.push(FieldError::required(here.child("name"), ""));
+        }
+        validate_mode(
+            config_map.default_mode,
+            here.child("defaultMode"),
+            &mut errors,
+        );
+        for (j, item) in config_map.items.iter().flatten().enumerate() {
+            errors.extend(key_to_path_errors(item, &here.child("items").index(j)));
+        }
+    }
+    if let Some(secret) = &volume.secret {
+        let here = path.child("secret");
+        if secret.secret_name.as_deref().unwrap_or("").is_empty() {
+            errors.push(FieldError::required(here.child("secretName"), ""));
+        }
+        validate_mode(secret.default_mode, here.child("defaultMode"), &mut errors);
+        for (j, item) in secret.items.iter().flatten().enumerate() {
+            errors.extend(key_to_path_errors(item, &here.child("items").index(j)));
+        }
+    }
+    if let Some(downward) = &volume.downward_api {
+        let here = path.child("downwardAPI");
+        validate_mode(
+            downward.default_mode,
+            here.child("defaultMode"),
+            &mut errors,
+        );
+        for file in downward.items.iter().flatten() {
+            errors.extend(downward_api_file_errors(file, &here));
+        }
+    }
+    if let Some(projected) = &volume.projected {
+        errors.extend(projected_errors(projected, &path.child("projected")));
+    }
+    errors
+}
+
+/// `ValidateVolumes`: each volume's source, then its name (required, an RFC 1123 label,
+/// unique). Returns the errors and the names of the valid volumes: as upstream, a mount of a
+/// volume that has errors is also reported `Not found`.
+pub(crate) fn volumes_errors(spec: &PodSpec, spec_path: &FieldPath) -> (Vec<FieldError>, BTreeSet<String>) {
     let mut errors = Vec::new();
     let mut names = BTreeSet::new();
     for (i, volume) in spec.volumes.iter().flatten().enumerate() {
         let path = spec_path.child("volumes").index(i);
+        let name_path = path.child("name");
+        let mut here = volume_source_errors(volume, &path);
         if volume.name.is_empty() {
-            errors.push(FieldError::required(path.child("name"), ""));
+            here.push(FieldError::required(name_path.clone(), ""));
         } else {
             for message in dns1123_label_errors(&volume.name) {
-                errors.push(FieldError::invalid(
-                    path.child("name"),
+                here.push(FieldError::invalid(
+                    name_path.clone(),
                     BadValue::String(volume.name.clone()),
                     &message,
                 ));
             }
-            if !names.insert(volume.name.as_str()) {
-                errors.push(FieldError {
-                    path: path.child("name"),
-                    kind: FieldErrorKind::Duplicate {
-                        value: BadValue::String(volume.name.clone()),
-                    },
-                });
-            }
         }
-        if let Some(config_map) = &volume.config_map {
-            let here = path.child("configMap");
-            if config_map.name.is_empty() {
-                errors.push(FieldError::required(here.child("name"), ""));
-            }
-            validate_mode(
-                config_map.default_mode,
-                here.child("defaultMode"),
-                &mut errors,
-            );
-            for (j, item) in config_map.items.iter().flatten().enumerate() {
-                errors.extend(key_to_path_errors(item, &here.child("items").index(j)));
-            }
+        if names.contains(&volume.name) {
+            here.push(FieldError::duplicate(
+                name_path,
+                BadValue::String(volume.name.clone()),
+            ));
         }
-        if let Some(secret) = &volume.secret {
-            let here = path.child("secret");
-            if secret.secret_name.as_deref().unwrap_or("").is_empty() {
-                errors.push(FieldError::required(here.child("secretName"), ""));
-            }
-            validate_mode(secret.default_mode, here.child("defaultMode"), &mut errors);
-            for (j, item) in secret.items.iter().flatten().enumerate() {
-                errors.extend(key_to_path_errors(item, &here.child("items").index(j)));
-            }
-        }
-        if let Some(downward) = &volume.downward_api {
-            let here = path.child("downwardAPI");
-            validate_mode(
-                downward.default_mode,
-                here.child("defaultMode"),
-                &mut errors,
-            );
-            for file in downward.items.iter().flatten() {
-                errors.extend(downward_api_file_errors(file, &here));
-            }
-        }
-        if let Some(projected) = &volume.projected {
-            errors.extend(projected_errors(projected, &path.child("projected")));
+        if here.is_empty() {
+            names.insert(volume.name.clone());
+        } else {
+            errors.extend(here);
         }
     }
-    let containers = spec
-        .init_containers
-        .iter()
-        .flatten()
-        .map(|c| ("initContainers", c))
-        .chain(spec.containers.iter().map(|c| ("containers", c)));
-    let mut indices = std::collections::BTreeMap::<&str, usize>::new();
-    for (list, container) in containers {
-        let slot = indices.entry(list).or_default();
-        let container_path = spec_path.child(list).index(*slot);
-        *slot += 1;
-        for (k, mount) in container.volume_mounts.iter().flatten().enumerate() {
-            let path = container_path.child("volumeMounts").index(k);
-            if mount.name.is_empty() {
-                errors.push(FieldError::required(path.child("name"), ""));
-            } else if !names.contains(mount.name.as_str()) {
-                errors.push(FieldError {
-                    path: path.child("name"),
-                    kind: FieldErrorKind::NotFound {
-                        value: BadValue::String(mount.name.clone()),
-                    },
-                });
-            }
-            if mount.mount_path.is_empty() {
-                errors.push(FieldError::required(path.child("mountPath"), ""));
-            }
-            if let Some(sub_path) = mount.sub_path.as_deref().filter(|s| !s.is_empty()) {
-                errors.extend(local_descending_path_errors(
-                    sub_path,
-                    &path.child("subPath"),
-                ));
-            }
-        }
-    }
-    errors
+    (errors, names)
+}
+
+/// Validates a pod spec as the API server does on create, for every field kubedrill reads
+/// (see [`crate::api::pod_spec`]), with the rules of the current Kubernetes version. `field` is
+/// the pod spec's path, e.g. `spec.template.spec`.
+pub fn validate_pod_volumes(spec: &PodSpec, field: &str) -> Vec<FieldError> {
+    crate::api::pod_spec::validate_pod_spec(spec, &FieldPath::parse(field), KubeVersion::CURRENT)
 }
 
 /// The kind as the API server qualifies it in errors: `Deployment.apps`, `Job.batch`, `Pod`.
@@ -1162,10 +1262,30 @@ pub fn qualified_kind(kind: &str) -> String {
     }
 }
 
-/// Validates a workload's pod template volumes ([`validate_pod_volumes`]) and reports them as
-/// the API server would for that object, e.g. `Deployment.apps "web" is invalid: …`.
+/// Validates a workload's pod spec with the rules of the current Kubernetes version
+/// ([`validate_workload_for`]).
 pub fn validate_workload(workload: &Workload) -> Result<(), ValidationError> {
-    let errors = validate_pod_volumes(&workload.spec, workload.pod_spec_path());
+    validate_workload_for(workload, KubeVersion::CURRENT, None)
+}
+
+/// Validates a workload's pod spec as the API server of `version` would (env names are
+/// version-dependent) and reports it as the API server would for that object, e.g.
+/// `Deployment.apps "web" is invalid: …`. Also refuses what kubedrill could not create on disk
+/// ([`crate::api::pod_spec::os_limit_errors`]; `out` is the directory the pod is projected
+/// into, when known), so that nothing fails half-way later.
+pub fn validate_workload_for(
+    workload: &Workload,
+    version: KubeVersion,
+    out: Option<&std::path::Path>,
+) -> Result<(), ValidationError> {
+    let spec_path = FieldPath::parse(workload.pod_spec_path());
+    let mut errors =
+        crate::api::pod_spec::validate_pod_spec(&workload.spec, &spec_path, version);
+    errors.extend(crate::api::pod_spec::os_limit_errors(
+        &workload.spec,
+        &spec_path,
+        out,
+    ));
     into_result(&qualified_kind(&workload.kind), &workload.name, errors)
 }
 

@@ -407,7 +407,7 @@ fn kd009_only_when_a_workload_is_linted() {
 #[test]
 fn init_containers_are_linted_and_located() {
     let text = format!(
-        "{}apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  initContainers:\n  - name: app\n    image: busybox\n    volumeMounts:\n    - name: c\n      mountPath: /x\n      subPath: a\n  containers:\n  - name: app\n    image: busybox\n  volumes:\n  - name: c\n    configMap: {{name: app}}\n",
+        "{}apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  initContainers:\n  - name: init\n    image: busybox\n    volumeMounts:\n    - name: c\n      mountPath: /x\n      subPath: a\n  containers:\n  - name: app\n    image: busybox\n  volumes:\n  - name: c\n    configMap: {{name: app}}\n",
         cm("app", "  a: b\n")
     );
     let line = line_of(&text, "subPath: a", 0);
