@@ -18,6 +18,11 @@
 //! | KD008 | info | envFrom keys (with prefix) that are not C identifiers (`[A-Za-z_][A-Za-z0-9_]*`) | kubelet ≤1.29 drops names outside `[-._a-zA-Z][-._a-zA-Z0-9]*` with an `InvalidEnvironmentVariableNames` event, 1.30+ passes them (§6.4); shells cannot expand names with `-` or `.` | rename the keys or use a prefix |
 //! | KD009 | info | a ConfigMap no workload of the linted manifests references (only when there is a workload) | a typo in a name or namespace, or a leftover | fix the reference, delete it, or lint it with its workload |
 //!
+//! A manifest the API server would refuse (a bad key, a container named `../../x`, a mount of
+//! an unknown volume, … see [`crate::api::pod_spec`]) is not a finding: loading fails first and
+//! `lint` exits 2 with the API server's message at the field's file:line:column, like every
+//! other command.
+//!
 //! Levels: an error means kubelet will not start the pod, a warning a likely bug or security
 //! problem, info something worth knowing about reload behaviour.
 
