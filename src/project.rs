@@ -196,7 +196,8 @@ pub fn project(opts: &ProjectOptions) -> Result<ProjectReport, ProjectError> {
     if let Some(w) = &opts.workload {
         set.extend(manifest::load_file(w)?);
     }
-    let workload = pick_workload(&set)?;
+    let searched: Vec<&PathBuf> = opts.manifests.iter().chain(&opts.workload).collect();
+    let workload = pick_workload(&set, &searched)?;
     // With --kube-version's env-name rules, and the filesystem limits under --out.
     validation::validate_workload_for(workload, opts.kube_version, Some(&opts.out)).map_err(
         |source| ProjectError::InvalidWorkload {
@@ -277,14 +278,22 @@ pub fn project(opts: &ProjectOptions) -> Result<ProjectReport, ProjectError> {
     Ok(report)
 }
 
-fn pick_workload(set: &ManifestSet) -> Result<&Workload, ProjectError> {
+fn pick_workload<'s>(
+    set: &'s ManifestSet,
+    searched: &[&PathBuf],
+) -> Result<&'s Workload, ProjectError> {
     match set.workloads.as_slice() {
         [one] => Ok(one),
-        [] => Err(ProjectError::Workload(
-            "no workload found (hint: pass --workload FILE holding a Pod, Deployment, StatefulSet, \
-             DaemonSet, ReplicaSet, Job or CronJob)"
-                .into(),
-        )),
+        [] => Err(ProjectError::Workload(format!(
+            "no workload found in {} (found: {}) (hint: pass --workload FILE holding a Pod, \
+             Deployment, StatefulSet, DaemonSet, ReplicaSet, Job or CronJob)",
+            searched
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            set.describe()
+        ))),
         many => Err(ProjectError::Workload(format!(
             "{} workloads found ({}) (hint: put the one to project in its own file and pass it \
              with --workload)",

@@ -175,6 +175,32 @@ impl ManifestSet {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// What was found, for an error that needed something else: `ConfigMap app
+    /// (objects.yaml:1), Secret db (objects.yaml:9)`, or `nothing`.
+    pub fn describe(&self) -> String {
+        let objects: Vec<String> = self
+            .config_maps
+            .iter()
+            .map(|(cm, origin)| ("ConfigMap", cm.metadata.name.as_deref(), origin))
+            .chain(
+                self.secrets
+                    .iter()
+                    .map(|(s, origin)| ("Secret", s.metadata.name.as_deref(), origin)),
+            )
+            .map(|(kind, name, origin)| format!("{kind} {} ({origin})", name.unwrap_or("")))
+            .chain(
+                self.workloads
+                    .iter()
+                    .map(|w| format!("{} {} ({})", w.kind, w.name, w.origin)),
+            )
+            .collect();
+        if objects.is_empty() {
+            "nothing".to_string()
+        } else {
+            objects.join(", ")
+        }
+    }
 }
 
 impl Extend<Manifest> for ManifestSet {
@@ -213,6 +239,12 @@ pub enum LoadErrorKind {
     /// The file cannot be read.
     #[error("cannot read the file: {0}")]
     Io(std::io::Error),
+    /// The file is not UTF-8 (located at the first bad byte).
+    #[error("invalid UTF-8: byte 0x{byte:02x} is not part of a UTF-8 character (hint: save the file as UTF-8)")]
+    InvalidUtf8 {
+        /// The first bad byte.
+        byte: u8,
+    },
     /// The text is not YAML.
     #[error("{message} (hint: check the indentation (spaces, never tabs) and the quoting)")]
     Syntax {
@@ -415,8 +447,12 @@ pub fn load_files(paths: &[PathBuf]) -> Result<ManifestSet, LoadError> {
 
 /// Reads every document of one file.
 pub fn load_file(path: &Path) -> Result<Vec<Manifest>, LoadError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|err| LoadError::new(path, None, LoadErrorKind::Io(err)))?;
+    let text = crate::api::text::read_text(path).map_err(|err| match err {
+        crate::api::text::TextError::Io(err) => LoadError::new(path, None, LoadErrorKind::Io(err)),
+        crate::api::text::TextError::InvalidUtf8 { byte, line, column } => {
+            LoadError::new(path, Some((line, column)), LoadErrorKind::InvalidUtf8 { byte })
+        }
+    })?;
     load_str(&text, path)
 }
 

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use crate::api::manifest::{self, LoadErrorKind, Manifest, Workload};
+use crate::api::text::TextError;
 use crate::kubelet::KubeVersion;
 
 use super::decode::{Cx, Result, describe_value, quote_list};
@@ -56,14 +57,18 @@ const HEADER_HINT: &str =
 /// Relative paths inside it (manifests, `workingDir`) are resolved against the file's
 /// directory; the manifests are loaded and validated as the API server would.
 pub fn load(path: &Path) -> std::result::Result<Scenario, ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|err| {
-        ScenarioError::new(
+    let text = crate::api::text::read_text(path).map_err(|err| match err {
+        TextError::Io(err) => {
+            let message = format!("cannot read the scenario file: {err}");
+            ScenarioError::new(path, None, ScenarioErrorKind::Io(err), message, None)
+        }
+        TextError::InvalidUtf8 { byte, line, column } => ScenarioError::new(
             path,
-            None,
-            ScenarioErrorKind::Io(err),
-            "cannot read the scenario file",
-            None,
-        )
+            Some((line, column)),
+            ScenarioErrorKind::Syntax,
+            format!("invalid UTF-8: byte 0x{byte:02x} is not part of a UTF-8 character"),
+            Some("save the file as UTF-8".to_string()),
+        ),
     })?;
     load_str(&text, path)
 }
@@ -108,7 +113,8 @@ pub fn load_str(text: &str, file: &Path) -> std::result::Result<Scenario, Scenar
 
 /// The scenario document: the file must hold exactly one non-empty document.
 fn document(text: &str, file: &Path) -> Result<Node> {
-    let documents = yaml::parse(text).map_err(|err| {
+    // Two non-null documents are enough to refuse the file.
+    let documents = yaml::parse_documents(text, 2).map_err(|err| {
         ScenarioError::new(
             file,
             Some((err.line, err.column)),
@@ -708,13 +714,9 @@ pub fn discover(paths: &[PathBuf]) -> std::result::Result<Vec<PathBuf>, Scenario
     let mut seen = BTreeSet::new();
     for path in paths {
         let io_error = |err: std::io::Error, what: &str| {
-            ScenarioError::new(
-                path,
-                None,
-                ScenarioErrorKind::Io(err),
-                format!("cannot read {what}"),
-                None,
-            )
+            // The OS reason is part of the message: "No such file or directory" is the fix.
+            let message = format!("cannot read {what}: {err}");
+            ScenarioError::new(path, None, ScenarioErrorKind::Io(err), message, None)
         };
         let metadata = std::fs::metadata(path).map_err(|err| io_error(err, "the path"))?;
         if !metadata.is_dir() {
@@ -753,7 +755,7 @@ fn is_scenario_file(path: &Path) -> bool {
 /// not hide a scenario (its loading reports the error): the top-level lines are scanned.
 pub(crate) fn is_scenario_text(text: &str) -> bool {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if let Ok(documents) = yaml::parse(text) {
+    if let Ok(documents) = yaml::parse_documents(text, 1) {
         return documents
             .iter()
             .find(|doc| !doc.is_null())

@@ -143,8 +143,17 @@ fn size(node: &Node) -> usize {
 }
 
 /// Parses every document of `text`; a document without content is a null scalar.
+#[cfg(test)]
 pub(crate) fn parse(text: &str) -> Result<Vec<Node>, SyntaxError> {
+    parse_documents(text, usize::MAX)
+}
+
+/// Parses the documents of `text` up to and including the `limit`-th non-null one, and stops
+/// there: a caller that accepts one document needs only to see that a second one exists, not
+/// to build every node of a 10,000-document file (issue 7).
+pub(crate) fn parse_documents(text: &str, limit: usize) -> Result<Vec<Node>, SyntaxError> {
     let mut documents = Vec::new();
+    let mut non_null = 0;
     let mut alias_budget = ALIAS_BUDGET;
     let mut stack: Vec<Frame> = Vec::new();
     let mut anchors: HashMap<usize, Node> = HashMap::new();
@@ -178,14 +187,19 @@ pub(crate) fn parse(text: &str) -> Result<Vec<Node>, SyntaxError> {
             }
             Event::DocumentEnd => {
                 if in_document {
-                    documents.push(root.take().unwrap_or_else(|| {
+                    let document = root.take().unwrap_or_else(|| {
                         at(Value::Scalar {
                             text: String::new(),
                             plain: true,
                         })
-                    }));
+                    });
+                    non_null += usize::from(!document.is_null());
+                    documents.push(document);
                 }
                 in_document = false;
+                if non_null >= limit {
+                    break;
+                }
                 continue;
             }
             Event::Scalar(value, style, anchor, tag) => {
