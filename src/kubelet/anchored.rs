@@ -145,6 +145,16 @@ impl AnchoredDir {
         Self::open(path)
     }
 
+    /// A second handle on the same directory (a duplicated descriptor).
+    pub fn try_clone(&self) -> Result<Self, AnchorError> {
+        let fd = rustix::io::fcntl_dupfd_cloexec(&self.fd, 0)
+            .map_err(|e| self.io("duplicating descriptor of", Path::new(""), e))?;
+        Ok(AnchoredDir {
+            fd,
+            path: self.path.clone(),
+        })
+    }
+
     /// The anchor's path, for messages.
     pub fn path(&self) -> &Path {
         &self.path
