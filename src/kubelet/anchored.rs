@@ -117,11 +117,18 @@ fn dir_flags() -> OFlags {
     OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC
 }
 
+/// An anchor is held as an `O_PATH` descriptor: it serves every `*at` call and `fstat`, and
+/// opening it raises no inotify event (OPEN/CLOSE_NOWRITE on a watched volume directory would be
+/// events kubelet never causes).
+fn anchor_flags() -> OFlags {
+    OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC
+}
+
 impl AnchoredDir {
     /// Opens `path` as an anchor. `path` itself is the caller's choice (the `--out` directory,
     /// a simulator's scratch dir) and may contain symlinks; only what is below it is guarded.
     pub fn open(path: &Path) -> Result<Self, AnchorError> {
-        let fd = rustix::fs::openat(CWD, path, dir_flags(), Mode::empty()).map_err(|e| {
+        let fd = rustix::fs::openat(CWD, path, anchor_flags(), Mode::empty()).map_err(|e| {
             AnchorError::Io {
                 action: "opening directory",
                 path: path.to_path_buf(),
@@ -286,7 +293,7 @@ impl AnchoredDir {
     /// Opens the directory `rel` below the anchor as a new anchor.
     pub fn open_dir(&self, rel: impl AsRef<Path>) -> Result<AnchoredDir, AnchorError> {
         let rel = rel.as_ref();
-        let fd = self.open_beneath(rel, dir_flags(), Mode::empty())?;
+        let fd = self.open_beneath(rel, anchor_flags(), Mode::empty())?;
         Ok(AnchoredDir {
             fd,
             path: self.display_path(rel),
@@ -350,10 +357,31 @@ impl AnchoredDir {
         rustix::fs::fstat(&self.fd).map_err(|e| self.io("inspecting", Path::new(""), e))
     }
 
-    /// `fchmod` of the anchor itself.
+    /// chmod of the anchor itself. The `O_PATH` descriptor cannot be `fchmod`-ed; its
+    /// `/proc/self/fd` link names exactly this directory (what glibc's `fchmodat` does), and
+    /// only without `/proc` is the directory opened for an `fchmod`.
     pub fn chmod_self(&self, mode: u32) -> Result<(), AnchorError> {
-        rustix::fs::fchmod(&self.fd, Mode::from_raw_mode(mode))
-            .map_err(|e| self.io("chmod", Path::new(""), e))
+        use rustix::fd::AsRawFd;
+        let mode = Mode::from_raw_mode(mode);
+        let proc_path = format!("/proc/self/fd/{}", self.fd.as_raw_fd());
+        let res = match rustix::fs::chmod(proc_path.as_str(), mode) {
+            Err(Errno::NOENT) => rustix::fs::openat(&self.fd, ".", dir_flags(), Mode::empty())
+                .and_then(|fd| rustix::fs::fchmod(&fd, mode)),
+            other => other,
+        };
+        res.map_err(|e| self.io("chmod", Path::new(""), e))
+    }
+
+    /// chown of the anchor itself (`fchownat(AT_EMPTY_PATH)`, which takes an `O_PATH` fd).
+    pub fn chown_self(&self, uid: Option<u32>, gid: Option<u32>) -> Result<(), AnchorError> {
+        rustix::fs::chownat(
+            &self.fd,
+            "",
+            uid.map(rustix::fs::Uid::from_raw),
+            gid.map(rustix::fs::Gid::from_raw),
+            AtFlags::EMPTY_PATH,
+        )
+        .map_err(|e| self.io("chown", Path::new(""), e))
     }
 
     /// chmod of `rel`, which the caller knows is not a symlink (it made it, or just checked).
@@ -533,10 +561,13 @@ fn remove_all_at(parent: BorrowedFd<'_>, name: &OsStr) -> io::Result<()> {
         Err(Errno::NOENT) => return Ok(()),
         Err(e) => return Err(e.into()),
     };
+    // Like Go: the directory stays open while its entries go, and is closed before the rmdir
+    // (one OPEN, ACCESS, the DELETEs, CLOSE_NOWRITE, then DELETE of the directory).
     let dirfd = rustix::io::fcntl_dupfd_cloexec(&fd, 0)?;
     for (child, _) in read_entries(fd)? {
         remove_all_at(dirfd.as_fd(), &child)?;
     }
+    drop(dirfd);
     match rustix::fs::unlinkat(parent, name, AtFlags::REMOVEDIR) {
         Ok(()) | Err(Errno::NOENT) => Ok(()),
         Err(e) => Err(e.into()),

@@ -41,7 +41,7 @@ pub fn apply_fs_group_at(root: &AnchoredDir, gid: i64) -> io::Result<()> {
     let gid = u32::try_from(gid).map_err(|_| io::Error::other(format!("invalid fsGroup {gid}")))?;
     let as_root = rustix::process::geteuid().is_root();
     if as_root {
-        rustix::fs::fchown(root.fd(), None, Some(rustix::fs::Gid::from_raw(gid)))?;
+        root.chown_self(None, Some(gid)).map_err(to_io)?;
     }
     let mode = root.stat_self().map_err(to_io)?.st_mode & 0o7777;
     let new = fs_group_mode(mode, true);
