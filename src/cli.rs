@@ -369,6 +369,9 @@ fn print_report(report: &ProjectReport, out: &Path) {
             "  {mark} {}: volume {:?} at {}: {}",
             m.container, m.volume, m.mount_path, m.result
         );
+        for r in &m.repaired {
+            println!("      repaired: {r}");
+        }
     }
     for e in &report.env {
         let mark = mark(matches!(e.result, project::EnvResult::ConfigError(_)));

@@ -11,13 +11,23 @@
 //!
 //! A re-run is a kubelet sync of the *same* pod: volumes follow the objects, but env and subPath
 //! files stay as they were at container start (§5.2, §6.7) unless `restart` asks for a
-//! container restart. Nothing is ever written outside `DIR`.
+//! container restart.
+//!
+//! Nothing is ever read or written outside `DIR`: every file operation goes through an
+//! [`AnchoredDir`] opened on `DIR`, which refuses a symlink anywhere below it unless it is one of
+//! kubelet's own (`..data`, `key -> ..data/key`, validated by the writer). Before anything is
+//! written, every name `project` will touch is checked, so a planted link is refused with exit 2
+//! and nothing changed.
+//!
+//! Each volume goes through the volume plugin's SetUp before the writer: the root directory is
+//! created with the emptyDir mode of its medium (and chmod-ed only when that mode differs, so a
+//! no-op sync raises no inotify event), and what an interrupted write left behind is removed
+//! ([`recover_interrupted_write`]), reported as `repaired` lines.
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::fs;
 use std::io;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Component, Path, PathBuf};
 
 use k8s_openapi::api::core::v1::{Container, VolumeMount};
@@ -26,9 +36,12 @@ use crate::api::manifest::{self, LoadError, ManifestSet, Workload};
 use crate::api::store::{ObjectStore, StoreError};
 use crate::api::validation::{self, ValidationError};
 use crate::kubelet::KubeVersion;
-use crate::kubelet::atomic_writer::{AtomicWriter, WriteError, WriteOutcome};
+use crate::kubelet::anchored::{AnchorError, AnchoredDir};
+use crate::kubelet::atomic_writer::{
+    AtomicWriter, WriteError, WriteOutcome, recover_interrupted_write,
+};
 use crate::kubelet::env::{EnvError, ResolvedEnv, resolve_env};
-use crate::kubelet::ownership::apply_fs_group;
+use crate::kubelet::ownership::{apply_fs_group_at, volume_root_mode};
 use crate::kubelet::payload::{
     MountError, PodContext, VolumeContent, VolumePayload, build_volume_payload,
 };
@@ -103,6 +116,9 @@ pub enum ProjectError {
     /// The AtomicWriter failed.
     #[error(transparent)]
     Write(#[from] WriteError),
+    /// A symlink kubedrill did not make is in the way, or a file operation in DIR failed.
+    #[error(transparent)]
+    Dir(#[from] AnchorError),
 }
 
 /// What happened to one volumeMount.
@@ -116,6 +132,8 @@ pub struct MountReport {
     pub mount_path: String,
     /// What happened.
     pub result: MountResult,
+    /// What the volume plugin's setup repaired first (left behind by an interrupted write).
+    pub repaired: Vec<String>,
 }
 
 /// The outcome of one volumeMount.
@@ -213,10 +231,10 @@ pub fn project(opts: &ProjectOptions) -> Result<ProjectReport, ProjectError> {
             targets.push((c, m, mount_target(&opts.out, &c.name, m)?));
         }
     }
+    refuse_planted_links(&opts.out, &containers, &targets)?;
 
-    fs::create_dir_all(&opts.out).map_err(io_err("creating", &opts.out))?;
-    let state = opts.out.join(STATE_DIR);
-    create_private_dir(&state)?;
+    let out = AnchoredDir::create_and_open(&opts.out)?;
+    let state = create_private_dir(&out, Path::new(STATE_DIR))?;
     let mut pod = PodContext::from_pod(&workload.pod_metadata, &workload.spec, &workload.namespace);
     let (name, uid) = pod_identity(&state, workload)?;
     pod.name = name;
@@ -242,38 +260,44 @@ pub fn project(opts: &ProjectOptions) -> Result<ProjectReport, ProjectError> {
         let content = payloads
             .entry(mount.name.as_str())
             .or_insert_with(|| build_volume_payload(volume, &pod, &store));
+        let mut repaired = Vec::new();
         let result = match content {
             Err(e) => MountResult::FailedMount(e.to_string()),
             Ok(VolumeContent::EmptyDir) => {
-                ensure_dir(&target)?;
+                set_up_volume_root(&out, &target, EMPTY_DIR_MODE)?;
                 MountResult::EmptyDir
             }
             Ok(VolumeContent::Unsupported(kind)) => MountResult::Unsupported(kind.clone()),
-            Ok(VolumeContent::Projection(payload)) => match mount.sub_path.as_deref() {
-                Some(sub) if !sub.is_empty() => {
-                    let node_dir = state.join("volumes").join(&mount.name);
-                    ensure_volume_root(&node_dir)?;
-                    write_volume(&node_dir, &mount.name, payload)?;
-                    pin_sub_path(&node_dir, sub, &target, mount, opts.restart)?
+            Ok(VolumeContent::Projection(payload)) => {
+                let root_mode = volume_root_mode(payload.medium);
+                match mount.sub_path.as_deref() {
+                    Some(sub) if !sub.is_empty() => {
+                        let node_rel = node_volume_dir(&mount.name);
+                        let node = set_up_volume_root(&out, &node_rel, root_mode)?;
+                        repaired = recover_interrupted_write(&node)?;
+                        write_volume(node, &mount.name, payload)?;
+                        let node_dir = opts.out.join(&node_rel);
+                        pin_sub_path(&out, &node_dir, sub, &target, mount, opts.restart)?
+                    }
+                    _ => {
+                        let dir = set_up_volume_root(&out, &target, root_mode)?;
+                        repaired = recover_interrupted_write(&dir)?;
+                        MountResult::Written(write_volume(dir, &mount.name, payload)?)
+                    }
                 }
-                _ => {
-                    ensure_volume_root(&target)?;
-                    MountResult::Written(write_volume(&target, &mount.name, payload)?)
-                }
-            },
+            }
         };
         report.mounts.push(MountReport {
             container: container.name.clone(),
             volume: mount.name.clone(),
             mount_path: mount.mount_path.clone(),
             result,
+            repaired,
         });
     }
 
     for c in &containers {
-        report
-            .env
-            .push(project_env(&opts.out, c, &pod, &store, opts)?);
+        report.env.push(project_env(&out, c, &pod, &store, opts)?);
     }
     Ok(report)
 }
@@ -338,8 +362,8 @@ fn all_containers(workload: &Workload) -> Vec<&Container> {
         .collect()
 }
 
-/// `DIR/<mountPath>`: the mountPath must be absolute-or-relative without `..`, and nothing on
-/// the way under DIR may be a symlink, so a write can never land outside DIR.
+/// `<mountPath>` relative to DIR: the mountPath must be absolute-or-relative without `..`, and
+/// nothing on the way under DIR may be a symlink, so a write can never land outside DIR.
 fn mount_target(out: &Path, container: &str, m: &VolumeMount) -> Result<PathBuf, ProjectError> {
     let refuse = |reason: &str| ProjectError::MountPath {
         container: container.to_string(),
@@ -374,26 +398,77 @@ fn mount_target(out: &Path, container: &str, m: &VolumeMount) -> Result<PathBuf,
             )));
         }
     }
-    Ok(at)
+    Ok(rel)
+}
+
+/// Where the node-side copy of a volume lives (the source of subPath mounts), relative to DIR.
+fn node_volume_dir(volume: &str) -> PathBuf {
+    Path::new(STATE_DIR).join("volumes").join(volume)
+}
+
+/// Refuses, before anything is written, a symlink at any name `project` will read or write
+/// outside the volume directories (whose own links the writer checks): kubedrill's state, the
+/// staging and env files, and every directory on the way to a mount. The anchored operations
+/// refuse the same links later anyway; checking first keeps "exit 2 changes nothing" true.
+fn refuse_planted_links(
+    out: &Path,
+    containers: &[&Container],
+    targets: &[(&&Container, &VolumeMount, PathBuf)],
+) -> Result<(), ProjectError> {
+    let mut names: Vec<PathBuf> = vec![
+        Path::new(STATE_DIR).join("pod"),
+        Path::new(STATE_DIR).join("pod.kubedrill-tmp"),
+    ];
+    for c in containers {
+        names.push(PathBuf::from(format!("{}.env", c.name)));
+        names.push(PathBuf::from(format!("{}.kubedrill-tmp", c.name)));
+    }
+    for (_, m, rel) in targets {
+        names.push(rel.clone());
+        if m.sub_path.as_deref().is_some_and(|s| !s.is_empty()) {
+            names.push(node_volume_dir(&m.name));
+        }
+    }
+    for name in names {
+        let mut at = out.to_path_buf();
+        for c in name.components() {
+            at.push(c);
+            match fs::symlink_metadata(&at) {
+                Ok(md) if md.file_type().is_symlink() => {
+                    return Err(ProjectError::Dir(AnchorError::PlantedLink {
+                        target: fs::read_link(&at)
+                            .map(|t| t.to_string_lossy().into_owned())
+                            .unwrap_or_default(),
+                        path: at,
+                    }));
+                }
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+    }
+    Ok(())
 }
 
 fn write_volume(
-    dir: &Path,
+    dir: AnchoredDir,
     volume: &str,
     payload: &VolumePayload,
 ) -> Result<WriteOutcome, ProjectError> {
-    let writer = AtomicWriter::new(dir, format!("volume {volume:?}"));
+    let context = format!("volume {volume:?}");
     let outcome = match payload.fs_group {
         Some(gid) => {
-            let hook = |_: &str| apply_fs_group(dir, gid);
-            writer.write(&payload.files, Some(&hook))?
+            let root = dir.try_clone()?;
+            let hook = |_: &str| apply_fs_group_at(&root, gid);
+            AtomicWriter::in_dir(dir, context).write(&payload.files, Some(&hook))?
         }
-        None => writer.write(&payload.files, None)?,
+        None => AtomicWriter::in_dir(dir, context).write(&payload.files, None)?,
     };
     Ok(outcome)
 }
 
 fn pin_sub_path(
+    out: &AnchoredDir,
     node_dir: &Path,
     sub: &str,
     target: &Path,
@@ -401,12 +476,14 @@ fn pin_sub_path(
     restart: bool,
 ) -> Result<MountResult, ProjectError> {
     let failed = |e: SubPathError| MountResult::FailedMount(e.to_string());
-    let exists = fs::symlink_metadata(target).is_ok();
+    let rel = target;
+    let target = &out.display_path(rel);
+    let exists = out.kind(rel)?.is_some();
     if exists && !restart {
         // The bind mount made at container start holds its inode whatever the volume does
         // now (§5.2), even when the key is gone; only report whether it is stale.
         let stale = match subpath::resolve(node_dir, sub) {
-            Ok(resolved) => fs::read(&resolved).ok() != fs::read(target).ok(),
+            Ok(resolved) => fs::read(&resolved).ok() != out.read_file(rel).ok().flatten(),
             Err(_) => true,
         };
         return Ok(MountResult::SubPathKept { stale });
@@ -415,8 +492,8 @@ fn pin_sub_path(
         Ok(r) => r,
         Err(e) => return Ok(failed(e)),
     };
-    if let Some(parent) = target.parent() {
-        ensure_dir(parent)?;
+    if let Some(parent) = rel.parent().filter(|p| !p.as_os_str().is_empty()) {
+        out.create_dir_all(parent, 0o777)?;
     }
     match subpath::pin_copy(&resolved, target, &mount.mount_path) {
         Ok(()) => Ok(MountResult::SubPathPinned),
@@ -425,16 +502,16 @@ fn pin_sub_path(
 }
 
 fn project_env(
-    out: &Path,
+    out: &AnchoredDir,
     container: &Container,
     pod: &PodContext,
     store: &ObjectStore,
     opts: &ProjectOptions,
 ) -> Result<EnvReport, ProjectError> {
-    let file = out.join(format!("{}.env", container.name));
+    let name = format!("{}.env", container.name);
     let mut report = EnvReport {
         container: container.name.clone(),
-        file: file.clone(),
+        file: out.display_path(&name),
         result: EnvResult::Written(0),
         events: Vec::new(),
     };
@@ -451,7 +528,9 @@ fn project_env(
         .map(|e| format!("{} {}: {}", e.event_type, e.reason, e.message))
         .collect();
     let text = env_file_text(&resolved);
-    let existing = fs::read_to_string(&file).ok();
+    let existing = out
+        .read_file(&name)?
+        .map(|b| String::from_utf8_lossy(&b).into_owned());
     match existing {
         Some(old) if !opts.restart => {
             report.result = EnvResult::Kept {
@@ -466,7 +545,7 @@ fn project_env(
             } else {
                 0o600
             };
-            write_private(&file, text.as_bytes(), mode)?;
+            out.replace_file(&name, text.as_bytes(), mode)?;
             report.result = EnvResult::Written(resolved.vars.len());
         }
     }
@@ -512,9 +591,12 @@ fn changed_names(old: &str, new: &str) -> Vec<String> {
 /// The pod's name and uid, made once and kept in `DIR/.kubedrill/pod` so a re-run is the same
 /// pod (downwardAPI files with the name or uid must not change on a sync). Names follow the
 /// controllers: `web-7d4b9c8f6d-x2x7q` for a Deployment, `db-0` for a StatefulSet, and so on.
-fn pod_identity(state: &Path, workload: &Workload) -> Result<(String, String), ProjectError> {
-    let file = state.join("pod");
-    if let Ok(text) = fs::read_to_string(&file)
+fn pod_identity(
+    state: &AnchoredDir,
+    workload: &Workload,
+) -> Result<(String, String), ProjectError> {
+    let existing = state.read_file("pod")?;
+    if let Some(text) = existing.as_deref().map(String::from_utf8_lossy)
         && let Some((name, uid)) = text.trim().split_once(' ')
         && !name.is_empty()
         && !uid.is_empty()
@@ -548,7 +630,7 @@ fn pod_identity(state: &Path, workload: &Workload) -> Result<(String, String), P
         &hex[17..20],
         &hex[20..32]
     );
-    write_private(&file, format!("{name} {uid}\n").as_bytes(), 0o600)?;
+    state.replace_file("pod", format!("{name} {uid}\n").as_bytes(), 0o600)?;
     Ok((name, uid))
 }
 
@@ -560,44 +642,28 @@ fn random_suffix(len: usize) -> String {
         .collect()
 }
 
-fn ensure_dir(dir: &Path) -> Result<(), ProjectError> {
-    fs::create_dir_all(dir).map_err(io_err("creating", dir))
-}
+/// An emptyDir volume's root mode on a node (kubelet's `defaultPerm`, §2.6).
+const EMPTY_DIR_MODE: u32 = 0o777;
 
-/// A volume's root is an emptyDir on the node: mode 0777 whatever the umask (§2.6).
-fn ensure_volume_root(dir: &Path) -> Result<(), ProjectError> {
-    ensure_dir(dir)?;
-    fs::set_permissions(dir, fs::Permissions::from_mode(0o777)).map_err(io_err("chmod", dir))
-}
-
-fn create_private_dir(dir: &Path) -> Result<(), ProjectError> {
-    ensure_dir(dir)?;
-    fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(io_err("chmod", dir))
-}
-
-fn write_private(file: &Path, data: &[u8], mode: u32) -> Result<(), ProjectError> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let tmp = file.with_extension("kubedrill-tmp");
-    let mut f = fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(mode)
-        .open(&tmp)
-        .map_err(io_err("writing", &tmp))?;
-    f.write_all(data).map_err(io_err("writing", &tmp))?;
-    fs::set_permissions(&tmp, fs::Permissions::from_mode(mode)).map_err(io_err("chmod", &tmp))?;
-    fs::rename(&tmp, file).map_err(io_err("renaming", file))
-}
-
-fn io_err(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> ProjectError {
-    let path = path.to_path_buf();
-    move |source| ProjectError::Io {
-        action,
-        path,
-        source,
+/// The volume plugin's SetUp of a volume root (emptyDir's `setupDir`): create it when missing,
+/// and chmod only when its permission bits differ — kubelet compares `Perm()`, the 0777 bits, so
+/// the setgid bit fsGroup added does not count. A root that is already right is not touched,
+/// so a no-op sync raises no IN_ATTRIB on the mount directory (issue 6 §1).
+fn set_up_volume_root(out: &AnchoredDir, rel: &Path, mode: u32) -> Result<AnchoredDir, ProjectError> {
+    let (dir, created) = out.create_dir_all(rel, 0o777)?;
+    if created || dir.stat_self()?.st_mode & 0o777 != mode & 0o777 {
+        dir.chmod_self(mode)?;
     }
+    Ok(dir)
+}
+
+/// kubedrill's own state dir, 0700 (chmod-ed only when it differs).
+fn create_private_dir(out: &AnchoredDir, rel: &Path) -> Result<AnchoredDir, ProjectError> {
+    let (dir, _) = out.create_dir_all(rel, 0o700)?;
+    if dir.stat_self()?.st_mode & 0o7777 != 0o700 {
+        dir.chmod_self(0o700)?;
+    }
+    Ok(dir)
 }
 
 impl fmt::Display for MountResult {

@@ -10,14 +10,45 @@
 //! the payload is [`super::payload`]'s job, ownership changes are the caller's `set_perms` hook
 //! (step 7), and serialising writers is the caller's duty (§1.10).
 
+//!
+//! # Where kubedrill differs from a literal port, and why
+//!
+//! - **No path is followed.** Every operation is relative to a descriptor of the volume
+//!   directory ([`AnchoredDir`]): a symlink kubedrill did not make (a planted `..data -> ..evil`,
+//!   a timestamped directory that is a link, a user-visible name pointing anywhere but
+//!   `..data/<name>`) is refused with an error naming it, before anything is written. kubelet's own
+//!   links are read with `readlinkat` and accepted only in their exact shapes.
+//! - **Which old files are read (step 4).** kubelet's `shouldWritePayload` walks the payload in
+//!   Go map order and stops at the first file that is missing or differs, so on an update it
+//!   reads between none and all of the old files, depending on that random order; on a no-op it
+//!   reads every file. When the caller knows the previous payload
+//!   ([`AtomicWriter::write_with_previous`], the pod simulator) kubedrill visits the keys it
+//!   knows differ first: kubelet's shortest footprint (no read for an added key, one for a
+//!   changed key), and the per-key report comes from the previous payload, without reading.
+//!   Without it ([`AtomicWriter::write`], `kubedrill project`), the old files are read once,
+//!   before deciding, and that one read serves both the decision and the report.
+//! - **A file that becomes a directory, or the reverse.** When key `a` was a file and the
+//!   new payload has `a/b` (or the reverse), kubelet's step 4 fails with ENOTDIR/EISDIR on that
+//!   key — unless Go's map order happens to visit another key that is missing or differs first,
+//!   in which case the write succeeds. The outcome on a node is therefore random per sync.
+//!   kubedrill fails only where kubelet fails in every order: when no other key would trigger the
+//!   write. Where kubelet may go either way, kubedrill writes.
+//! - **Modes (§1.4).** kubelet converts the payload's int32 mode with `os.FileMode(mode)`, and Go
+//!   passes only the permission bits of a FileMode to `open(2)` and `chmod(2)` (setuid, setgid and
+//!   sticky are separate FileMode bits, never the low octal ones), so only `mode & 0777` reaches
+//!   the file. kubedrill masks the same way.
+//!
+//! Recovering from a write that was interrupted (a `kill -9`, a failed step) is not the writer's
+//! job either — kubelet's volume plugin tears the volume down after a failed write and sets it up
+//! again on the next sync. [`recover_interrupted_write`] is that step, for callers.
+
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
-use std::ffi::OsStr;
-use std::fs;
 use std::io;
-use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
+
+use super::anchored::{AnchorError, AnchoredDir, EntryKind};
 
 /// The live symlink that names the current timestamped directory (§1.1).
 pub const DATA_DIR_NAME: &str = "..data";
@@ -27,13 +58,16 @@ pub const NEW_DATA_DIR_NAME: &str = "..data_tmp";
 pub const MAX_PATH_LENGTH: usize = 4096;
 /// Longest path segment accepted (§1.8).
 pub const MAX_FILE_NAME_LENGTH: usize = 255;
+/// The permission bits kubelet passes to the filesystem (see the module docs, §1.4).
+pub const FILE_MODE_MASK: u32 = 0o777;
 
 /// One file of a volume payload: its bytes, its exact mode, and an optional owner (§1.4).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileProjection {
     /// The file's bytes.
     pub data: Vec<u8>,
-    /// The exact permission bits written with chmod, regardless of umask.
+    /// The permission bits written with chmod, regardless of umask (only `mode & 0777` reaches
+    /// the file, as in kubelet).
     pub mode: u32,
     /// Owner uid for projected serviceAccountToken files with fsUser set.
     pub fs_user: Option<u32>,
@@ -70,6 +104,7 @@ pub enum FaultPoint {
 #[derive(Debug)]
 pub struct AtomicWriter {
     target_dir: PathBuf,
+    anchor: Option<AnchoredDir>,
     log_context: String,
     fault: Option<FaultPoint>,
 }
@@ -124,6 +159,9 @@ pub enum WriteError {
         /// Where the link points.
         target: PathBuf,
     },
+    /// A symlink kubedrill did not make, or a path leaving the volume directory.
+    #[error(transparent)]
+    Planted(AnchorError),
     /// A filesystem operation failed.
     #[error("{context}: {action} {path}: {source}")]
     Io {
@@ -150,12 +188,36 @@ pub enum WriteError {
     },
 }
 
+/// What step 4 found for one payload key in the old version.
+enum OldFile {
+    /// Not there (kubelet: `Lstat` says it does not exist): a write is needed.
+    Missing,
+    /// There with other bytes: a write is needed.
+    Differs,
+    /// There with the same bytes.
+    Same,
+    /// Neither readable nor missing (ENOTDIR, EISDIR): kubelet's step 4 returns this error.
+    Unreadable(WriteError),
+}
+
 impl AtomicWriter {
     /// A writer for `target_dir`, which must exist before [`write`](Self::write) is called.
     /// `log_context` (e.g. `volume "config"`) prefixes error messages.
     pub fn new(target_dir: impl Into<PathBuf>, log_context: impl Into<String>) -> Self {
         AtomicWriter {
             target_dir: target_dir.into(),
+            anchor: None,
+            log_context: log_context.into(),
+            fault: None,
+        }
+    }
+
+    /// A writer for a volume directory the caller has already opened below its own anchor (so
+    /// no symlink on the way to it was followed).
+    pub fn in_dir(dir: AnchoredDir, log_context: impl Into<String>) -> Self {
+        AtomicWriter {
+            target_dir: dir.path().to_path_buf(),
+            anchor: Some(dir),
             log_context: log_context.into(),
             fault: None,
         }
@@ -174,24 +236,48 @@ impl AtomicWriter {
 
     /// Writes `payload` with kubelet's 12-step algorithm (§1.5). `set_perms` is called with the
     /// new timestamped directory's name after the files are written (step 7, fsGroup ownership).
+    /// The old files are read once, before deciding (see the module docs).
     pub fn write(
         &self,
         payload: &Payload,
         set_perms: Option<SetPerms<'_>>,
     ) -> Result<WriteOutcome, WriteError> {
+        self.write_with_previous(payload, None, set_perms)
+    }
+
+    /// [`write`](Self::write) for a caller that knows the payload it wrote last time
+    /// (`previous`): the change report comes from it, and step 4 reads only as much of the old
+    /// version as kubelet's shortest footprint does (see the module docs).
+    pub fn write_with_previous(
+        &self,
+        payload: &Payload,
+        previous: Option<&Payload>,
+        set_perms: Option<SetPerms<'_>>,
+    ) -> Result<WriteOutcome, WriteError> {
         // (1) validate every path, then clean it.
         let clean = validate_payload(payload)?;
-        if !self.target_dir.is_dir() {
-            return Err(WriteError::MissingTargetDir(self.target_dir.clone()));
-        }
+        let opened;
+        let dir = match &self.anchor {
+            Some(dir) => dir,
+            None => {
+                opened = self.open_target()?;
+                &opened
+            }
+        };
 
         // (2) find the current timestamped directory.
-        let data_link = self.target_dir.join(DATA_DIR_NAME);
-        let old_ts = match fs::read_link(&data_link) {
-            Ok(target) => Some(self.checked_ts_name(target)?),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => None,
-            Err(e) => return Err(self.io("reading link", &data_link, e)),
+        let old_ts = match dir.read_link(DATA_DIR_NAME) {
+            Ok(Some(target)) => Some(self.checked_ts_name(dir, Path::new(&target))?),
+            Ok(None) => None,
+            Err(e) => return Err(self.fs("reading link", DATA_DIR_NAME, e)),
         };
+        // Refuse foreign links before anything is written.
+        if let Some(old) = &old_ts
+            && dir.kind(old).map_err(WriteError::Planted)? == Some(EntryKind::Symlink)
+        {
+            return Err(self.planted(dir, old));
+        }
+        self.check_user_visible_links(dir, &clean)?;
 
         let mut outcome = WriteOutcome {
             old_dir: old_ts.clone(),
@@ -200,25 +286,22 @@ impl AtomicWriter {
         let mut paths_to_remove = BTreeSet::new();
         let mut should_write = true;
         if let Some(old) = &old_ts {
-            let old_path = self.target_dir.join(old);
             // (3) what the old version has that the new one does not.
-            paths_to_remove = self.paths_to_remove(&clean, &old_path)?;
+            paths_to_remove = self.paths_to_remove(dir, &clean, old)?;
             // (4) byte comparison (a mode-only change is not a change, §1.6).
-            self.compare_payload(&clean, &old_path, &mut outcome)?;
-            if outcome.added.is_empty() && outcome.changed.is_empty() && paths_to_remove.is_empty()
-            {
-                should_write = false;
-            }
+            should_write = match previous {
+                Some(prev) => self.decide_from_previous(dir, &clean, prev, old, &mut outcome)?,
+                None => self.decide_by_reading(dir, &clean, old, &mut outcome)?,
+            } || !paths_to_remove.is_empty();
         } else {
             outcome.added = clean.keys().map(|k| k.to_string()).collect();
         }
 
         if should_write {
             // (5) new timestamped dir, 0755 regardless of umask.
-            let ts_path = self.new_timestamp_dir()?;
-            let ts_name = file_name_string(&ts_path);
+            let ts_name = self.new_timestamp_dir(dir)?;
             // (6) write every file with its exact mode.
-            self.write_payload_to_dir(&clean, &ts_path)?;
+            self.write_payload_to_dir(dir, &clean, &ts_name)?;
             // (7) ownership (fsGroup), via the caller.
             if let Some(set_perms) = set_perms {
                 set_perms(&ts_name).map_err(|source| WriteError::SetPerms {
@@ -228,28 +311,41 @@ impl AtomicWriter {
                 })?;
             }
             // (8) ..data_tmp -> new dir; on failure the new dir is removed.
-            let tmp_link = self.target_dir.join(NEW_DATA_DIR_NAME);
             if let Err(e) = self
-                .inject(FaultPoint::CreateTmpLink)
-                .and_then(|()| symlink(&ts_name, &tmp_link))
+                .inject_anchor(FaultPoint::CreateTmpLink, NEW_DATA_DIR_NAME)
+                .and_then(|()| dir.symlink(&ts_name, NEW_DATA_DIR_NAME))
             {
-                let _ = fs::remove_dir_all(&ts_path);
-                return Err(self.io("creating symbolic link for atomic update", &tmp_link, e));
+                let _ = dir.remove_all(&ts_name);
+                return Err(self.fs(
+                    "creating symbolic link for atomic update",
+                    NEW_DATA_DIR_NAME,
+                    e,
+                ));
             }
             // (9) the atomic switch; on failure both the link and the new dir are removed.
             if let Err(e) = self
-                .inject(FaultPoint::Rename)
-                .and_then(|()| fs::rename(&tmp_link, &data_link))
+                .inject_anchor(FaultPoint::Rename, NEW_DATA_DIR_NAME)
+                .and_then(|()| dir.rename(NEW_DATA_DIR_NAME, DATA_DIR_NAME))
             {
-                let _ = fs::remove_file(&tmp_link);
-                let _ = fs::remove_dir_all(&ts_path);
-                return Err(self.io("renaming symbolic link for data directory", &tmp_link, e));
+                let _ = dir.unlink(NEW_DATA_DIR_NAME);
+                let _ = dir.remove_all(&ts_name);
+                return Err(self.fs(
+                    "renaming symbolic link for data directory",
+                    NEW_DATA_DIR_NAME,
+                    e,
+                ));
             }
             outcome.swapped = true;
             outcome.current_dir = Some(ts_name);
             outcome.removed = paths_to_remove
                 .iter()
-                .filter(|p| !is_dir_in(&self.target_dir, old_ts.as_deref(), p))
+                .filter(|p| {
+                    let old = old_ts.as_deref().unwrap_or_default();
+                    !matches!(
+                        dir.kind(Path::new(old).join(p.as_str())),
+                        Ok(Some(EntryKind::Dir))
+                    )
+                })
                 .cloned()
                 .collect();
         } else {
@@ -257,68 +353,124 @@ impl AtomicWriter {
         }
 
         // (10) user-visible top-level links: create the missing ones (also on a no-op, §1.6).
-        outcome.links_created = self.create_user_visible_files(&clean)?;
+        outcome.links_created = self.create_user_visible_files(dir, &clean)?;
         // (11) remove top-level entries that disappeared (§1.7).
-        self.remove_user_visible_paths(&paths_to_remove)?;
+        self.remove_user_visible_paths(dir, &paths_to_remove)?;
         // (12) remove the previous version.
         if should_write && let Some(old) = &old_ts {
-            let old_path = self.target_dir.join(old);
-            self.inject(FaultPoint::RemoveOldDir)
-                .and_then(|()| fs::remove_dir_all(&old_path))
-                .map_err(|e| self.io("removing old data directory", &old_path, e))?;
+            self.inject_anchor(FaultPoint::RemoveOldDir, old)
+                .and_then(|()| dir.remove_all(old))
+                .map_err(|e| self.fs("removing old data directory", old, e))?;
         }
         Ok(outcome)
     }
 
+    /// Opens the target directory given by path; the directory itself must not be a symlink.
+    fn open_target(&self) -> Result<AnchoredDir, WriteError> {
+        match std::fs::symlink_metadata(&self.target_dir) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(WriteError::MissingTargetDir(self.target_dir.clone()));
+            }
+            Ok(md) if md.file_type().is_symlink() => {
+                return Err(WriteError::Planted(AnchorError::PlantedLink {
+                    path: self.target_dir.clone(),
+                    target: std::fs::read_link(&self.target_dir)
+                        .map(|t| t.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                }));
+            }
+            Ok(md) if !md.is_dir() => {
+                return Err(WriteError::MissingTargetDir(self.target_dir.clone()));
+            }
+            _ => {}
+        }
+        AnchoredDir::open(&self.target_dir).map_err(|e| match e.io_kind() {
+            Some(io::ErrorKind::NotFound) => WriteError::MissingTargetDir(self.target_dir.clone()),
+            _ => WriteError::Planted(e),
+        })
+    }
+
     /// Accepts `..data`'s target only as a bare sibling name, so a tampered link can never make
     /// the writer read or delete outside the volume.
-    fn checked_ts_name(&self, target: PathBuf) -> Result<String, WriteError> {
-        let mut comps = target.components();
-        match (comps.next(), comps.next()) {
-            (Some(std::path::Component::Normal(name)), None) => match name.to_str() {
-                Some(s) if s.starts_with("..") && s.len() > 2 => Ok(s.to_string()),
-                _ => Err(self.escape(target.clone())),
-            },
-            _ => Err(self.escape(target)),
+    fn checked_ts_name(&self, dir: &AnchoredDir, target: &Path) -> Result<String, WriteError> {
+        match checked_sibling(target) {
+            Some(s) => Ok(s.to_string()),
+            None => Err(WriteError::DataLinkEscapes {
+                dir: dir.path().to_path_buf(),
+                target: target.to_path_buf(),
+            }),
         }
     }
 
-    fn escape(&self, target: PathBuf) -> WriteError {
-        WriteError::DataLinkEscapes {
-            dir: self.target_dir.clone(),
-            target,
+    /// A user-visible name that is a symlink must be kubelet's own `name -> ..data/name`; any
+    /// other link is foreign and refused (kubelet would leave it, and the app would read through
+    /// it). Regular files and directories in the way are left alone, as kubelet does.
+    fn check_user_visible_links(
+        &self,
+        dir: &AnchoredDir,
+        payload: &CleanPayload<'_>,
+    ) -> Result<(), WriteError> {
+        for first in first_segments(payload) {
+            if let Ok(Some(target)) = dir.read_link(first)
+                && Path::new(&target) != Path::new(DATA_DIR_NAME).join(first)
+            {
+                return Err(self.planted(dir, first));
+            }
         }
+        Ok(())
     }
 
-    fn inject(&self, point: FaultPoint) -> io::Result<()> {
+    fn planted(&self, dir: &AnchoredDir, name: &str) -> WriteError {
+        WriteError::Planted(AnchorError::PlantedLink {
+            path: dir.display_path(name),
+            target: dir
+                .read_link(name)
+                .ok()
+                .flatten()
+                .map(|t| t.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        })
+    }
+
+    fn inject_anchor(&self, point: FaultPoint, rel: &str) -> Result<(), AnchorError> {
         if self.fault == Some(point) {
-            Err(io::Error::other(format!("injected fault at {point:?}")))
+            Err(AnchorError::Io {
+                action: "injected fault at",
+                path: self.target_dir.join(rel),
+                source: io::Error::other(format!("injected fault at {point:?}")),
+            })
         } else {
             Ok(())
         }
     }
 
-    fn io(&self, action: &'static str, path: &Path, source: io::Error) -> WriteError {
-        WriteError::Io {
-            context: self.log_context.clone(),
-            action,
-            path: path.to_path_buf(),
-            source,
+    /// Maps an error below the anchor to the writer's error: a planted link stays itself, an OS
+    /// error is reported with the writer's context and kubelet's wording for the step.
+    fn fs(&self, action: &'static str, rel: impl AsRef<Path>, e: AnchorError) -> WriteError {
+        match e {
+            AnchorError::Io { source, .. } => WriteError::Io {
+                context: self.log_context.clone(),
+                action,
+                path: self.target_dir.join(rel),
+                source,
+            },
+            other => WriteError::Planted(other),
         }
     }
 
     /// Step 3: every file and directory of the old version that is neither a payload path nor a
-    /// parent of one.
+    /// parent of one (Go's `filepath.Walk`: each directory opened once, nothing followed).
     fn paths_to_remove(
         &self,
+        dir: &AnchoredDir,
         payload: &CleanPayload<'_>,
-        old_ts_path: &Path,
+        old_ts: &str,
     ) -> Result<BTreeSet<String>, WriteError> {
         let mut existing = BTreeSet::new();
-        match walk_relative(old_ts_path, "", &mut existing) {
+        match walk_relative(dir, Path::new(old_ts), "", &mut existing) {
             Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(BTreeSet::new()),
-            Err(e) => return Err(self.io("walking old data directory", old_ts_path, e)),
+            Err(e) if e.io_kind() == Some(io::ErrorKind::NotFound) => return Ok(BTreeSet::new()),
+            Err(e) => return Err(self.fs("walking old data directory", old_ts, e)),
         }
         for path in payload.keys() {
             let mut p: &str = path;
@@ -333,76 +485,188 @@ impl AtomicWriter {
         Ok(existing)
     }
 
-    /// Step 4: which payload files are new or differ byte-wise from the old version. kubelet
-    /// stops at the first difference; kubedrill compares all of them so it can report the
-    /// change per key — the outcome on disk is identical.
-    fn compare_payload(
-        &self,
-        payload: &CleanPayload<'_>,
-        old_ts_path: &Path,
-        outcome: &mut WriteOutcome,
-    ) -> Result<(), WriteError> {
-        for (path, file) in payload {
-            let old_file = old_ts_path.join(path.as_ref());
-            match fs::symlink_metadata(&old_file) {
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                    outcome.added.push(path.to_string());
-                    continue;
-                }
-                _ => {}
+    /// kubelet's `shouldWriteFile` for one key: `Lstat`, then read and compare.
+    fn old_file(&self, dir: &AnchoredDir, old_ts: &str, path: &str, data: &[u8]) -> OldFile {
+        let rel = Path::new(old_ts).join(path);
+        match dir.stat(&rel) {
+            Ok(None) => return OldFile::Missing,
+            Err(e) if e.raw_os_error() == Some(libc::ENOENT) => return OldFile::Missing,
+            Err(e @ AnchorError::PlantedLink { .. }) => {
+                return OldFile::Unreadable(WriteError::Planted(e));
             }
-            let on_disk = fs::read(&old_file).map_err(|e| self.io("reading", &old_file, e))?;
-            if on_disk != file.data {
-                outcome.changed.push(path.to_string());
+            // ENOTDIR is not "does not exist" to Go's os.IsNotExist: the read below fails.
+            _ => {}
+        }
+        match dir.read_file(&rel) {
+            Ok(Some(on_disk)) if on_disk == data => OldFile::Same,
+            Ok(Some(_)) => OldFile::Differs,
+            Ok(None) => OldFile::Missing,
+            Err(e) => OldFile::Unreadable(self.fs("reading", &rel, e)),
+        }
+    }
+
+    /// Step 4 without a previous payload: every old file is read once, which serves both the
+    /// decision and the per-key report.
+    fn decide_by_reading(
+        &self,
+        dir: &AnchoredDir,
+        payload: &CleanPayload<'_>,
+        old_ts: &str,
+        outcome: &mut WriteOutcome,
+    ) -> Result<bool, WriteError> {
+        let mut unreadable = None;
+        let mut needs_write = false;
+        for (path, file) in payload {
+            match self.old_file(dir, old_ts, path, &file.data) {
+                OldFile::Missing => {
+                    outcome.added.push(path.to_string());
+                    needs_write = true;
+                }
+                OldFile::Differs => {
+                    outcome.changed.push(path.to_string());
+                    needs_write = true;
+                }
+                OldFile::Same => {}
+                OldFile::Unreadable(e @ WriteError::Planted(_)) => return Err(e),
+                OldFile::Unreadable(e) => {
+                    // A file that became a directory or the reverse: reported as changed.
+                    outcome.changed.push(path.to_string());
+                    unreadable.get_or_insert(e);
+                }
             }
         }
-        Ok(())
+        self.settle(needs_write, unreadable, outcome)
+    }
+
+    /// Step 4 with the previous payload known: report from it, then check the disk as kubelet
+    /// does, visiting the keys known to differ first and stopping at the first that needs a
+    /// write.
+    fn decide_from_previous(
+        &self,
+        dir: &AnchoredDir,
+        payload: &CleanPayload<'_>,
+        previous: &Payload,
+        old_ts: &str,
+        outcome: &mut WriteOutcome,
+    ) -> Result<bool, WriteError> {
+        let prev: BTreeMap<Cow<'_, str>, &FileProjection> = previous
+            .iter()
+            .filter(|(k, _)| validate_path(k).is_ok())
+            .map(|(k, f)| (clean_path(k), f))
+            .collect();
+        let mut first = Vec::new();
+        let mut rest = Vec::new();
+        for (path, file) in payload {
+            match prev.get(path) {
+                None => {
+                    outcome.added.push(path.to_string());
+                    first.push((path, file));
+                }
+                Some(p) if p.data != file.data => {
+                    outcome.changed.push(path.to_string());
+                    first.push((path, file));
+                }
+                Some(_) => rest.push((path, file)),
+            }
+        }
+        let mut unreadable = None;
+        let mut needs_write = false;
+        for (path, file) in first.into_iter().chain(rest) {
+            match self.old_file(dir, old_ts, path, &file.data) {
+                OldFile::Missing | OldFile::Differs => {
+                    needs_write = true;
+                    break;
+                }
+                OldFile::Same => {}
+                OldFile::Unreadable(e @ WriteError::Planted(_)) => return Err(e),
+                OldFile::Unreadable(e) => {
+                    unreadable.get_or_insert(e);
+                }
+            }
+        }
+        self.settle(needs_write, unreadable, outcome)
+    }
+
+    /// kubelet fails step 4 on an unreadable key unless Go's map order reaches a key that needs
+    /// a write first; kubedrill fails only when no key does (see the module docs).
+    fn settle(
+        &self,
+        needs_write: bool,
+        unreadable: Option<WriteError>,
+        outcome: &mut WriteOutcome,
+    ) -> Result<bool, WriteError> {
+        match unreadable {
+            Some(e) if !needs_write => {
+                outcome.added.clear();
+                outcome.changed.clear();
+                Err(e)
+            }
+            _ => Ok(needs_write),
+        }
     }
 
     /// Step 5: `os.MkdirTemp(target, "..2006_01_02_15_04_05.")` then chmod 0755.
-    fn new_timestamp_dir(&self) -> Result<PathBuf, WriteError> {
+    fn new_timestamp_dir(&self, dir: &AnchoredDir) -> Result<String, WriteError> {
         let prefix = timestamp_prefix(SystemTime::now());
         let mut last_err = None;
         // Go's MkdirTemp retries on a name collision (10,000 tries); ten is plenty here.
         for _ in 0..10 {
-            let path = self
-                .target_dir
-                .join(format!("{prefix}{}", rand::random::<u32>()));
-            match fs::DirBuilder::new().mode_0700().create(&path) {
-                Ok(()) => {
-                    fs::set_permissions(&path, fs::Permissions::from_mode(0o755))
-                        .map_err(|e| self.io("setting mode on new temp directory", &path, e))?;
-                    return Ok(path);
+            let name = format!("{prefix}{}", rand::random::<u32>());
+            match dir.mkdir(&name, 0o700) {
+                Ok(true) => {
+                    dir.chmod(&name, 0o755)
+                        .map_err(|e| self.fs("setting mode on new temp directory", &name, e))?;
+                    return Ok(name);
                 }
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last_err = Some(e),
-                Err(e) => return Err(self.io("creating new temp directory", &path, e)),
+                Ok(false) => last_err = Some(AnchorError::Io {
+                    action: "creating",
+                    path: dir.display_path(&name),
+                    source: io::ErrorKind::AlreadyExists.into(),
+                }),
+                Err(e) if e.io_kind() == Some(io::ErrorKind::AlreadyExists) => last_err = Some(e),
+                Err(e) => return Err(self.fs("creating new temp directory", &name, e)),
             }
         }
-        let e = last_err.unwrap_or_else(|| io::Error::other("name collision"));
-        Err(self.io("creating new temp directory", &self.target_dir, e))
+        let e = last_err.unwrap_or_else(|| AnchorError::Io {
+            action: "creating",
+            path: dir.path().to_path_buf(),
+            source: io::Error::other("name collision"),
+        });
+        Err(self.fs("creating new temp directory", "", e))
     }
 
-    /// Step 6: parents with `MkdirAll(0777 & ~umask)`, file with `WriteFile`, then exact chmod
-    /// and optional chown (§1.4).
+    /// Step 6: parents with `MkdirAll(0777 & ~umask)`, file with `WriteFile`, then chmod to
+    /// `mode & 0777` and optional chown (§1.4).
     fn write_payload_to_dir(
         &self,
+        dir: &AnchoredDir,
         payload: &CleanPayload<'_>,
-        dir: &Path,
+        ts_name: &str,
     ) -> Result<(), WriteError> {
+        let ts = Path::new(ts_name);
+        let mut made: BTreeSet<PathBuf> = BTreeSet::new();
         for (path, file) in payload {
-            let full = dir.join(path.as_ref());
-            if let Some(parent) = full.parent().filter(|p| *p != dir) {
-                fs::create_dir_all(parent)
-                    .map_err(|e| self.io("unable to create directory", parent, e))?;
+            let full = ts.join(path.as_ref());
+            let mut parent = PathBuf::from(ts_name);
+            let segments: Vec<&str> = path.split('/').collect();
+            for seg in &segments[..segments.len().saturating_sub(1)] {
+                parent.push(seg);
+                if made.contains(&parent) {
+                    continue;
+                }
+                dir.mkdir(&parent, 0o777)
+                    .map_err(|e| self.fs("unable to create directory", &parent, e))?;
+                made.insert(parent.clone());
             }
-            self.inject(FaultPoint::WriteFile)
-                .and_then(|()| write_file(&full, &file.data, file.mode))
-                .map_err(|e| self.io("unable to write file", &full, e))?;
-            fs::set_permissions(&full, fs::Permissions::from_mode(file.mode))
-                .map_err(|e| self.io("unable to set mode of file", &full, e))?;
+            let mode = file.mode & FILE_MODE_MASK;
+            self.inject_anchor(FaultPoint::WriteFile, path)
+                .and_then(|()| dir.write_file(&full, &file.data, mode))
+                .map_err(|e| self.fs("unable to write file", &full, e))?;
+            dir.chmod(&full, mode)
+                .map_err(|e| self.fs("unable to set mode of file", &full, e))?;
             if let Some(uid) = file.fs_user {
-                std::os::unix::fs::lchown(&full, Some(uid), None)
-                    .map_err(|e| self.io("unable to change file owner", &full, e))?;
+                dir.lchown(&full, Some(uid), None)
+                    .map_err(|e| self.fs("unable to change file owner", &full, e))?;
             }
         }
         Ok(())
@@ -412,25 +676,22 @@ impl AtomicWriter {
     /// that has no link yet.
     fn create_user_visible_files(
         &self,
+        dir: &AnchoredDir,
         payload: &CleanPayload<'_>,
     ) -> Result<Vec<String>, WriteError> {
         let mut created = Vec::new();
-        let mut seen = BTreeSet::new();
-        for path in payload.keys() {
-            let first = path.split('/').next().unwrap_or(path);
-            if !seen.insert(first) {
-                continue;
-            }
-            let visible = self.target_dir.join(first);
-            match fs::read_link(&visible) {
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                    let target = Path::new(DATA_DIR_NAME).join(first);
-                    symlink(&target, &visible)
-                        .map_err(|e| self.io("creating user-visible symlink", &visible, e))?;
-                    created.push(first.to_string());
-                }
+        for first in first_segments(payload) {
+            let missing = match dir.read_link(first) {
+                Ok(None) => true,
+                Err(e) if e.io_kind() == Some(io::ErrorKind::NotFound) => true,
                 // kubelet ignores every other outcome, including a regular file in the way.
-                _ => {}
+                _ => false,
+            };
+            if missing {
+                let target = Path::new(DATA_DIR_NAME).join(first);
+                dir.symlink(&target, first)
+                    .map_err(|e| self.fs("creating user-visible symlink", first, e))?;
+                created.push(first.to_string());
             }
         }
         Ok(created)
@@ -438,75 +699,125 @@ impl AtomicWriter {
 
     /// Step 11: remove top-level names (no `/`) that are gone; nested ones vanish with the old
     /// directory (§1.7). Like kubelet, try all and report the last error.
-    fn remove_user_visible_paths(&self, paths: &BTreeSet<String>) -> Result<(), WriteError> {
+    fn remove_user_visible_paths(
+        &self,
+        dir: &AnchoredDir,
+        paths: &BTreeSet<String>,
+    ) -> Result<(), WriteError> {
         let mut last = None;
         for p in paths.iter().filter(|p| !p.contains('/')) {
-            let visible = self.target_dir.join(p);
-            if let Err(e) = fs::remove_file(&visible) {
-                last = Some(self.io("pruning old user-visible path", &visible, e));
+            if let Err(e) = dir.unlink(p) {
+                last = Some(self.fs("pruning old user-visible path", p, e));
             }
         }
         last.map_or(Ok(()), Err)
     }
 }
 
-/// `DirBuilder` with mode 0700, as Go's `MkdirTemp` creates its directories.
-trait DirBuilderExt700 {
-    fn mode_0700(&mut self) -> &mut Self;
+/// The distinct first segments of the payload's paths, in order.
+fn first_segments<'a>(payload: &'a CleanPayload<'_>) -> Vec<&'a str> {
+    let mut seen = BTreeSet::new();
+    payload
+        .keys()
+        .map(|p| p.split('/').next().unwrap_or(p))
+        .filter(|f| seen.insert(*f))
+        .collect()
 }
 
-impl DirBuilderExt700 for fs::DirBuilder {
-    fn mode_0700(&mut self) -> &mut Self {
-        std::os::unix::fs::DirBuilderExt::mode(self, 0o700)
+/// A symlink target that is one bare sibling name starting with `..` (a timestamped dir).
+fn checked_sibling(target: &Path) -> Option<&str> {
+    let mut comps = target.components();
+    match (comps.next(), comps.next()) {
+        (Some(std::path::Component::Normal(name)), None) => match name.to_str() {
+            Some(s) if s.starts_with("..") && s.len() > 2 => Some(s),
+            _ => None,
+        },
+        _ => None,
     }
 }
 
-/// Go's `os.WriteFile`: open(O_WRONLY|O_CREATE|O_TRUNC, mode), write, close.
-fn write_file(path: &Path, data: &[u8], mode: u32) -> io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut f = fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(mode)
-        .open(path)?;
-    f.write_all(data)
-}
-
-fn file_name_string(path: &Path) -> String {
-    path.file_name()
-        .and_then(OsStr::to_str)
-        .unwrap_or_default()
-        .to_string()
-}
-
-/// Whether `rel` was a directory in the old version (directories are not reported as removed
-/// files). Called before step 12 removes the old directory.
-fn is_dir_in(target: &Path, old_ts: Option<&str>, rel: &str) -> bool {
-    old_ts.is_some_and(|old| {
-        fs::symlink_metadata(target.join(old).join(rel)).is_ok_and(|m| m.is_dir())
-    })
-}
-
-/// Collects every file and directory below `dir` as a path relative to the walk's root, without
+/// Collects every file and directory below `base/prefix` as a path relative to `base`, without
 /// following symlinks (Go's `filepath.Walk`).
-fn walk_relative(dir: &Path, prefix: &str, out: &mut BTreeSet<String>) -> io::Result<()> {
-    for entry in fs::read_dir(dir)? {
-        let entry = entry?;
-        let name = entry.file_name();
+fn walk_relative(
+    dir: &AnchoredDir,
+    base: &Path,
+    prefix: &str,
+    out: &mut BTreeSet<String>,
+) -> Result<(), AnchorError> {
+    for (name, kind) in dir.entries(base.join(prefix))? {
         let name = name.to_string_lossy();
         let rel = if prefix.is_empty() {
             name.to_string()
         } else {
             format!("{prefix}/{name}")
         };
-        if entry.file_type()?.is_dir() {
-            walk_relative(&entry.path(), &rel, out)?;
+        if kind == EntryKind::Dir {
+            walk_relative(dir, base, &rel, out)?;
         }
         out.insert(rel);
     }
     Ok(())
+}
+
+/// Whether `name` has the shape of a timestamped directory: `..YYYY_MM_DD_HH_MM_SS.<digits>`.
+pub fn is_timestamp_dir_name(name: &str) -> bool {
+    let Some(rest) = name.strip_prefix("..") else {
+        return false;
+    };
+    let b = rest.as_bytes();
+    if b.len() < 21 || b[19] != b'.' {
+        return false;
+    }
+    let stamp_ok = b[..19].iter().enumerate().all(|(i, c)| match i {
+        4 | 7 | 10 | 13 | 16 => *c == b'_',
+        _ => c.is_ascii_digit(),
+    });
+    stamp_ok && b[20..].iter().all(u8::is_ascii_digit)
+}
+
+/// The volume plugin's recovery after an interrupted or failed write (issue: a `kill -9` during
+/// `project`): on a node the plugin tears the volume down after a failed write and the next sync
+/// sets it up again; kubedrill keeps the live version and removes only what the interrupted
+/// write left behind — a stale `..data_tmp` (which would make every later write fail at step 8)
+/// and timestamped directories that `..data` does not name. Returns one line per repair.
+///
+/// It is cheap when there is nothing to repair: an `lstat` of `..data_tmp` and the volume root's
+/// link count (2 + one per subdirectory: exactly the live timestamped directory on a healthy
+/// volume) decide whether the root must be listed, so a healthy volume raises no inotify event.
+pub fn recover_interrupted_write(dir: &AnchoredDir) -> Result<Vec<String>, WriteError> {
+    let planted = WriteError::Planted;
+    let mut repairs = Vec::new();
+    if dir.kind(NEW_DATA_DIR_NAME).map_err(planted)?.is_some() {
+        dir.remove_all(NEW_DATA_DIR_NAME).map_err(planted)?;
+        repairs.push(format!(
+            "removed stale {NEW_DATA_DIR_NAME} left by an interrupted write"
+        ));
+    }
+    let live = match dir.read_link(DATA_DIR_NAME) {
+        Ok(Some(t)) => checked_sibling(Path::new(&t)).map(str::to_string),
+        _ => None,
+    };
+    let live_is_dir = match &live {
+        Some(l) => dir.kind(l).map_err(planted)? == Some(EntryKind::Dir),
+        None => false,
+    };
+    #[allow(clippy::unnecessary_cast)] // nlink_t is not u64 on every target
+    let nlink = dir.stat_self().map_err(planted)?.st_nlink as u64;
+    let healthy = 2 + u64::from(live_is_dir);
+    // Filesystems that do not count subdirectories (btrfs) report 1: always look.
+    if nlink == healthy {
+        return Ok(repairs);
+    }
+    for (name, _) in dir.entries("").map_err(planted)? {
+        let Some(name) = name.to_str() else { continue };
+        if is_timestamp_dir_name(name) && live.as_deref() != Some(name) {
+            dir.remove_all(name).map_err(planted)?;
+            repairs.push(format!(
+                "removed orphaned {name} left by an interrupted write"
+            ));
+        }
+    }
+    Ok(repairs)
 }
 
 /// Step 1: validates every path (§1.8) and returns the payload keyed by cleaned paths. As in

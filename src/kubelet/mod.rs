@@ -3,6 +3,7 @@
 //! [`subpath`] pinning. Item numbers in docs and test names refer to
 //! `spec/kubelet-behaviour.md`.
 
+pub mod anchored;
 pub mod atomic_writer;
 pub mod env;
 pub mod ownership;

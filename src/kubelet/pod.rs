@@ -16,9 +16,10 @@ use k8s_openapi::api::core::v1::{Container, PodSpec};
 
 use crate::api::ObjectLookup;
 use crate::kubelet::KubeVersion;
-use crate::kubelet::atomic_writer::AtomicWriter;
+use crate::kubelet::anchored::{AnchorError, AnchoredDir};
+use crate::kubelet::atomic_writer::{AtomicWriter, Payload, recover_interrupted_write};
 use crate::kubelet::env::{ResolvedEnv, resolve_env};
-use crate::kubelet::ownership::apply_fs_group;
+use crate::kubelet::ownership::{apply_fs_group_at, volume_root_mode};
 use crate::kubelet::payload::{PodContext, VolumeContent, build_volume_payload};
 use crate::kubelet::subpath;
 
@@ -197,10 +198,18 @@ impl BackOff {
 struct VolumeSim {
     name: String,
     dir: PathBuf,
+    /// `dir` relative to the pod's root.
+    rel: PathBuf,
     /// Set up at least once (then a failing lookup keeps the old files, §2.5).
     mounted: bool,
+    /// The wrapped emptyDir's SetUp succeeded once: like kubelet's ready marker, later syncs
+    /// leave the root alone (no chmod, no inotify event).
+    root_ready: bool,
     /// Not a projection: nothing to sync.
     passive: bool,
+    /// The payload of the last successful write: the writer's change report comes from it, and
+    /// its read footprint is kubelet's (see `atomic_writer`'s module docs).
+    written: Option<Payload>,
 }
 
 /// A pod on the simulated node.
@@ -209,6 +218,8 @@ pub struct PodSim {
     ctx: PodContext,
     spec: PodSpec,
     root: PathBuf,
+    /// `root`, opened: volume setup never follows a symlink below it.
+    anchor: AnchoredDir,
     version: KubeVersion,
     backoff: BackOff,
     volumes: BTreeMap<String, VolumeSim>,
@@ -231,6 +242,7 @@ impl PodSim {
     ) -> std::io::Result<Self> {
         fs::create_dir_all(&root)?;
         fs::set_permissions(&root, fs::Permissions::from_mode(0o700))?;
+        let anchor = AnchoredDir::open(&root).map_err(anchor_io)?;
         let has_init = spec.init_containers.as_ref().is_some_and(|i| !i.is_empty());
         let status = |c: &Container, reason: &str| ContainerStatus {
             name: c.name.clone(),
@@ -261,14 +273,17 @@ impl PodSim {
             .collect();
         let mut volumes = BTreeMap::new();
         for v in spec.volumes.iter().flatten() {
-            let dir = root.join("volumes").join(&v.name);
+            let rel = Path::new("volumes").join(&v.name);
             volumes.insert(
                 v.name.clone(),
                 VolumeSim {
                     name: v.name.clone(),
-                    dir,
+                    dir: root.join(&rel),
+                    rel,
                     mounted: false,
+                    root_ready: false,
                     passive: false,
+                    written: None,
                 },
             );
         }
@@ -276,6 +291,7 @@ impl PodSim {
             ctx,
             spec,
             root,
+            anchor,
             version,
             backoff,
             volumes,
@@ -423,36 +439,17 @@ impl PodSim {
             let Some(sim) = self.volumes.get_mut(&v.name) else {
                 continue;
             };
+            let anchor = &self.anchor;
             let result: Result<(), String> = match outcome {
                 Err(e) => Err(e.to_string()),
                 Ok(VolumeContent::EmptyDir) | Ok(VolumeContent::Unsupported(_)) => {
                     sim.passive = true;
-                    fs::create_dir_all(&sim.dir)
-                        .and_then(|()| {
-                            fs::set_permissions(&sim.dir, fs::Permissions::from_mode(0o777))
-                        })
-                        .map_err(|e| format!("{}: {e}", sim.dir.display()))
+                    set_up_root(anchor, sim, 0o777).map(|_| ())
                 }
                 Ok(VolumeContent::Projection(payload)) => {
-                    let dir = sim.dir.clone();
-                    let setup = fs::create_dir_all(&dir).and_then(|()| {
-                        fs::set_permissions(&dir, fs::Permissions::from_mode(0o777))
-                    });
-                    match setup {
-                        Err(e) => Err(format!("{}: {e}", dir.display())),
-                        Ok(()) => {
-                            let writer = AtomicWriter::new(&dir, format!("volume {:?}", sim.name));
-                            let res = match payload.fs_group {
-                                Some(gid) => {
-                                    let hook = |_: &str| apply_fs_group(&dir, gid);
-                                    writer.write(&payload.files, Some(&hook))
-                                }
-                                None => writer.write(&payload.files, None),
-                            };
-                            res.map(|_| ()).map_err(|e| {
-                                format!("MountVolume.SetUp failed for volume {:?} : {e}", sim.name)
-                            })
-                        }
+                    match set_up_root(anchor, sim, volume_root_mode(payload.medium)) {
+                        Err(e) => Err(e),
+                        Ok(dir) => write_projection(dir, sim, &payload),
                     }
                 }
             };
@@ -715,5 +712,72 @@ impl PodSim {
             message,
             count: 1,
         });
+    }
+}
+
+/// The wrapped emptyDir's SetUp (`pkg/volume/emptydir/empty_dir.go`): once the volume is ready
+/// and its directory exists, return early — no mkdir, no chmod, so a sync that changes nothing
+/// raises no inotify event. Otherwise create the root and chmod it only when its permission bits
+/// differ (`setupDir`), with the mode of the volume's medium ([`volume_root_mode`]).
+fn set_up_root(anchor: &AnchoredDir, sim: &mut VolumeSim, mode: u32) -> Result<AnchoredDir, String> {
+    let fail = |e: AnchorError| e.to_string();
+    if sim.root_ready
+        && let Ok(dir) = anchor.open_dir(&sim.rel)
+    {
+        return Ok(dir);
+    }
+    let (dir, created) = anchor.create_dir_all(&sim.rel, 0o777).map_err(fail)?;
+    let current = dir.stat_self().map_err(fail)?.st_mode;
+    if created || current & 0o777 != mode & 0o777 {
+        dir.chmod_self(mode).map_err(fail)?;
+    }
+    sim.root_ready = true;
+    Ok(dir)
+}
+
+/// The volume plugin's SetUp after the root: repair what an interrupted write left (on a node the
+/// plugin tears a volume down after a failed write and the next sync sets it up again; the
+/// failed write itself stays visible for one sync, as kubelet's writer does not clean up), then
+/// the AtomicWriter with the payload written last time.
+fn write_projection(
+    dir: AnchoredDir,
+    sim: &mut VolumeSim,
+    payload: &crate::kubelet::payload::VolumePayload,
+) -> Result<(), String> {
+    let failed = |e: &dyn std::fmt::Display| {
+        format!("MountVolume.SetUp failed for volume {:?} : {e}", sim.name)
+    };
+    recover_interrupted_write(&dir).map_err(|e| failed(&e))?;
+    let context = format!("volume {:?}", sim.name);
+    let previous = sim.written.take();
+    let res = match payload.fs_group {
+        Some(gid) => {
+            let root = dir.try_clone().map_err(|e| failed(&e))?;
+            let hook = |_: &str| apply_fs_group_at(&root, gid);
+            AtomicWriter::in_dir(dir, context).write_with_previous(
+                &payload.files,
+                previous.as_ref(),
+                Some(&hook),
+            )
+        }
+        None => AtomicWriter::in_dir(dir, context).write_with_previous(
+            &payload.files,
+            previous.as_ref(),
+            None,
+        ),
+    };
+    match res {
+        Ok(_) => {
+            sim.written = Some(payload.files.clone());
+            Ok(())
+        }
+        Err(e) => Err(failed(&e)),
+    }
+}
+
+fn anchor_io(e: AnchorError) -> std::io::Error {
+    match e {
+        AnchorError::Io { source, .. } => source,
+        other => std::io::Error::other(other.to_string()),
     }
 }
