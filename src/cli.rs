@@ -81,7 +81,8 @@ enum Command {
     },
     /// Run scenario files (a directory means every scenario file in it; default ./scenarios).
     ///
-    /// Exit codes: 0 all passed, 1 some failed, 2 invalid input or setup error, 130 interrupted.
+    /// Exit codes: 0 all passed, 1 some failed, 2 invalid input or setup error, 130 interrupted
+    /// (SIGINT), 143 terminated (SIGTERM).
     Run {
         /// Scenario files or directories.
         paths: Vec<PathBuf>,
@@ -128,6 +129,9 @@ enum Command {
         /// The spec file written by the process runtime.
         spec: PathBuf,
     },
+    /// Internal: kill the process groups kubedrill registers on stdin once stdin ends.
+    #[command(name = "__watchdog", hide = true)]
+    Watchdog,
 }
 
 /// Exit code for invalid input or a setup error.
@@ -149,6 +153,7 @@ pub fn main() -> ExitCode {
     };
     match cli.command {
         Command::NsExec { spec } => kubedrill::runtime::process::ns_exec_main(&spec),
+        Command::Watchdog => kubedrill::runtime::process::watchdog_main(),
         Command::Run {
             paths,
             backend,

@@ -1,7 +1,9 @@
 //! `kubedrill run` and `kubedrill validate`: load every scenario first (invalid input stops
 //! everything before anything runs), run them on worker threads (`--jobs`), stream events to
-//! the console, write reports, and map results to exit codes. Ctrl-C cancels the running
-//! scenarios; dropping a scenario's run kills its processes and removes its scratch dir.
+//! the console, write reports, and map results to exit codes. Ctrl-C (exit 130) or SIGTERM
+//! (exit 143) cancels the running scenarios; dropping a scenario's run kills its processes
+//! and removes its scratch dir. A run killed outright leaves its scratch dir behind: the next
+//! run removes it (and, with Docker, its containers) before it starts.
 
 use std::collections::VecDeque;
 use std::io::IsTerminal;
@@ -20,8 +22,10 @@ use kubedrill::scenario::{self, Scenario, ScenarioError};
 
 use crate::cli::{EXIT_FAILED, EXIT_INVALID, print_source_line};
 
-/// Exit code after Ctrl-C, as shells report SIGINT.
+/// Exit code after Ctrl-C, as shells report SIGINT (128 + 2).
 const EXIT_INTERRUPTED: u8 = 130;
+/// Exit code after SIGTERM (128 + 15): a supervisor that stopped kubedrill sees its signal.
+const EXIT_TERMINATED: u8 = 143;
 
 /// The `run` subcommand's arguments.
 pub struct RunArgs {
@@ -110,12 +114,27 @@ pub fn run(args: RunArgs) -> ExitCode {
                 .map_err(|e| e.to_string())
                 .and_then(|rt| {
                     rt.block_on(kubedrill::runtime::docker::DockerRuntime::connect())
-                        .map(|_| ())
                         .map_err(|e| e.to_string())
                 });
-            if let Err(e) = reachable {
-                eprintln!("error: {e}");
-                return ExitCode::from(EXIT_INVALID);
+            let docker = match reachable {
+                Ok(d) => d,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(EXIT_INVALID);
+                }
+            };
+            // Containers of runs killed before they could remove them.
+            let removed = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map(|rt| rt.block_on(docker.remove_orphans()))
+                .unwrap_or_default();
+            if !removed.is_empty() {
+                eprintln!(
+                    "note: removed {} container(s) left by killed runs: {}",
+                    removed.len(),
+                    removed.join(", ")
+                );
             }
             RuntimeKind::Docker
         }
@@ -145,6 +164,7 @@ pub fn run(args: RunArgs) -> ExitCode {
         eprintln!("error: no scenario files found (hint: a scenario has `kind: Scenario`)");
         return ExitCode::from(EXIT_INVALID);
     }
+    sweep_stale_scratch();
     let exe = match std::env::current_exe() {
         Ok(e) => e,
         Err(e) => {
@@ -181,9 +201,12 @@ pub fn run(args: RunArgs) -> ExitCode {
             return ExitCode::from(EXIT_INVALID);
         }
     }
-    if interrupted {
+    if let Some(signal) = interrupted {
         eprintln!("interrupted: stopped every process and removed scratch directories");
-        ExitCode::from(EXIT_INTERRUPTED)
+        ExitCode::from(match signal {
+            Interrupt::Terminate => EXIT_TERMINATED,
+            Interrupt::Interrupt => EXIT_INTERRUPTED,
+        })
     } else if results.iter().any(|r| r.error.is_some()) {
         ExitCode::from(EXIT_INVALID)
     } else if results.iter().any(|r| !r.passed()) {
@@ -193,20 +216,49 @@ pub fn run(args: RunArgs) -> ExitCode {
     }
 }
 
+/// Removes the scratch directories of runs that were killed before they could (see
+/// [`kubedrill::runtime::scratch`]), and says so.
+fn sweep_stale_scratch() {
+    let sweep = kubedrill::runtime::scratch::sweep_stale(&std::env::temp_dir());
+    if !sweep.removed.is_empty() {
+        eprintln!(
+            "note: removed {} scratch director{} left by killed runs",
+            sweep.removed.len(),
+            if sweep.removed.len() == 1 { "y" } else { "ies" }
+        );
+    }
+    for (dir, e) in &sweep.failed {
+        eprintln!(
+            "warning: cannot remove {} left by a killed run: {e}",
+            dir.display()
+        );
+    }
+}
+
+/// The signal that stopped a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Interrupt {
+    /// SIGINT (Ctrl-C).
+    Interrupt,
+    /// SIGTERM.
+    Terminate,
+}
+
 /// Runs scenarios on `jobs` worker threads (each with its own single-threaded tokio runtime)
 /// and streams their events to the console from this thread. Returns the results in input
-/// order and whether Ctrl-C stopped the run.
+/// order and the signal that stopped the run, if one did.
 fn run_parallel(
     scenarios: Vec<Scenario>,
     opts: &RunOptions,
     jobs: usize,
-) -> (Vec<ScenarioResult>, bool) {
+) -> (Vec<ScenarioResult>, Option<Interrupt>) {
     let run_start = Instant::now();
     let count = scenarios.len();
     let queue: Mutex<VecDeque<(usize, Scenario)>> =
         Mutex::new(scenarios.into_iter().enumerate().collect());
     let (cancel_tx, cancel_rx) = tokio::sync::watch::channel(false);
-    spawn_interrupt_watcher(cancel_tx);
+    let signal = std::sync::Arc::new(Mutex::new(None));
+    spawn_interrupt_watcher(cancel_tx, std::sync::Arc::clone(&signal));
     let (tx, rx) = mpsc::channel::<(usize, Option<RunEvent>, Option<ScenarioResult>)>();
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let mut console = ConsoleReporter::new(std::io::stdout(), color);
@@ -257,14 +309,27 @@ fn run_parallel(
             }
         }
     });
-    let interrupted = *cancel_rx.borrow();
+    let interrupted = if *cancel_rx.borrow() {
+        Some(
+            signal
+                .lock()
+                .ok()
+                .and_then(|s| *s)
+                .unwrap_or(Interrupt::Interrupt),
+        )
+    } else {
+        None
+    };
     let results: Vec<ScenarioResult> = results.into_iter().flatten().collect();
     let _ = console.summary(&results);
     (results, interrupted)
 }
 
-/// Turns SIGINT and SIGTERM into a cancellation every worker sees.
-fn spawn_interrupt_watcher(cancel: tokio::sync::watch::Sender<bool>) {
+/// Turns SIGINT and SIGTERM into a cancellation every worker sees, recording which it was.
+fn spawn_interrupt_watcher(
+    cancel: tokio::sync::watch::Sender<bool>,
+    signal_seen: std::sync::Arc<Mutex<Option<Interrupt>>>,
+) {
     std::thread::spawn(move || {
         let Ok(rt) = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -280,9 +345,12 @@ fn spawn_interrupt_watcher(cancel: tokio::sync::watch::Sender<bool>) {
             ) else {
                 return;
             };
-            tokio::select! {
-                _ = int.recv() => {}
-                _ = term.recv() => {}
+            let which = tokio::select! {
+                _ = int.recv() => Interrupt::Interrupt,
+                _ = term.recv() => Interrupt::Terminate,
+            };
+            if let Ok(mut seen) = signal_seen.lock() {
+                *seen = Some(which);
             }
             let _ = cancel.send(true);
         });

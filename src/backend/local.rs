@@ -246,6 +246,7 @@ impl LocalBackend {
                                 .to_lowercase()
                         })
                         .unwrap_or_default(),
+                    owner_scratch: Some(self.opts.scratch.clone()),
                 };
                 let runtime = match docker {
                     Some(r) => Ok(r.clone()),

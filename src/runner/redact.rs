@@ -1,45 +1,84 @@
 //! Redaction of Secret-derived values: done once, where results are made, so no reporter can
 //! leak a value (STYLE.md: "redaction happens once, where events are made").
+//!
+//! A value leaks in more shapes than itself: an app logs a PEM key line by line (each line is
+//! one log line, so a whole-value match never fires), prints the base64 it was given, or
+//! wraps that base64 at 64 (openssl) or 76 (coreutils, MIME) columns. Each value therefore
+//! yields a set of *fragments* — the value, its trimmed form, every line of a multi-line value
+//! except PEM armour (`-----BEGIN …-----`, which names a format, not a secret), and its
+//! standard and URL-safe base64 (padded and not) with their wrapped lines — and every occurrence of any fragment is replaced.
+
+use std::collections::BTreeSet;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE};
 
 /// What a redacted value is replaced with.
 pub const REDACTED: &str = "‹redacted›";
 
-/// Secret values shorter than this are only redacted where a whole value equals them: a
-/// two-byte Secret would otherwise blank out every occurrence of e.g. `ok` in a log.
-const MIN_SUBSTRING: usize = 4;
+/// Fragments shorter than this are only redacted where a whole text equals a whole value: a
+/// two-byte Secret would otherwise blank out every occurrence of e.g. `ok` in a log, and a
+/// `}` line of a multi-line JSON Secret every closing brace.
+pub const MIN_SUBSTRING: usize = 4;
+
+/// The columns base64 is commonly wrapped at: openssl's 64 and coreutils' / MIME's 76.
+const BASE64_WRAP_WIDTHS: [usize; 2] = [64, 76];
 
 /// Replaces known Secret values in text.
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
-    values: Vec<String>,
+    /// The raw values, to tell new ones from known ones.
+    values: BTreeSet<Vec<u8>>,
+    /// Whole values (also without trailing newlines): a text equal to one is redacted even
+    /// when it is shorter than [`MIN_SUBSTRING`].
+    whole: BTreeSet<String>,
+    /// Fragments of at least [`MIN_SUBSTRING`] bytes, redacted wherever they occur.
+    fragments: BTreeSet<String>,
+    /// Finds every (overlapping) occurrence of every fragment; `None` without fragments.
+    matcher: Option<AhoCorasick>,
     enabled: bool,
 }
 
 impl Redactor {
-    /// A redactor for these Secret values (raw bytes; non-UTF-8 values are matched lossily).
-    /// `enabled: false` (`--show-secrets`) makes every method a no-op.
+    /// A redactor for these Secret values (raw bytes; non-UTF-8 values are matched lossily,
+    /// their base64 is computed from the bytes). `enabled: false` (`--show-secrets`) makes
+    /// every method a no-op.
     pub fn new(values: &[Vec<u8>], enabled: bool) -> Self {
-        let mut values: Vec<String> = values
-            .iter()
-            .map(|v| String::from_utf8_lossy(v).into_owned())
-            .filter(|v| !v.is_empty())
-            .collect();
-        // Longest first, so a value containing another is replaced whole.
-        values.sort_by_key(|v| std::cmp::Reverse(v.len()));
-        values.dedup();
-        Redactor { values, enabled }
+        let mut r = Redactor {
+            enabled,
+            ..Redactor::default()
+        };
+        r.extend(values.iter().cloned());
+        r
     }
 
     /// Adds values (Secrets seen later in the run: an old password stays redacted after an
     /// update replaced it).
     pub fn extend(&mut self, values: impl IntoIterator<Item = Vec<u8>>) {
+        let mut changed = false;
         for v in values {
-            let v = String::from_utf8_lossy(&v).into_owned();
-            if !v.is_empty() && !self.values.contains(&v) {
-                self.values.push(v);
+            if v.is_empty() || self.values.contains(&v) {
+                continue;
             }
+            for w in whole_forms(&v) {
+                self.whole.insert(w);
+            }
+            for f in fragments(&v) {
+                self.fragments.insert(f);
+            }
+            self.values.insert(v);
+            changed = true;
         }
-        self.values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        if changed {
+            // Standard semantics: overlapping search reports every occurrence of every
+            // fragment. Building only fails for automata far larger than any Secret set; then
+            // redaction falls back to the slower per-fragment search in `text`.
+            self.matcher = AhoCorasick::builder()
+                .match_kind(MatchKind::Standard)
+                .build(&self.fragments)
+                .ok();
+        }
     }
 
     /// Whether redaction is on.
@@ -47,21 +86,47 @@ impl Redactor {
         self.enabled
     }
 
-    /// `text` with every Secret value replaced.
+    /// `text` with every Secret value — and every fragment of one (see the module docs) —
+    /// replaced by [`REDACTED`]. Overlapping occurrences become one marker.
     pub fn text(&self, text: &str) -> String {
         if !self.enabled {
             return text.to_string();
         }
-        let trimmed = text.trim_end_matches('\n');
-        if self.values.iter().any(|v| v == trimmed) {
+        if self.whole.contains(text.trim_end_matches(['\n', '\r'])) {
             return REDACTED.to_string();
         }
-        let mut out = text.to_string();
-        for v in self.values.iter().filter(|v| v.len() >= MIN_SUBSTRING) {
-            if out.contains(v.as_str()) {
-                out = out.replace(v.as_str(), REDACTED);
-            }
+        let mut spans: Vec<(usize, usize)> = match &self.matcher {
+            Some(ac) => ac
+                .find_overlapping_iter(text)
+                .map(|m| (m.start(), m.end()))
+                .collect(),
+            None => self
+                .fragments
+                .iter()
+                .flat_map(|f| occurrences(text, f))
+                .collect(),
+        };
+        if spans.is_empty() {
+            return text.to_string();
         }
+        spans.sort_unstable();
+        let mut out = String::with_capacity(text.len());
+        let mut copied = 0;
+        let mut i = 0;
+        while i < spans.len() {
+            let (start, mut end) = spans[i];
+            i += 1;
+            while i < spans.len() && spans[i].0 <= end {
+                end = end.max(spans[i].1);
+                i += 1;
+            }
+            // Fragments are valid UTF-8 and so is `text`: a match starts and ends on char
+            // boundaries (UTF-8 is self-synchronising).
+            out.push_str(&text[copied..start]);
+            out.push_str(REDACTED);
+            copied = end;
+        }
+        out.push_str(&text[copied..]);
         out
     }
 
@@ -75,9 +140,94 @@ impl Redactor {
     }
 }
 
+/// Every start of `needle` in `haystack`, overlapping ones included.
+fn occurrences(haystack: &str, needle: &str) -> Vec<(usize, usize)> {
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some(at) = haystack.get(from..).and_then(|rest| rest.find(needle)) {
+        let start = from + at;
+        found.push((start, start + needle.len()));
+        // Next char boundary after `start`.
+        from = start + haystack[start..].chars().next().map_or(1, char::len_utf8);
+    }
+    found
+}
+
+/// The texts that count as the whole value: the value and the value without trailing line
+/// breaks (a file written by `kubectl create secret --from-file` usually ends in one).
+fn whole_forms(value: &[u8]) -> Vec<String> {
+    let s = String::from_utf8_lossy(value).into_owned();
+    let trimmed = s.trim_end_matches(['\n', '\r']).to_string();
+    let mut forms = vec![s];
+    if !trimmed.is_empty() {
+        forms.push(trimmed);
+    }
+    forms
+}
+
+/// The fragments of `value` that are redacted wherever they occur (module docs).
+pub(crate) fn fragments(value: &[u8]) -> Vec<String> {
+    let s = String::from_utf8_lossy(value);
+    let mut out = vec![s.to_string(), s.trim().to_string()];
+    out.extend(
+        s.lines()
+            .map(str::trim)
+            .filter(|l| !is_pem_armour(l))
+            .map(str::to_string),
+    );
+    // `echo "$VALUE" | base64` encodes a trailing newline the value may not have.
+    let trimmed = trim_trailing_newlines(value);
+    let mut with_newline = trimmed.to_vec();
+    with_newline.push(b'\n');
+    for bytes in [value, trimmed, &with_newline] {
+        for encoded in [STANDARD.encode(bytes), URL_SAFE.encode(bytes)] {
+            for width in BASE64_WRAP_WIDTHS {
+                if encoded.len() > width {
+                    out.extend(wrapped_lines(&encoded, width));
+                }
+            }
+            // Unpadded too: the padded form contains it, and JWTs and URLs drop the `=`.
+            out.push(encoded.trim_end_matches('=').to_string());
+            out.push(encoded);
+        }
+    }
+    out.retain(|f| f.len() >= MIN_SUBSTRING);
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn trim_trailing_newlines(mut value: &[u8]) -> &[u8] {
+    while let [rest @ .., b'\n' | b'\r'] = value {
+        value = rest;
+    }
+    value
+}
+
+/// `encoded` cut into lines of `width` (base64 is ASCII, so byte offsets are char offsets).
+fn wrapped_lines(encoded: &str, width: usize) -> impl Iterator<Item = String> + '_ {
+    encoded
+        .as_bytes()
+        .chunks(width)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+}
+
+/// `-----BEGIN RSA PRIVATE KEY-----` and its `END` twin: they say what the value is, not
+/// what it contains, and redacting them would hide which kind of key an app printed.
+pub(crate) fn is_pem_armour(line: &str) -> bool {
+    (line.starts_with("-----BEGIN ") || line.starts_with("-----END ")) && line.ends_with("-----")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const PEM: &str = "-----BEGIN PRIVATE KEY-----\n\
+        MIIBVQIBADANBgkqhkiG9w0BAQEFAASCAT8wggE7AgEAAkEAu1SU1LfVLPHCozMx\n\
+        H2Mo4lgOEePzNm0tRgeLezV6ffAt0gunVTLw7onLRnrq0/IzW7yWR7QkrmBL7jTK\n\
+        EvJbsIDAQABAkEAtK+NJ5VgCjnqZCeeIt41zHMAm6GrkIEnEYe1p7Dm9sZ1qgWq\n\
+        Zw==\n\
+        -----END PRIVATE KEY-----\n";
 
     #[test]
     fn replaces_values_and_respects_show_secrets() {
@@ -91,5 +241,64 @@ mod tests {
         );
         let shown = Redactor::new(&[b"SecureP@ssw0rd".to_vec()], false);
         assert_eq!(shown.text("SecureP@ssw0rd"), "SecureP@ssw0rd");
+    }
+
+    #[test]
+    fn every_body_line_of_a_pem_key_is_redacted_but_not_its_armour() {
+        let r = Redactor::new(&[PEM.as_bytes().to_vec()], true);
+        for line in PEM.lines() {
+            let logged = format!("app | {line}");
+            let out = r.text(&logged);
+            if is_pem_armour(line) {
+                assert_eq!(out, logged, "armour stays readable");
+            } else {
+                assert_eq!(out, format!("app | {REDACTED}"), "{line}");
+            }
+        }
+        assert_eq!(r.text(PEM), format!("{REDACTED}"));
+        let pem_in_text = format!("key:\n{PEM}done");
+        assert!(!r.text(&pem_in_text).contains("MIIB"));
+    }
+
+    #[test]
+    fn base64_forms_are_redacted_wrapped_or_not() {
+        let value = "correct horse battery staple, and then some more words to pass 76 columns";
+        let r = Redactor::new(&[value.as_bytes().to_vec()], true);
+        let std = STANDARD.encode(value);
+        let url = URL_SAFE.encode(value);
+        let echoed = STANDARD.encode(format!("{value}\n"));
+        for form in [&std, &url, &echoed] {
+            assert_eq!(r.text(&format!("b64={form}")), format!("b64={REDACTED}"));
+        }
+        for width in [64, 76] {
+            for chunk in std.as_bytes().chunks(width) {
+                let chunk = std::str::from_utf8(chunk).unwrap();
+                assert!(!r.text(&format!("> {chunk}")).contains(chunk), "{chunk}");
+            }
+        }
+    }
+
+    #[test]
+    fn value_with_trailing_newline_matches_without_it() {
+        let r = Redactor::new(&[b"s3cr3t-token\n".to_vec(), b"pw\n".to_vec()], true);
+        assert_eq!(r.text("token s3cr3t-token."), format!("token {REDACTED}."));
+        assert_eq!(r.text("pw"), REDACTED);
+    }
+
+    #[test]
+    fn overlapping_values_become_one_marker() {
+        let r = Redactor::new(&[b"abcdef".to_vec(), b"defghi".to_vec()], true);
+        assert_eq!(r.text("x abcdefghi y"), format!("x {REDACTED} y"));
+    }
+
+    #[test]
+    fn short_lines_of_multi_line_values_stay() {
+        let json = b"{\n  \"password\": \"hunter22\"\n}\n".to_vec();
+        let r = Redactor::new(&[json], true);
+        assert_eq!(r.text("}"), "}");
+        assert_eq!(
+            r.text("got \"password\": \"hunter22\""),
+            format!("got {REDACTED}")
+        );
     }
 }

@@ -95,15 +95,9 @@ pub async fn run_scenario(
             timing: result.timing.clone(),
         },
     });
-    let mut builder = tempfile::Builder::new();
-    // Private: it holds projected Secret values.
-    builder
-        .prefix("kubedrill-")
-        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
-    let scratch = match &opts.scratch_root {
-        Some(root) => builder.tempdir_in(root),
-        None => builder.tempdir(),
-    };
+    // Private (it holds projected Secret values) and locked by this process, so the next run
+    // removes it if this one is killed.
+    let scratch = crate::runtime::scratch::ScratchDir::create(opts.scratch_root.as_deref(), opts.keep);
     let scratch = match scratch {
         Ok(d) => d,
         Err(e) => {

@@ -9,7 +9,9 @@
 //! container's host pid (`/proc/PID/environ`, `/proc/PID/root`), exactly as for processes.
 //!
 //! Containers are labelled `io.kubedrill.run` and removed when their [`DockerContainer`] is
-//! killed or dropped — also when a run is cancelled with Ctrl-C.
+//! killed or dropped — also when a run is cancelled with Ctrl-C. They are also labelled with
+//! their run's scratch directory (`io.kubedrill.scratch`): when a run is killed outright,
+//! the next `kubedrill run --backend docker` removes them ([`DockerRuntime::remove_orphans`]).
 //!
 //! bollard is used directly (DESIGN.md names testcontainers and its re-exported bollard):
 //! testcontainers removes containers in `Drop` through `block_in_place`, which panics on the
@@ -23,7 +25,8 @@ use std::time::{Duration, Instant};
 use bollard::Docker;
 use bollard::models::{ContainerCreateBody, HostConfig};
 use bollard::query_parameters::{
-    CreateContainerOptionsBuilder, KillContainerOptionsBuilder, LogsOptionsBuilder,
+    CreateContainerOptionsBuilder, KillContainerOptionsBuilder, ListContainersOptionsBuilder,
+    LogsOptionsBuilder,
     RemoveContainerOptionsBuilder, WaitContainerOptionsBuilder,
 };
 use futures_util::StreamExt;
@@ -32,6 +35,8 @@ use super::process::{ExitReason, LogBuffer, LogStream};
 
 /// The label on every container kubedrill creates.
 pub const RUN_LABEL: &str = "io.kubedrill.run";
+/// The label holding the owning run's scratch directory.
+pub const SCRATCH_LABEL: &str = "io.kubedrill.scratch";
 
 /// Why a Docker container could not be started or the engine not reached.
 #[derive(Debug, thiserror::Error)]
@@ -70,6 +75,10 @@ pub struct DockerSpec {
     pub binds: Vec<(PathBuf, PathBuf, bool)>,
     /// A label value shared by the run's containers.
     pub run_id: String,
+    /// The scratch directory of the run that owns the container (see
+    /// [`super::scratch`]): labelled [`SCRATCH_LABEL`], so the next run can remove the
+    /// container when that run died without cleaning up.
+    pub owner_scratch: Option<PathBuf>,
 }
 
 /// A connection to the Docker engine.
@@ -124,10 +133,14 @@ impl DockerRuntime {
             cmd: (!spec.args.is_empty()).then(|| spec.args.clone()),
             env: Some(spec.env.iter().map(|(k, v)| format!("{k}={v}")).collect()),
             working_dir: spec.working_dir.as_ref().map(|d| d.display().to_string()),
-            labels: Some(HashMap::from([(
-                RUN_LABEL.to_string(),
-                spec.run_id.clone(),
-            )])),
+            labels: Some(
+                [(RUN_LABEL.to_string(), spec.run_id.clone())]
+                    .into_iter()
+                    .chain(spec.owner_scratch.as_ref().map(|d| {
+                        (SCRATCH_LABEL.to_string(), d.display().to_string())
+                    }))
+                    .collect(),
+            ),
             host_config: Some(HostConfig {
                 binds: Some(binds),
                 network_mode: Some("host".into()),
@@ -170,6 +183,45 @@ impl DockerRuntime {
         container.pid = pid;
         container.follow();
         Ok(container)
+    }
+}
+
+impl DockerRuntime {
+    /// Removes the containers of runs that died without cleaning up (`kill -9`): those
+    /// labelled with a [`SCRATCH_LABEL`] directory whose owner is gone (see
+    /// [`super::scratch::owner_alive`]). Returns the names removed. Containers without the
+    /// label (an older kubedrill's) are left alone.
+    pub async fn remove_orphans(&self) -> Vec<String> {
+        let filters = HashMap::from([("label", vec![SCRATCH_LABEL])]);
+        let options = ListContainersOptionsBuilder::default()
+            .all(true)
+            .filters(&filters)
+            .build();
+        let Ok(containers) = self.docker.list_containers(Some(options)).await else {
+            return Vec::new();
+        };
+        let mut removed = Vec::new();
+        for c in containers {
+            let (Some(id), Some(dir)) = (
+                c.id.as_ref(),
+                c.labels.as_ref().and_then(|l| l.get(SCRATCH_LABEL)),
+            ) else {
+                continue;
+            };
+            if super::scratch::owner_alive(std::path::Path::new(dir)) {
+                continue;
+            }
+            let options = RemoveContainerOptionsBuilder::default().force(true).build();
+            if self.docker.remove_container(id, Some(options)).await.is_ok() {
+                let name = c
+                    .names
+                    .as_ref()
+                    .and_then(|n| n.first())
+                    .map_or_else(|| id.clone(), |n| n.trim_start_matches('/').to_string());
+                removed.push(name);
+            }
+        }
+        removed
     }
 }
 

@@ -40,7 +40,9 @@
 //! ([`read_file_in`]; the magic link enters the process's mount namespace, so its bind mounts
 //! are visible). Signals go to the container's process group; when the main process exits the
 //! rest of the group is killed (as a container's pid namespace would be), and dropping a
-//! [`RunningProcess`] kills the group, so no process outlives the runtime.
+//! [`RunningProcess`] kills the group, so no process outlives the runtime. Even a `kill -9`
+//! of kubedrill takes the groups with it: the main process has a parent-death signal and a
+//! watchdog process kills the rest (see `watchdog.rs`).
 //!
 //! # Limitations
 //! - A mirror lists its directory once: entries the host adds to `/etc` later are not seen
@@ -67,6 +69,7 @@ mod running;
 mod runtime;
 mod scaffold;
 mod spec;
+mod watchdog;
 
 pub use errors::RuntimeError;
 pub use logs::{LogBuffer, LogLine, LogStream};
@@ -76,4 +79,5 @@ pub use path_mapping::{KUBEDRILL_ROOT, lay_out_path_mapping};
 pub use probe::{Isolation, namespaces_available};
 pub use running::{DEFAULT_KILL_GRACE, ExitReason, RunningProcess};
 pub use runtime::ProcessRuntime;
+pub use watchdog::watchdog_main;
 pub use spec::{ContainerSpec, HOST_ENV_DEFAULTS, MountSpec, container_env};

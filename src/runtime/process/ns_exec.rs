@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use super::probe::{flag_names, unshare_attempts};
 use super::scaffold::{self, Workspace};
 use super::spec::{ExecPlan, PlanIsolation, mount_order};
+use super::watchdog;
 
 /// What went wrong before the container command ran.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,6 +89,12 @@ pub fn ns_exec_main(spec: &Path) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // Die with kubedrill (set again right before exec: a user namespace clears it).
+    if let Some(parent) = plan.parent_pid
+        && watchdog::die_with_parent(parent).is_err()
+    {
+        return ExitCode::from(125);
+    }
     // Keep the status pipe on a close-on-exec descriptor: a successful exec closes it.
     let status = if plan.status_on_stdin {
         rustix::io::fcntl_dupfd_cloexec(io::stdin().as_fd(), 3).ok()
@@ -135,6 +142,10 @@ fn run(plan: &ExecPlan) -> Result<std::convert::Infallible, ChildError> {
         .map(|(_, v)| v.as_str())
         .unwrap_or_default();
     let program = look_path(name, path_var)?;
+    if let Some(parent) = plan.parent_pid {
+        watchdog::die_with_parent(parent)
+            .map_err(|e| ChildError::setup(format!("tying the container to kubedrill: {e}")))?;
+    }
     reset_signal_dispositions();
     let err = Command::new(&program)
         .arg0(name)

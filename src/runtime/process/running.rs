@@ -93,6 +93,8 @@ impl ExitWatch {
                 let reason = wait_without_reaping(raw);
                 let mut state = lock(&state);
                 let _ = rustix::process::kill_process_group(raw, Signal::KILL);
+                // While the leader is an unreaped zombie its id cannot be reused.
+                super::watchdog::release(pid);
                 let _ = rustix::process::waitpid(Some(raw), WaitOptions::empty());
                 state.reaped = true;
                 drop(state);

@@ -15,6 +15,7 @@ use super::path_mapping::{KUBEDRILL_ROOT, lay_out_path_mapping};
 use super::probe::{Isolation, probe_isolation};
 use super::running::{DEFAULT_KILL_GRACE, ExitWatch, RunningProcess};
 use super::spec::{ContainerSpec, ExecPlan, PlanIsolation, container_env};
+use super::watchdog;
 
 /// How long [`ProcessRuntime::start`] waits for the child to exec (mount setup included).
 const DEFAULT_START_TIMEOUT: Duration = Duration::from_secs(30);
@@ -107,11 +108,18 @@ impl ProcessRuntime {
             // std also drops supplementary groups when it changes the uid.
             cmd.uid(uid).gid(gid);
         }
+        let parent = std::process::id();
+        // SAFETY: `die_with_parent` only makes system calls (async-signal-safe). std runs it
+        // after the uid change, which would otherwise clear the death signal.
+        unsafe {
+            cmd.pre_exec(move || watchdog::die_with_parent(parent));
+        }
         let spawned = cmd.spawn();
         // Our copy of the pipe's write end must go, or its end of file never comes.
         drop(cmd);
         let mut child = spawned.map_err(spawn_err)?;
         let pid = child.id();
+        watchdog::guard(&self.kubedrill_exe, pid);
         let exit = match ExitWatch::start(pid) {
             Ok(exit) => exit,
             Err(e) => {
@@ -192,6 +200,7 @@ impl ProcessRuntime {
             container,
             isolation: plan_isolation,
             status_on_stdin: true,
+            parent_pid: Some(std::process::id()),
         };
         let path = scratch.join("spec.json");
         let json = serde_json::to_vec_pretty(&plan)

@@ -132,6 +132,10 @@ pub(crate) struct ExecPlan {
     /// stdin is the write end of the status pipe: the child reports a start failure there as
     /// one JSON [`super::ns_exec::ChildError`]; a successful exec closes it (`O_CLOEXEC`).
     pub status_on_stdin: bool,
+    /// The pid of the kubedrill that started the container: the child dies with it (see
+    /// [`super::watchdog`]). `None` in plans of older versions.
+    #[serde(default)]
+    pub parent_pid: Option<u32>,
 }
 
 /// Sorts mounts so a parent `mountPath` is mounted before one nested in it (stable).
