@@ -14,8 +14,9 @@ use crate::api::validation;
 use super::decode::{Cx, Result, describe_value, quote_list};
 use super::errors::{ScenarioErrorKind, closest};
 use super::format::{
-    AssertTiming, Assertion, ContainerMatch, ContainerStateKind, ObjectKind, Observation,
-    Operation, Pattern, PodMatch, PodPhase, Predicates, SIGNALS, Step, Update, WorkloadSpec,
+    AssertTiming, Assertion, ContainerMatch, ContainerStateKind, HTTP_METHODS, HttpRequest,
+    ObjectKind, Observation, Operation, Pattern, PodMatch, PodPhase, Predicates, SIGNALS, Step,
+    Update, WorkloadSpec,
 };
 use super::load::object_ref;
 use super::yaml::Node;
@@ -95,7 +96,7 @@ pub(crate) const ASSERT_FIELDS: &[&str] = &[
     "after",
 ];
 /// The fields of `http: {…}`.
-pub(crate) const HTTP_FIELDS: &[&str] = &["port", "path"];
+pub(crate) const HTTP_FIELDS: &[&str] = &["port", "path", "method", "headers", "body"];
 /// The fields of `tls: {…}`.
 pub(crate) const TLS_FIELDS: &[&str] = &["port"];
 /// The fields of `container: {…}` (observation).
@@ -881,6 +882,7 @@ impl<'a> Steps<'a, '_> {
                     port,
                     path,
                     container,
+                    request: self.http_request(value)?,
                 }
             }
             "tls" => {
@@ -924,6 +926,83 @@ impl<'a> Steps<'a, '_> {
             }
         };
         Ok(observation)
+    }
+
+    /// `method:`, `headers:` and `body:` of an `http` observation.
+    fn http_request(&self, node: &Node) -> Result<HttpRequest> {
+        let cx = self.cx;
+        let mut request = HttpRequest::default();
+        if let Some(n) = node.get("method") {
+            let written = cx.string(n, "http.method")?;
+            let upper = written.to_ascii_uppercase();
+            if !HTTP_METHODS.contains(&written.as_str()) {
+                let hint = if HTTP_METHODS.contains(&upper.as_str()) {
+                    format!("methods are uppercase: `{upper}`")
+                } else {
+                    match closest(&upper, HTTP_METHODS) {
+                        Some(close) => format!("did you mean `{close}`?"),
+                        None => format!("methods are {}", quote_list(HTTP_METHODS)),
+                    }
+                };
+                return Err(cx.invalid(n, format!("unknown http.method {written:?}"), hint));
+            }
+            request.method = written;
+        }
+        if let Some(n) = node.get("headers") {
+            for (key, value) in cx.mapping(n, "http.headers")? {
+                let name = cx.string(key, "a header name")?;
+                // RFC 9110 token characters: anything else would corrupt the request.
+                let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+                if !name.chars().all(token) {
+                    return Err(cx.invalid(
+                        key,
+                        format!("header name {name:?} is not a valid HTTP token"),
+                        "header names are letters, digits and !#$%&'*+-.^_`|~, e.g. `X-Request-Id`"
+                            .to_string(),
+                    ));
+                }
+                if request
+                    .headers
+                    .iter()
+                    .any(|(seen, _)| seen.eq_ignore_ascii_case(&name))
+                {
+                    return Err(cx.invalid(
+                        key,
+                        format!("header {name:?} is given twice"),
+                        "header names are case-insensitive; keep one".to_string(),
+                    ));
+                }
+                let text = cx.text(value, &format!("http.headers.{name}"))?;
+                if text.contains(['\r', '\n', '\0']) {
+                    return Err(cx.invalid(
+                        value,
+                        format!("header {name:?} contains a line break or NUL"),
+                        "a header value is one line".to_string(),
+                    ));
+                }
+                if name.eq_ignore_ascii_case("Content-Length")
+                    || name.eq_ignore_ascii_case("Transfer-Encoding")
+                {
+                    return Err(cx.invalid(
+                        key,
+                        format!("header {name:?} is set by kubedrill"),
+                        "write `body:`; kubedrill sends its Content-Length".to_string(),
+                    ));
+                }
+                request.headers.push((name, text));
+            }
+        }
+        if let Some(n) = node.get("body") {
+            if matches!(request.method.as_str(), "GET" | "HEAD") {
+                return Err(cx.invalid(
+                    n,
+                    format!("a {} request has no body", request.method),
+                    "add `method: POST` (or PUT, PATCH…)".to_string(),
+                ));
+            }
+            request.body = Some(cx.text(n, "http.body")?);
+        }
+        Ok(request)
     }
 
     fn port(&self, node: &Node, what: &str) -> Result<u16> {
