@@ -175,7 +175,11 @@ fn http_against_python_http_server_methods_and_status_in_failures() {
             &format!("json={}", report.display()),
         ],
     );
-    assert_eq!(r.code, 1, "the last step fails:\n{}\n{}", r.stdout, r.stderr);
+    assert_eq!(
+        r.code, 1,
+        "the last step fails:\n{}\n{}",
+        r.stdout, r.stderr
+    );
     let steps = report_steps(&report);
     let statuses: Vec<&str> = steps.iter().map(|(s, _)| s.as_str()).collect();
     assert_eq!(
@@ -283,4 +287,111 @@ fn every_accepted_signal_is_delivered_by_the_process_runtime() {
     );
     let r = kubedrill(tmp.path(), &["run", file.to_str().unwrap()]);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+}
+
+/// A passing scenario whose app logs a Secret value, on stdout and stderr.
+fn logging_scenario(dir: &Path) -> PathBuf {
+    fs::write(
+        dir.join("objects.yaml"),
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: hunter2-very-secret\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.join("pod.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: app\n      image: x\n      env:\n        - name: PASSWORD\n          valueFrom:\n            secretKeyRef: {name: db, key: password}\n",
+    )
+    .unwrap();
+    let file = dir.join("logs.yaml");
+    fs::write(
+        &file,
+        "apiVersion: kubedrill.dev/v1alpha1\nkind: Scenario\nmetadata:\n  name: logs\nspec:\n  objects:\n    - file: objects.yaml\n  workload:\n    file: pod.yaml\n    run:\n      app:\n        command: [sh, -c, 'echo START; echo \"password=$PASSWORD\"; echo to-stderr >&2; exec sleep 60']\n  steps:\n    - assert: {log: app, contains: to-stderr, within: 5s}\n",
+    )
+    .unwrap();
+    file
+}
+
+/// Issue 6 §4: `--logs` prints each container's log after a passing scenario, redacted; the
+/// JSON report carries it per container, JUnit in the suite's `<system-out>`; without
+/// `--logs` the console shows none.
+#[test]
+fn logs_flag_and_reports_carry_container_logs_redacted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = logging_scenario(tmp.path());
+    let (json, junit) = (tmp.path().join("r.json"), tmp.path().join("r.xml"));
+    let r = kubedrill(
+        tmp.path(),
+        &[
+            "run",
+            "--logs",
+            file.to_str().unwrap(),
+            "--report",
+            &format!("json={}", json.display()),
+            "--report",
+            &format!("junit={}", junit.display()),
+        ],
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .contains("log of app in logs (3 lines):\n    app | START\n    app | password=‹redacted›\n    app | to-stderr\n"),
+        "{}",
+        r.stdout
+    );
+    let json_text = fs::read_to_string(&json).unwrap();
+    let junit_text = fs::read_to_string(&junit).unwrap();
+    for text in [&r.stdout, &r.stderr, &json_text, &junit_text] {
+        assert!(!text.contains("hunter2"), "a Secret value leaked:\n{text}");
+    }
+    let doc: serde_json::Value = serde_json::from_str(&json_text).unwrap();
+    let logs = &doc["scenarios"][0]["logs"];
+    assert_eq!(logs[0]["container"], "app", "{logs}");
+    assert_eq!(
+        logs[0]["lines"],
+        serde_json::json!(["START", "password=‹redacted›", "to-stderr"])
+    );
+    // The suite's own <system-out> comes after its test cases' (which hold observed values).
+    let suite_out = junit_text
+        .split("</testcase>")
+        .last()
+        .expect("test cases");
+    let system_out = suite_out
+        .split("<system-out>")
+        .nth(1)
+        .and_then(|rest| rest.split("</system-out>").next())
+        .expect("the suite's <system-out>");
+    assert_eq!(
+        system_out,
+        "app | START\napp | password=‹redacted›\napp | to-stderr\n"
+    );
+
+    let quiet = kubedrill(tmp.path(), &["run", file.to_str().unwrap()]);
+    assert_eq!(quiet.code, 0, "{}\n{}", quiet.stdout, quiet.stderr);
+    assert!(!quiet.stdout.contains("app | START"), "{}", quiet.stdout);
+}
+
+/// `--keep` keeps each container's (redacted) log as `logs/CONTAINER.log` in the kept dir.
+#[test]
+fn keep_keeps_container_logs_as_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = logging_scenario(tmp.path());
+    let report = tmp.path().join("r.json");
+    let r = Command::new(BIN)
+        .args([
+            "run",
+            "--keep",
+            file.to_str().unwrap(),
+            "--report",
+            &format!("json={}", report.display()),
+        ])
+        .current_dir(tmp.path())
+        .env("TMPDIR", tmp.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(r.status.success(), "{r:?}");
+    let doc: serde_json::Value = serde_json::from_slice(&fs::read(&report).unwrap()).unwrap();
+    let kept = PathBuf::from(doc["scenarios"][0]["keptDir"].as_str().expect("keptDir"));
+    let log = fs::read_to_string(kept.join("logs/app.log")).expect("logs/app.log kept");
+    assert_eq!(log, "START\npassword=‹redacted›\nto-stderr\n");
+    fs::remove_dir_all(&kept).unwrap();
 }

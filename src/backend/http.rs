@@ -301,7 +301,10 @@ mod tests {
             body: Some("héllo".into()),
         };
         let text = String::from_utf8(request_bytes(80, "/", &request)).expect("utf-8");
-        assert!(text.starts_with("POST / HTTP/1.1\r\nhost: app.example\r\n"), "{text}");
+        assert!(
+            text.starts_with("POST / HTTP/1.1\r\nhost: app.example\r\n"),
+            "{text}"
+        );
         assert!(!text.contains("127.0.0.1"), "{text}");
         assert!(
             text.ends_with("X-Trace: 1\r\nContent-Length: 6\r\n\r\nhéllo"),
@@ -327,10 +330,7 @@ mod tests {
     #[test]
     fn chunked_body_is_decoded_with_extensions_and_trailers() {
         let raw = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;x=y\r\nhello\r\n7\r\n, world\r\n0\r\nX-T: 1\r\n\r\n";
-        assert_eq!(
-            parse(raw, false).map(|r| r.body),
-            Ok("hello, world".into())
-        );
+        assert_eq!(parse(raw, false).map(|r| r.body), Ok("hello, world".into()));
     }
 
     #[test]
@@ -348,7 +348,10 @@ mod tests {
     #[test]
     fn http_1_0_body_runs_to_end_of_file() {
         let raw = b"HTTP/1.0 200 OK\r\nServer: x\r\n\r\nline 1\nline 2\n";
-        assert_eq!(parse(raw, false).map(|r| r.body), Ok("line 1\nline 2\n".into()));
+        assert_eq!(
+            parse(raw, false).map(|r| r.body),
+            Ok("line 1\nline 2\n".into())
+        );
     }
 
     #[test]
@@ -363,7 +366,11 @@ mod tests {
             b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloX",
             b"HTTP/1.1 200 OK\r\nContent-Le",
         ] {
-            assert!(parse(raw, false).is_err(), "{:?}", String::from_utf8_lossy(raw));
+            assert!(
+                parse(raw, false).is_err(),
+                "{:?}",
+                String::from_utf8_lossy(raw)
+            );
         }
     }
 }

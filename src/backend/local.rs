@@ -601,6 +601,13 @@ impl Backend for LocalBackend {
             .collect()
     }
 
+    fn container_logs(&self) -> Vec<(String, Vec<String>)> {
+        self.last_logs
+            .iter()
+            .map(|(c, buf)| (c.clone(), buf.lines().into_iter().map(|l| l.text).collect()))
+            .collect()
+    }
+
     async fn diagnostics(&mut self) -> Diagnostics {
         let mut d = Diagnostics::default();
         for (container, plans) in &self.mounts {

@@ -314,7 +314,10 @@ mod tests {
         writer.write_all(b"START\nhalf a li").expect("write");
         assert_eq!(logs.texts_since(0, LogStream::Stdout), ["START"]);
         writer.write_all(b"ne\n").expect("write");
-        assert_eq!(logs.texts_since(0, LogStream::Stdout), ["START", "half a line"]);
+        assert_eq!(
+            logs.texts_since(0, LogStream::Stdout),
+            ["START", "half a line"]
+        );
         assert_eq!(logs.closed_streams(), 0);
         drop(writer);
         assert_eq!(logs.len(), 2);
