@@ -350,10 +350,7 @@ fn logs_flag_and_reports_carry_container_logs_redacted() {
         serde_json::json!(["START", "password=‹redacted›", "to-stderr"])
     );
     // The suite's own <system-out> comes after its test cases' (which hold observed values).
-    let suite_out = junit_text
-        .split("</testcase>")
-        .last()
-        .expect("test cases");
+    let suite_out = junit_text.split("</testcase>").last().expect("test cases");
     let system_out = suite_out
         .split("<system-out>")
         .nth(1)

@@ -1444,6 +1444,66 @@ mod tests {
             ),
             (
                 "",
+                "    - assert: {http: {port: 80, method: get}, status: 200}\n",
+                "unknown http.method",
+                "uppercase: `GET`",
+            ),
+            (
+                "",
+                "    - assert: {http: {port: 80, method: PUTT}, status: 200}\n",
+                "unknown http.method",
+                "did you mean `PUT`?",
+            ),
+            (
+                "",
+                "    - assert: {http: {port: 80, metod: POST}, status: 200}\n",
+                "unknown field `metod` in http",
+                "did you mean `method`?",
+            ),
+            (
+                "",
+                "    - assert: {http: {port: 80}, method: POST, status: 200}\n",
+                "unknown field `method`",
+                "",
+            ),
+            (
+                "",
+                "    - assert: {http: {port: 80, body: x}, status: 200}\n",
+                "a GET request has no body",
+                "`method: POST`",
+            ),
+            (
+                "",
+                "    - assert: {http: {port: 80, headers: {Bad Name: x}}, status: 200}\n",
+                "not a valid HTTP token",
+                "X-Request-Id",
+            ),
+            (
+                "",
+                "    - assert: {http: {port: 80, headers: {Host: a, host: b}}, status: 200}\n",
+                "given twice",
+                "case-insensitive",
+            ),
+            (
+                "",
+                "    - assert: {http: {port: 80, headers: {X: \"a\\r\\nY: b\"}}, status: 200}\n",
+                "line break",
+                "one line",
+            ),
+            (
+                "",
+                "    - assert: {http: {port: 80, method: POST, headers: {Content-Length: \"3\"}}, status: 200}\n",
+                "is set by kubedrill",
+                "`body:`",
+            ),
+            (
+                "",
+                "    - assert: {http: {port: 80, headers: [Host]}, status: 200}\n",
+                "http.headers must be a mapping",
+                "",
+            ),
+            (
+                "",
                 "    - assert: {tls: {port: 443}}\n",
                 "assert on tls has no predicate",
                 "`cn`",
@@ -1610,6 +1670,76 @@ mod tests {
                 panic!("{steps:?} should load: {err}");
             }
         }
+    }
+
+    #[test]
+    fn http_method_headers_and_body_load_in_order() {
+        let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/scenarios/valid/unit.yaml");
+        let text = "apiVersion: kubedrill.dev/v1alpha1\nkind: Scenario\nspec:\n  objects:\n    \
+             - file: manifests/configmap.yaml\n  workload:\n    file: manifests/pod.yaml\n    \
+             run: {echo: {command: [sh]}}\n  steps:\n    - assert: {http: {port: 80, method: \
+             PATCH, headers: {X-B: '2', Host: 'app.local:80', X-A: ''}, body: '{\"a\": 1}'}, \
+             status: 204}\n    - assert: {http: {port: 80, method: HEAD}, status: 200}\n";
+        let scenario = load_str(text, &file).expect("loads");
+        let requests: Vec<HttpRequest> = scenario
+            .spec
+            .steps
+            .iter()
+            .map(|step| match &step.op {
+                Operation::Assert(Assertion {
+                    observation: Observation::Http { request, .. },
+                    ..
+                }) => request.clone(),
+                other => panic!("not an http assert: {other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            requests,
+            [
+                HttpRequest {
+                    method: "PATCH".into(),
+                    headers: vec![
+                        ("X-B".into(), "2".into()),
+                        ("Host".into(), "app.local:80".into()),
+                        ("X-A".into(), String::new()),
+                    ],
+                    body: Some("{\"a\": 1}".into()),
+                },
+                HttpRequest {
+                    method: "HEAD".into(),
+                    ..HttpRequest::default()
+                },
+            ]
+        );
+    }
+
+    /// One table: every name the validator accepts has a number the process runtime can send
+    /// (rustix knows it as a named signal), and no two names share a number.
+    #[test]
+    fn every_accepted_signal_has_one_sendable_number() {
+        use crate::scenario::format::{SIGNAL_TABLE, signal_number};
+        let mut numbers = Vec::new();
+        for name in SIGNALS {
+            for written in [name.to_string(), format!("SIG{name}")] {
+                let steps = format!("    - signal: {{signal: {written}}}\n");
+                if let Err(err) = scenario("", &steps) {
+                    panic!("{written} should load: {err}");
+                }
+            }
+            let number = signal_number(name).expect("a number");
+            assert_eq!(signal_number(&format!("SIG{name}")), Some(number));
+            assert!(
+                rustix::process::Signal::from_named_raw(number).is_some(),
+                "{name} = {number} is not a signal rustix can send"
+            );
+            numbers.push(number);
+        }
+        numbers.sort_unstable();
+        numbers.dedup();
+        assert_eq!(numbers.len(), SIGNAL_TABLE.len());
+        assert_eq!(signal_number("WINCH"), Some(libc::SIGWINCH));
+        assert_eq!(signal_number("RTMIN"), None);
     }
 
     #[test]
