@@ -105,6 +105,10 @@ enum Command {
         /// Show Secret-derived values instead of redacting them.
         #[arg(long)]
         show_secrets: bool,
+        /// Print each container's log (stdout and stderr, Secret values redacted) after its
+        /// scenario, passed or not. Reports always carry the logs.
+        #[arg(long)]
+        logs: bool,
     },
     /// Check scenario files without running them (exit 2 on the first invalid file).
     Validate {
@@ -162,6 +166,7 @@ pub fn main() -> ExitCode {
             jobs,
             keep,
             show_secrets,
+            logs,
         } => crate::run_cmd::run(crate::run_cmd::RunArgs {
             paths,
             backend,
@@ -170,6 +175,7 @@ pub fn main() -> ExitCode {
             jobs,
             keep,
             show_secrets,
+            logs,
         }),
         Command::Validate { paths } => crate::run_cmd::validate(&paths),
         Command::Lint { manifests } => lint(&manifests),

@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use kubedrill::backend::local::RuntimeKind;
 use kubedrill::report::console::ConsoleReporter;
-use kubedrill::report::model::{RunEvent, ScenarioResult};
+use kubedrill::report::model::{RunEvent, RunEventKind, ScenarioResult};
 use kubedrill::report::{json, junit};
 use kubedrill::runner::{RunOptions, run_scenario};
 use kubedrill::scenario::{self, Scenario, ScenarioError};
@@ -36,6 +36,8 @@ pub struct RunArgs {
     pub jobs: usize,
     pub keep: bool,
     pub show_secrets: bool,
+    /// `--logs`: print each container's log after its scenario.
+    pub logs: bool,
 }
 
 enum Report {
@@ -189,6 +191,7 @@ pub fn run(args: RunArgs) -> ExitCode {
         timing: args.timing.clone(),
         scratch_root: None,
         runtime,
+        print_logs: args.logs,
     };
     let (results, interrupted) = run_parallel(scenarios, &opts, args.jobs.max(1));
     for r in &reports {
@@ -303,6 +306,11 @@ fn run_parallel(
         for (i, event, result) in rx {
             if let Some(e) = event {
                 let _ = console.handle(&e);
+                if let RunEventKind::ScenarioFinished { result } = &e.kind
+                    && opts.print_logs
+                {
+                    print!("{}", kubedrill::report::logs::render_logs(result));
+                }
             }
             if let Some(r) = result {
                 results[i] = Some(r);

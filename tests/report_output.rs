@@ -114,6 +114,7 @@ fn passing() -> ScenarioResult {
         duration: ms(120),
         error: None,
         kept_dir: None,
+        logs: Vec::new(),
     }
 }
 
@@ -157,6 +158,7 @@ fn setup_error() -> ScenarioResult {
                 .to_owned(),
         ),
         kept_dir: None,
+        logs: Vec::new(),
     }
 }
 
@@ -178,6 +180,7 @@ fn errored_step() -> ScenarioResult {
         duration: ms(1_250),
         error: None,
         kept_dir: None,
+        logs: Vec::new(),
     }
 }
 
@@ -744,6 +747,7 @@ fn odd_results(huge: Duration) -> Vec<ScenarioResult> {
             duration: Duration::ZERO,
             error: None,
             kept_dir: None,
+            logs: Vec::new(),
         },
         ScenarioResult {
             scenario: "ünïcödé <&\"'>".to_owned(),
@@ -754,6 +758,7 @@ fn odd_results(huge: Duration) -> Vec<ScenarioResult> {
             duration: huge,
             error: Some(String::new()),
             kept_dir: Some(PathBuf::from("/tmp/ü")),
+            logs: Vec::new(),
         },
     ]
 }

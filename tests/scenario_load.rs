@@ -304,7 +304,8 @@ fn full_scenario_round_trips_into_the_expected_values() {
         Observation::Http {
             port: 8000,
             path: "/".into(),
-            container: None
+            container: None,
+            request: Default::default()
         }
     );
     assert_eq!(http.predicates.status, Some(200));
@@ -314,7 +315,8 @@ fn full_scenario_round_trips_into_the_expected_values() {
         Observation::Http {
             port: 8000,
             path: "/".into(),
-            container: Some("app".into())
+            container: Some("app".into()),
+            request: Default::default()
         }
     );
     let tls = assertion(&s, 27);

@@ -79,7 +79,13 @@ impl Running {
                 let sig = parse_signal(name).ok_or_else(|| format!("unknown signal {name:?}"))?;
                 p.signal(sig).map_err(|e| e.to_string())
             }
-            Running::Docker(c) => c.signal(name.trim_start_matches("SIG")).await,
+            // Docker takes a number too: the same table as the process runtime, no second
+            // list of names.
+            Running::Docker(c) => {
+                let number = crate::scenario::signal_number(name)
+                    .ok_or_else(|| format!("unknown signal {name:?}"))?;
+                c.signal(&number.to_string()).await
+            }
         }
     }
 

@@ -11,7 +11,8 @@ use base64::Engine;
 
 pub use super::containers::RuntimeKind;
 use super::containers::{KILL_GRACE, Running, Runtime};
-use super::observe::{http_get, observe_dir, observe_file, tree, volume_has_secret};
+use super::http::observe_http;
+use super::observe::{observe_dir, observe_file, tree, volume_has_secret};
 use super::{Backend, BackendError, Observed};
 use crate::api::{Manifest, ObjectStore, Workload};
 use crate::kubelet::KubeVersion;
@@ -524,8 +525,13 @@ impl Backend for LocalBackend {
                 }
                 None => Observed::Log(Vec::new()),
             },
-            Observation::Http { port, path, .. } => http_get(*port, path),
-            Observation::Tls { port, .. } => match super::tls::served_certificate(*port) {
+            Observation::Http {
+                port,
+                path,
+                request,
+                ..
+            } => observe_http(*port, path, request).await,
+            Observation::Tls { port, .. } => match super::tls::served_certificate(*port).await {
                 Ok(c) => Observed::Tls {
                     cn: c.cn,
                     sha256: c.sha256,
@@ -593,6 +599,13 @@ impl Backend for LocalBackend {
         self.store
             .secrets()
             .flat_map(|s| s.data.iter().flatten().map(|(_, v)| v.0.clone()))
+            .collect()
+    }
+
+    fn container_logs(&self) -> Vec<(String, Vec<String>)> {
+        self.last_logs
+            .iter()
+            .map(|(c, buf)| (c.clone(), buf.lines().into_iter().map(|l| l.text).collect()))
             .collect()
     }
 

@@ -3,6 +3,7 @@
 //! never knows whether it talks to the local simulator ([`local`]) or a real cluster.
 
 mod containers;
+pub mod http;
 pub mod local;
 mod observe;
 mod seam;

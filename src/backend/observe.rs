@@ -1,12 +1,10 @@
-//! How the local backend looks at a running container: paths through `/proc/PID/root`, HTTP on
-//! loopback, volume trees for diagnostics. Reading only; nothing here changes a container.
+//! How the local backend looks at a running container: paths through `/proc/PID/root`, signals
+//! by name, volume trees for diagnostics (HTTP is in [`super::http`]). Reading only; nothing
+//! here changes a container.
 
 use std::fs;
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
@@ -45,53 +43,10 @@ pub(super) fn proc_path(pid: u32, path: &str) -> PathBuf {
     p
 }
 
-/// `HUP`, `SIGHUP`, … to a signal.
+/// `HUP`, `SIGHUP`, … to a signal, through the one table the validator uses
+/// ([`crate::scenario::SIGNAL_TABLE`]).
 pub(super) fn parse_signal(name: &str) -> Option<rustix::process::Signal> {
-    use rustix::process::Signal;
-    let n = name.trim_start_matches("SIG").to_ascii_uppercase();
-    Some(match n.as_str() {
-        "HUP" => Signal::HUP,
-        "INT" => Signal::INT,
-        "QUIT" => Signal::QUIT,
-        "KILL" => Signal::KILL,
-        "USR1" => Signal::USR1,
-        "USR2" => Signal::USR2,
-        "TERM" => Signal::TERM,
-        "STOP" => Signal::STOP,
-        "CONT" => Signal::CONT,
-        _ => return None,
-    })
-}
-
-/// A plain HTTP/1.0 GET on loopback: enough for sample apps, no client library.
-pub(super) fn http_get(port: u16, path: &str) -> Observed {
-    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
-    let mut s = match TcpStream::connect_timeout(&addr, Duration::from_millis(500)) {
-        Ok(s) => s,
-        Err(e) => return Observed::Unavailable(format!("connecting to port {port}: {e}")),
-    };
-    let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
-    let req = format!("GET {path} HTTP/1.0\r\nHost: localhost\r\nConnection: close\r\n\r\n");
-    if let Err(e) = s.write_all(req.as_bytes()) {
-        return Observed::Unavailable(format!("sending to port {port}: {e}"));
-    }
-    let mut buf = Vec::new();
-    if let Err(e) = s.read_to_end(&mut buf)
-        && buf.is_empty()
-    {
-        return Observed::Unavailable(format!("reading from port {port}: {e}"));
-    }
-    let text = String::from_utf8_lossy(&buf);
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    Observed::Http {
-        status,
-        body: body.to_string(),
-    }
+    crate::scenario::signal_number(name).and_then(rustix::process::Signal::from_named_raw)
 }
 
 /// The volume tree for diagnostics: every entry with kind, mode, link target and content hash.

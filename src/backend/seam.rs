@@ -96,6 +96,8 @@ pub trait Backend {
     fn is_secret(&self, observation: &Observation) -> bool;
     /// Every Secret value known to the backend (for redaction of free text such as logs).
     fn secret_values(&self) -> Vec<Vec<u8>>;
+    /// Each container's output so far (its last run), by container name, not redacted.
+    fn container_logs(&self) -> Vec<(String, Vec<String>)>;
     /// What a user needs to see when a step fails.
     async fn diagnostics(&mut self) -> crate::report::model::Diagnostics;
     /// Stops every process and removes what the backend created.

@@ -5,15 +5,23 @@
 //! kubedrill is the client of a test app here, so it accepts any certificate (it must see
 //! self-signed and expired ones too) and verifies nothing but that the handshake completes.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::time::Duration;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{ClientConfig, ClientConnection, DigitallySignedStruct, SignatureScheme};
+use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
 use sha2::{Digest, Sha256};
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+
+/// How long connecting to the port may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
+/// How long the handshake may take.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long the polite close may take before kubedrill just drops the connection.
+const CLOSE_TIMEOUT: Duration = Duration::from_millis(200);
 
 /// The certificate a TLS server presented.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,7 +34,8 @@ pub struct ServedCertificate {
 }
 
 /// Connects to `127.0.0.1:port`, completes a TLS handshake and returns the leaf certificate.
-pub fn served_certificate(port: u16) -> Result<ServedCertificate, String> {
+/// Async (tokio-rustls), so the scenario's runtime keeps running while the app answers.
+pub async fn served_certificate(port: u16) -> Result<ServedCertificate, String> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
@@ -35,29 +44,38 @@ pub fn served_certificate(port: u16) -> Result<ServedCertificate, String> {
         .with_custom_certificate_verifier(Arc::new(AcceptAny(provider)))
         .with_no_client_auth();
     let name = ServerName::try_from("localhost").map_err(|e| e.to_string())?;
-    let mut conn =
-        ClientConnection::new(Arc::new(config), name).map_err(|e| format!("tls client: {e}"))?;
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let mut sock = TcpStream::connect_timeout(&addr, Duration::from_millis(500))
-        .map_err(|e| format!("connecting to port {port}: {e}"))?;
-    let _ = sock.set_read_timeout(Some(Duration::from_secs(2)));
-    let _ = sock.set_write_timeout(Some(Duration::from_secs(2)));
-    while conn.is_handshaking() {
-        conn.complete_io(&mut sock)
-            .map_err(|e| format!("tls handshake with port {port}: {e}"))?;
-    }
-    let leaf = conn
+    let sock = match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(("127.0.0.1", port)))
+        .await
+    {
+        Ok(Ok(sock)) => sock,
+        Ok(Err(e)) => return Err(format!("connecting to port {port}: {e}")),
+        Err(_) => {
+            return Err(format!(
+                "connecting to port {port}: no answer within {CONNECT_TIMEOUT:?}"
+            ));
+        }
+    };
+    let connector = TlsConnector::from(Arc::new(config));
+    let mut tls = match tokio::time::timeout(HANDSHAKE_TIMEOUT, connector.connect(name, sock)).await
+    {
+        Ok(Ok(tls)) => tls,
+        Ok(Err(e)) => return Err(format!("tls handshake with port {port}: {e}")),
+        Err(_) => {
+            return Err(format!(
+                "tls handshake with port {port}: not done within {HANDSHAKE_TIMEOUT:?}"
+            ));
+        }
+    };
+    let leaf = tls
+        .get_ref()
+        .1
         .peer_certificates()
         .and_then(|c| c.first())
         .ok_or_else(|| format!("port {port} presented no certificate"))?
         .as_ref()
         .to_vec();
     // Be polite: close the session so the app does not log a reset.
-    conn.send_close_notify();
-    let _ = conn.complete_io(&mut sock);
-    let _ = sock.flush();
-    let mut sink = [0u8; 64];
-    let _ = sock.read(&mut sink);
+    let _ = tokio::time::timeout(CLOSE_TIMEOUT, tls.shutdown()).await;
     Ok(ServedCertificate {
         cn: common_name(&leaf),
         sha256: Sha256::digest(&leaf)

@@ -18,6 +18,9 @@
 //!       "durationMs": 10020.0,
 //!       "error": null,                  // setup error that kept the steps from running
 //!       "keptDir": null,                // scratch dir kept by --keep
+//!       "logs": [                       // each container's whole log (its last run), redacted
+//!         { "container": "app", "lines": [ "START version=INFO", "RELOAD n=1 version=DEBUG" ] }
+//!       ],
 //!       "steps": [
 //!         {
 //!           "index": 1,                 // 1-based
@@ -124,6 +127,14 @@ fn scenario(result: &ScenarioResult) -> Scenario<'_> {
             .as_ref()
             .map(|d| d.to_string_lossy().into_owned()),
         steps: result.steps.iter().map(step).collect(),
+        logs: result
+            .logs
+            .iter()
+            .map(|l| Log {
+                container: &l.container,
+                lines: &l.lines,
+            })
+            .collect(),
     }
 }
 
@@ -219,6 +230,7 @@ struct Scenario<'a> {
     error: Option<&'a str>,
     kept_dir: Option<String>,
     steps: Vec<Step<'a>>,
+    logs: Vec<Log<'a>>,
 }
 
 #[derive(Serialize)]

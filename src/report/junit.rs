@@ -9,6 +9,7 @@
 //! - a failed assertion is a `<failure>` whose message is the failure message on one line and
 //!   whose body is the full message followed by the diagnostics as text; a step that could not
 //!   be carried out is an `<error>`; a step not run is `<skipped>`;
+//! - the suite's `<system-out>` is every container's log, `container | line` per line;
 //! - a setup error (the steps never ran) is an extra `<testcase name="00 setup">` with an
 //!   `<error>`, so no CI hides it behind zero failures.
 
@@ -69,6 +70,15 @@ fn test_suite(result: &ScenarioResult) -> TestSuite {
         suite.add_test_case(case);
     }
     suite.add_test_cases(result.steps.iter().map(|s| test_case(&result.scenario, s)));
+    if !result.logs.is_empty() {
+        suite.set_system_out(
+            result
+                .logs
+                .iter()
+                .map(super::logs::log_text)
+                .collect::<String>(),
+        );
+    }
     suite
 }
 

@@ -5,4 +5,5 @@
 pub mod console;
 pub mod json;
 pub mod junit;
+pub mod logs;
 pub mod model;

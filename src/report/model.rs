@@ -148,6 +148,19 @@ pub struct ScenarioResult {
     pub error: Option<String>,
     /// The scratch dir, when kept (`--keep`).
     pub kept_dir: Option<PathBuf>,
+    /// Each container's output (stdout and stderr in arrival order, Secret values redacted),
+    /// of its last run, read after the scenario stopped it.
+    pub logs: Vec<ContainerLog>,
+}
+
+/// One container's log in a [`ScenarioResult`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContainerLog {
+    /// The container's name.
+    pub container: String,
+    /// Its lines, without newlines.
+    pub lines: Vec<String>,
 }
 
 impl ScenarioResult {

@@ -133,10 +133,11 @@ pub fn judge(
             if let Some(want) = p.status
                 && *status != want
             {
-                s = fail(
-                    format!("HTTP {status}"),
-                    format!("status {status}, expected {want}"),
-                );
+                s = fail(body.clone(), format!("status {status}, expected {want}"));
+            }
+            // A failure shows the status with the body: `HTTP 503: upstream down`.
+            if !s.ok {
+                s.shown = format!("HTTP {status}: {}", s.shown);
             }
             s
         }

@@ -10,7 +10,9 @@ use super::redact::Redactor;
 use crate::backend::Backend;
 use crate::backend::local::{LocalBackend, LocalOptions, RuntimeKind};
 use crate::kubelet::timing::{Detection as KDetection, TimingProfile};
-use crate::report::model::{Outcome, RunEvent, RunEventKind, ScenarioResult, StepResult};
+use crate::report::model::{
+    ContainerLog, Outcome, RunEvent, RunEventKind, ScenarioResult, StepResult,
+};
 use crate::scenario::format::{
     AssertTiming, Assertion, Detection, Observation, Operation, Predicates, Scenario, Step, Timing,
 };
@@ -33,6 +35,9 @@ pub struct RunOptions {
     pub scratch_root: Option<PathBuf>,
     /// Processes or Docker containers.
     pub runtime: RuntimeKind,
+    /// `--logs`: the CLI prints each container's log after its scenario (the runner collects
+    /// logs into every [`ScenarioResult`] regardless).
+    pub print_logs: bool,
 }
 
 /// The timing profile in force for `scenario` (a CLI override wins).
@@ -85,6 +90,7 @@ pub async fn run_scenario(
         duration: Duration::ZERO,
         error: None,
         kept_dir: None,
+        logs: Vec::new(),
     };
     emit(RunEvent {
         at: run_start.elapsed(),
@@ -211,12 +217,48 @@ pub async fn run_scenario(
         }
     }
     backend.shutdown().await;
+    // After shutdown: the last lines an app wrote as it stopped are in.
+    result.logs = backend
+        .container_logs()
+        .into_iter()
+        .map(|(container, lines)| ContainerLog {
+            container,
+            lines: lines.iter().map(|l| redactor.text(l)).collect(),
+        })
+        .collect();
     if opts.keep {
+        if let Err(e) = keep_logs(scratch.path(), &result.logs) {
+            result.error.get_or_insert(format!(
+                "writing container logs into {}: {e}",
+                scratch.path().display()
+            ));
+        }
         result.kept_dir = Some(scratch.keep());
     } else {
         drop(scratch);
     }
     finish(result, started, run_start, emit)
+}
+
+/// `--keep`: each container's (redacted) log as `logs/CONTAINER.log` in the kept scratch dir.
+fn keep_logs(scratch: &Path, logs: &[ContainerLog]) -> std::io::Result<()> {
+    let dir = scratch.join("logs");
+    std::fs::create_dir_all(&dir)?;
+    for log in logs {
+        // Container names are DNS labels (validated); refuse anything that could leave `dir`.
+        if log.container.is_empty()
+            || log.container.starts_with('.')
+            || log.container.contains(['/', '\0'])
+        {
+            continue;
+        }
+        let mut text = log.lines.join("\n");
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        std::fs::write(dir.join(format!("{}.log", log.container)), text)?;
+    }
+    Ok(())
 }
 
 fn finish(

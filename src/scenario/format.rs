@@ -275,12 +275,89 @@ impl Operation {
     }
 }
 
-/// The signal names `signal:` accepts (written with or without `SIG`).
-pub const SIGNALS: &[&str] = &[
-    "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL", "USR1", "SEGV", "USR2",
-    "PIPE", "ALRM", "TERM", "CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU", "URG", "XCPU", "XFSZ",
-    "VTALRM", "PROF", "WINCH", "IO", "SYS",
+/// The one signal table: every name `signal:` accepts (written with or without `SIG`) and its
+/// Linux number. The validator, the process runtime and the docker runtime all read it, so a
+/// name that validates is a signal that can be sent.
+pub const SIGNAL_TABLE: [(&str, i32); 29] = [
+    ("HUP", libc::SIGHUP),
+    ("INT", libc::SIGINT),
+    ("QUIT", libc::SIGQUIT),
+    ("ILL", libc::SIGILL),
+    ("TRAP", libc::SIGTRAP),
+    ("ABRT", libc::SIGABRT),
+    ("BUS", libc::SIGBUS),
+    ("FPE", libc::SIGFPE),
+    ("KILL", libc::SIGKILL),
+    ("USR1", libc::SIGUSR1),
+    ("SEGV", libc::SIGSEGV),
+    ("USR2", libc::SIGUSR2),
+    ("PIPE", libc::SIGPIPE),
+    ("ALRM", libc::SIGALRM),
+    ("TERM", libc::SIGTERM),
+    ("CHLD", libc::SIGCHLD),
+    ("CONT", libc::SIGCONT),
+    ("STOP", libc::SIGSTOP),
+    ("TSTP", libc::SIGTSTP),
+    ("TTIN", libc::SIGTTIN),
+    ("TTOU", libc::SIGTTOU),
+    ("URG", libc::SIGURG),
+    ("XCPU", libc::SIGXCPU),
+    ("XFSZ", libc::SIGXFSZ),
+    ("VTALRM", libc::SIGVTALRM),
+    ("PROF", libc::SIGPROF),
+    ("WINCH", libc::SIGWINCH),
+    ("IO", libc::SIGIO),
+    ("SYS", libc::SIGSYS),
 ];
+
+/// The signal names `signal:` accepts, in [`SIGNAL_TABLE`] order.
+pub const SIGNALS: &[&str] = &signal_names();
+
+const fn signal_names() -> [&'static str; SIGNAL_TABLE.len()] {
+    let mut names = [""; SIGNAL_TABLE.len()];
+    let mut i = 0;
+    while i < SIGNAL_TABLE.len() {
+        names[i] = SIGNAL_TABLE[i].0;
+        i += 1;
+    }
+    names
+}
+
+/// The number of a signal named as `signal:` accepts it (`HUP` or `SIGHUP`), from
+/// [`SIGNAL_TABLE`].
+pub fn signal_number(name: &str) -> Option<i32> {
+    let bare = name.strip_prefix("SIG").unwrap_or(name);
+    SIGNAL_TABLE
+        .iter()
+        .find(|(n, _)| *n == bare)
+        .map(|(_, number)| *number)
+}
+
+/// The methods `http: {method}` accepts.
+pub const HTTP_METHODS: &[&str] = &["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+
+/// What an `http` observation sends besides the path. The default is what `curl
+/// http://127.0.0.1:PORT/PATH` sends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpRequest {
+    /// `method:`, one of [`HTTP_METHODS`] (default `GET`).
+    pub method: String,
+    /// `headers:`, in the order written; each replaces the default header of the same name
+    /// (`Host: 127.0.0.1:PORT`, `User-Agent`, `Accept: */*`, `Connection: close`).
+    pub headers: Vec<(String, String)>,
+    /// `body:`, sent with a `Content-Length`.
+    pub body: Option<String>,
+}
+
+impl Default for HttpRequest {
+    fn default() -> Self {
+        Self {
+            method: "GET".into(),
+            headers: Vec::new(),
+            body: None,
+        }
+    }
+}
 
 /// The kind of object `update` and `delete` act on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -386,7 +463,7 @@ pub enum Observation {
         /// `since: STEP`: only output after that (earlier) step completed.
         since: Option<String>,
     },
-    /// `http: {port, path}`: the body of a GET to the pod.
+    /// `http: {port, path, method, headers, body}`: the response to a request to the pod.
     Http {
         /// The port.
         port: u16,
@@ -394,6 +471,8 @@ pub enum Observation {
         path: String,
         /// `container:`; `None` only when the pod has one container.
         container: Option<String>,
+        /// The method, headers and body (default: a GET like curl's).
+        request: HttpRequest,
     },
     /// `tls: {port}`: the leaf certificate the pod serves.
     Tls {

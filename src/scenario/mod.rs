@@ -39,5 +39,6 @@ pub use format::{
     ObjectKind, ObjectRef, Observation, Operation, Pattern, PodMatch, PodPhase, Predicates,
     RunSpec, SIGNALS, Scenario, ScenarioSpec, Step, Timing, Update, WorkloadSpec,
 };
+pub use format::{HTTP_METHODS, HttpRequest, SIGNAL_TABLE, signal_number};
 pub use load::{discover, load, load_str};
 pub use schema::{SCHEMA_ID, json_schema};

@@ -8,7 +8,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::format::{API_VERSION, KIND, SIGNALS};
+use super::format::{API_VERSION, HTTP_METHODS, KIND, SIGNALS};
 use super::load::{DETECTIONS, TIMING_PROFILES};
 use super::steps::{OBSERVATIONS, OPERATIONS, PHASES, STATES};
 
@@ -367,11 +367,24 @@ fn assert() -> Value {
                 "type": "object",
                 "additionalProperties": false,
                 "required": ["port"],
-                "description": "Observe the body of a GET to the pod.",
+                "description": "Observe the response to a request to the pod on 127.0.0.1 \
+                                (by default a GET like curl's).",
                 "properties": {
                     "port": {"$ref": "#/definitions/port"},
                     "path": {"type": "string", "pattern": "^/",
-                             "description": "The request path (default /)."}
+                             "description": "The request path (default /)."},
+                    "method": {"type": "string", "enum": HTTP_METHODS,
+                               "description": "The request method (default GET)."},
+                    "headers": {
+                        "type": "object",
+                        "additionalProperties": {"type": "string", "pattern": "^[^\\r\\n]*$"},
+                        "propertyNames": {"pattern": "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"},
+                        "description": "Request headers; each replaces the default of the \
+                                        same name (Host: 127.0.0.1:PORT, User-Agent, \
+                                        Accept: */*, Connection: close)."
+                    },
+                    "body": {"type": "string",
+                             "description": "The request body (not with GET or HEAD)."}
                 }
             },
             "tls": {

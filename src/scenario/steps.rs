@@ -14,8 +14,9 @@ use crate::api::validation;
 use super::decode::{Cx, Result, describe_value, quote_list};
 use super::errors::{ScenarioErrorKind, closest};
 use super::format::{
-    AssertTiming, Assertion, ContainerMatch, ContainerStateKind, ObjectKind, Observation,
-    Operation, Pattern, PodMatch, PodPhase, Predicates, SIGNALS, Step, Update, WorkloadSpec,
+    AssertTiming, Assertion, ContainerMatch, ContainerStateKind, HTTP_METHODS, HttpRequest,
+    ObjectKind, Observation, Operation, Pattern, PodMatch, PodPhase, Predicates, SIGNALS, Step,
+    Update, WorkloadSpec,
 };
 use super::load::object_ref;
 use super::yaml::Node;
@@ -95,7 +96,7 @@ pub(crate) const ASSERT_FIELDS: &[&str] = &[
     "after",
 ];
 /// The fields of `http: {…}`.
-pub(crate) const HTTP_FIELDS: &[&str] = &["port", "path"];
+pub(crate) const HTTP_FIELDS: &[&str] = &["port", "path", "method", "headers", "body"];
 /// The fields of `tls: {…}`.
 pub(crate) const TLS_FIELDS: &[&str] = &["port"];
 /// The fields of `container: {…}` (observation).
@@ -881,6 +882,7 @@ impl<'a> Steps<'a, '_> {
                     port,
                     path,
                     container,
+                    request: self.http_request(value)?,
                 }
             }
             "tls" => {
@@ -924,6 +926,83 @@ impl<'a> Steps<'a, '_> {
             }
         };
         Ok(observation)
+    }
+
+    /// `method:`, `headers:` and `body:` of an `http` observation.
+    fn http_request(&self, node: &Node) -> Result<HttpRequest> {
+        let cx = self.cx;
+        let mut request = HttpRequest::default();
+        if let Some(n) = node.get("method") {
+            let written = cx.string(n, "http.method")?;
+            let upper = written.to_ascii_uppercase();
+            if !HTTP_METHODS.contains(&written.as_str()) {
+                let hint = if HTTP_METHODS.contains(&upper.as_str()) {
+                    format!("methods are uppercase: `{upper}`")
+                } else {
+                    match closest(&upper, HTTP_METHODS) {
+                        Some(close) => format!("did you mean `{close}`?"),
+                        None => format!("methods are {}", quote_list(HTTP_METHODS)),
+                    }
+                };
+                return Err(cx.invalid(n, format!("unknown http.method {written:?}"), hint));
+            }
+            request.method = written;
+        }
+        if let Some(n) = node.get("headers") {
+            for (key, value) in cx.mapping(n, "http.headers")? {
+                let name = cx.string(key, "a header name")?;
+                // RFC 9110 token characters: anything else would corrupt the request.
+                let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+                if !name.chars().all(token) {
+                    return Err(cx.invalid(
+                        key,
+                        format!("header name {name:?} is not a valid HTTP token"),
+                        "header names are letters, digits and !#$%&'*+-.^_`|~, e.g. `X-Request-Id`"
+                            .to_string(),
+                    ));
+                }
+                if request
+                    .headers
+                    .iter()
+                    .any(|(seen, _)| seen.eq_ignore_ascii_case(&name))
+                {
+                    return Err(cx.invalid(
+                        key,
+                        format!("header {name:?} is given twice"),
+                        "header names are case-insensitive; keep one".to_string(),
+                    ));
+                }
+                let text = cx.text(value, &format!("http.headers.{name}"))?;
+                if text.contains(['\r', '\n', '\0']) {
+                    return Err(cx.invalid(
+                        value,
+                        format!("header {name:?} contains a line break or NUL"),
+                        "a header value is one line".to_string(),
+                    ));
+                }
+                if name.eq_ignore_ascii_case("Content-Length")
+                    || name.eq_ignore_ascii_case("Transfer-Encoding")
+                {
+                    return Err(cx.invalid(
+                        key,
+                        format!("header {name:?} is set by kubedrill"),
+                        "write `body:`; kubedrill sends its Content-Length".to_string(),
+                    ));
+                }
+                request.headers.push((name, text));
+            }
+        }
+        if let Some(n) = node.get("body") {
+            if matches!(request.method.as_str(), "GET" | "HEAD") {
+                return Err(cx.invalid(
+                    n,
+                    format!("a {} request has no body", request.method),
+                    "add `method: POST` (or PUT, PATCH…)".to_string(),
+                ));
+            }
+            request.body = Some(cx.text(n, "http.body")?);
+        }
+        Ok(request)
     }
 
     fn port(&self, node: &Node, what: &str) -> Result<u16> {
@@ -1365,6 +1444,66 @@ mod tests {
             ),
             (
                 "",
+                "    - assert: {http: {port: 80, method: get}, status: 200}\n",
+                "unknown http.method",
+                "uppercase: `GET`",
+            ),
+            (
+                "",
+                "    - assert: {http: {port: 80, method: PUTT}, status: 200}\n",
+                "unknown http.method",
+                "did you mean `PUT`?",
+            ),
+            (
+                "",
+                "    - assert: {http: {port: 80, metod: POST}, status: 200}\n",
+                "unknown field `metod` in http",
+                "did you mean `method`?",
+            ),
+            (
+                "",
+                "    - assert: {http: {port: 80}, method: POST, status: 200}\n",
+                "unknown field `method`",
+                "",
+            ),
+            (
+                "",
+                "    - assert: {http: {port: 80, body: x}, status: 200}\n",
+                "a GET request has no body",
+                "`method: POST`",
+            ),
+            (
+                "",
+                "    - assert: {http: {port: 80, headers: {Bad Name: x}}, status: 200}\n",
+                "not a valid HTTP token",
+                "X-Request-Id",
+            ),
+            (
+                "",
+                "    - assert: {http: {port: 80, headers: {Host: a, host: b}}, status: 200}\n",
+                "given twice",
+                "case-insensitive",
+            ),
+            (
+                "",
+                "    - assert: {http: {port: 80, headers: {X: \"a\\r\\nY: b\"}}, status: 200}\n",
+                "line break",
+                "one line",
+            ),
+            (
+                "",
+                "    - assert: {http: {port: 80, method: POST, headers: {Content-Length: \"3\"}}, status: 200}\n",
+                "is set by kubedrill",
+                "`body:`",
+            ),
+            (
+                "",
+                "    - assert: {http: {port: 80, headers: [Host]}, status: 200}\n",
+                "http.headers must be a mapping",
+                "",
+            ),
+            (
+                "",
                 "    - assert: {tls: {port: 443}}\n",
                 "assert on tls has no predicate",
                 "`cn`",
@@ -1531,6 +1670,76 @@ mod tests {
                 panic!("{steps:?} should load: {err}");
             }
         }
+    }
+
+    #[test]
+    fn http_method_headers_and_body_load_in_order() {
+        let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/scenarios/valid/unit.yaml");
+        let text = "apiVersion: kubedrill.dev/v1alpha1\nkind: Scenario\nspec:\n  objects:\n    \
+             - file: manifests/configmap.yaml\n  workload:\n    file: manifests/pod.yaml\n    \
+             run: {echo: {command: [sh]}}\n  steps:\n    - assert: {http: {port: 80, method: \
+             PATCH, headers: {X-B: '2', Host: 'app.local:80', X-A: ''}, body: '{\"a\": 1}'}, \
+             status: 204}\n    - assert: {http: {port: 80, method: HEAD}, status: 200}\n";
+        let scenario = load_str(text, &file).expect("loads");
+        let requests: Vec<HttpRequest> = scenario
+            .spec
+            .steps
+            .iter()
+            .map(|step| match &step.op {
+                Operation::Assert(Assertion {
+                    observation: Observation::Http { request, .. },
+                    ..
+                }) => request.clone(),
+                other => panic!("not an http assert: {other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            requests,
+            [
+                HttpRequest {
+                    method: "PATCH".into(),
+                    headers: vec![
+                        ("X-B".into(), "2".into()),
+                        ("Host".into(), "app.local:80".into()),
+                        ("X-A".into(), String::new()),
+                    ],
+                    body: Some("{\"a\": 1}".into()),
+                },
+                HttpRequest {
+                    method: "HEAD".into(),
+                    ..HttpRequest::default()
+                },
+            ]
+        );
+    }
+
+    /// One table: every name the validator accepts has a number the process runtime can send
+    /// (rustix knows it as a named signal), and no two names share a number.
+    #[test]
+    fn every_accepted_signal_has_one_sendable_number() {
+        use crate::scenario::format::{SIGNAL_TABLE, signal_number};
+        let mut numbers = Vec::new();
+        for name in SIGNALS {
+            for written in [name.to_string(), format!("SIG{name}")] {
+                let steps = format!("    - signal: {{signal: {written}}}\n");
+                if let Err(err) = scenario("", &steps) {
+                    panic!("{written} should load: {err}");
+                }
+            }
+            let number = signal_number(name).expect("a number");
+            assert_eq!(signal_number(&format!("SIG{name}")), Some(number));
+            assert!(
+                rustix::process::Signal::from_named_raw(number).is_some(),
+                "{name} = {number} is not a signal rustix can send"
+            );
+            numbers.push(number);
+        }
+        numbers.sort_unstable();
+        numbers.dedup();
+        assert_eq!(numbers.len(), SIGNAL_TABLE.len());
+        assert_eq!(signal_number("WINCH"), Some(libc::SIGWINCH));
+        assert_eq!(signal_number("RTMIN"), None);
     }
 
     #[test]

@@ -1,10 +1,17 @@
 //! Captured container output: every line of stdout and stderr with the instant it was read,
-//! in arrival order, shared between the capturing tasks and any number of readers.
+//! in arrival order, shared between the capturing threads and any number of readers.
+//!
+//! Capture never depends on the scenario's async runtime being free: a pipe is read by its own
+//! thread ([`LogBuffer::capture_pipe`]), and every read of the buffer first drains what is
+//! already in the pipe. So a line the app wrote before it answered a request is always seen by
+//! the next `log` sample, however busy the runtime or slow the thread (issue 6 §2).
 
+use std::os::fd::OwnedFd;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
-use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+use rustix::event::{PollFd, PollFlags};
+
 use tokio::sync::watch;
 
 /// Which stream a line came from.
@@ -40,6 +47,63 @@ pub struct LogBuffer {
     state: Arc<Mutex<State>>,
     /// Bumped on every change (line or end of stream), for waiters.
     changed: Arc<watch::Sender<u64>>,
+    /// The pipes being captured, drained by every reader before it looks at the lines.
+    pipes: Arc<Mutex<Vec<Arc<Pipe>>>>,
+}
+
+/// A captured pipe: its read end (non-blocking) and the bytes of a line not yet complete.
+#[derive(Debug)]
+struct Pipe {
+    fd: OwnedFd,
+    stream: LogStream,
+    /// Held across read *and* push, so a reader that takes it after the capture thread read
+    /// some bytes finds them already in the buffer.
+    partial: Mutex<PipeState>,
+}
+
+#[derive(Debug, Default)]
+struct PipeState {
+    pending: Vec<u8>,
+    eof: bool,
+}
+
+impl Pipe {
+    /// Reads everything the pipe holds right now into `logs`, without blocking. Returns
+    /// whether the pipe reached end of file.
+    fn drain(&self, logs: &LogBuffer) -> bool {
+        let mut state = self.partial.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut chunk = [0u8; 16 * 1024];
+        while !state.eof {
+            match rustix::io::read(&self.fd, &mut chunk) {
+                Ok(0) => {
+                    let rest = std::mem::take(&mut state.pending);
+                    if !rest.is_empty() {
+                        logs.push(self.stream, String::from_utf8_lossy(&rest));
+                    }
+                    state.eof = true;
+                    logs.close_stream();
+                }
+                Ok(n) => {
+                    state.pending.extend_from_slice(&chunk[..n]);
+                    let mut start = 0;
+                    while let Some(i) = state.pending[start..].iter().position(|b| *b == b'\n') {
+                        let line = &state.pending[start..start + i];
+                        logs.push(self.stream, String::from_utf8_lossy(line));
+                        start += i + 1;
+                    }
+                    state.pending.drain(..start);
+                }
+                Err(rustix::io::Errno::INTR) => {}
+                Err(rustix::io::Errno::AGAIN) => break,
+                Err(_) => {
+                    // A broken pipe reads as its end: keep what came, stop capturing.
+                    state.eof = true;
+                    logs.close_stream();
+                }
+            }
+        }
+        state.eof
+    }
 }
 
 impl Default for LogBuffer {
@@ -54,16 +118,69 @@ impl LogBuffer {
         Self {
             state: Arc::default(),
             changed: Arc::new(watch::Sender::new(0)),
+            pipes: Arc::default(),
         }
     }
 
+    /// The lines, after reading whatever the captured pipes already hold.
     fn lock(&self) -> MutexGuard<'_, State> {
+        self.drain_pipes();
+        self.lock_lines()
+    }
+
+    fn lock_lines(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn drain_pipes(&self) {
+        let pipes = self
+            .pipes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        for pipe in pipes {
+            pipe.drain(self);
+        }
+    }
+
+    /// Makes `fd` non-blocking and drained by every read of the buffer.
+    fn attach_pipe(&self, fd: OwnedFd, stream: LogStream) -> std::io::Result<Arc<Pipe>> {
+        rustix::io::ioctl_fionbio(&fd, true)?;
+        let pipe = Arc::new(Pipe {
+            fd,
+            stream,
+            partial: Mutex::default(),
+        });
+        self.pipes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(Arc::clone(&pipe));
+        Ok(pipe)
+    }
+
+    /// Captures a pipe's read end (a child's stdout or stderr) on a thread of its own, until
+    /// end of file. Independent of any async runtime, and readers of the buffer drain the pipe
+    /// themselves, so no line already written is ever missing from a read.
+    pub fn capture_pipe(&self, fd: impl Into<OwnedFd>, stream: LogStream) -> std::io::Result<()> {
+        let pipe = self.attach_pipe(fd.into(), stream)?;
+        let logs = self.clone();
+        std::thread::Builder::new()
+            .name("kubedrill-log".into())
+            .spawn(move || {
+                while !pipe.drain(&logs) {
+                    let mut fds = [PollFd::new(&pipe.fd, PollFlags::IN)];
+                    match rustix::event::poll(&mut fds, None) {
+                        Ok(_) | Err(rustix::io::Errno::INTR) => {}
+                        Err(_) => break,
+                    }
+                }
+            })?;
+        Ok(())
     }
 
     /// Appends a line read now.
     pub fn push(&self, stream: LogStream, text: impl Into<String>) {
-        self.lock().lines.push(LogLine {
+        self.lock_lines().lines.push(LogLine {
             at: Instant::now(),
             stream,
             text: text.into(),
@@ -155,27 +272,8 @@ impl LogBuffer {
     }
 
     fn close_stream(&self) {
-        self.lock().closed += 1;
+        self.lock_lines().closed += 1;
         self.changed.send_modify(|v| *v += 1);
-    }
-
-    /// Reads `reader` line by line into the buffer until end of file (or a read error).
-    pub(crate) async fn capture(self, reader: impl AsyncRead + Unpin, stream: LogStream) {
-        let mut reader = BufReader::new(reader);
-        let mut buf = Vec::new();
-        loop {
-            buf.clear();
-            match reader.read_until(b'\n', &mut buf).await {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {
-                    if buf.last() == Some(&b'\n') {
-                        buf.pop();
-                    }
-                    self.push(stream, String::from_utf8_lossy(&buf));
-                }
-            }
-        }
-        self.close_stream();
     }
 }
 
@@ -183,15 +281,46 @@ impl LogBuffer {
 mod tests {
     use super::*;
 
+    use std::io::Write;
+    use std::time::Duration;
+
     #[tokio::test]
-    async fn capture_splits_lines_and_keeps_a_final_partial_line() {
+    async fn capture_pipe_splits_lines_and_keeps_a_final_partial_line() {
         let logs = LogBuffer::new();
-        let input: &[u8] = b"one\ntwo\n\nthree";
-        logs.clone().capture(input, LogStream::Stderr).await;
+        let (reader, mut writer) = std::io::pipe().expect("a pipe");
+        logs.capture_pipe(reader, LogStream::Stderr)
+            .expect("capture");
+        writer.write_all(b"one\ntwo\n\nthree").expect("write");
+        drop(writer);
+        tokio::time::timeout(Duration::from_secs(5), logs.wait_closed(1))
+            .await
+            .expect("end of file seen");
         let texts = logs.texts_since(0, LogStream::Stderr);
         assert_eq!(texts, ["one", "two", "", "three"]);
         assert_eq!(logs.lines_since(3).len(), 1);
         assert!(logs.lines_since(10).is_empty());
+        assert_eq!(logs.closed_streams(), 1);
+    }
+
+    /// The guarantee behind issue 6 §2: with no capture thread at all, a read of the buffer
+    /// still finds every complete line already written to the pipe.
+    #[test]
+    fn a_read_sees_lines_already_in_the_pipe_without_the_capture_thread() {
+        let logs = LogBuffer::new();
+        let (reader, mut writer) = std::io::pipe().expect("a pipe");
+        logs.attach_pipe(reader.into(), LogStream::Stdout)
+            .expect("attach");
+        assert!(logs.is_empty());
+        writer.write_all(b"START\nhalf a li").expect("write");
+        assert_eq!(logs.texts_since(0, LogStream::Stdout), ["START"]);
+        writer.write_all(b"ne\n").expect("write");
+        assert_eq!(
+            logs.texts_since(0, LogStream::Stdout),
+            ["START", "half a line"]
+        );
+        assert_eq!(logs.closed_streams(), 0);
+        drop(writer);
+        assert_eq!(logs.len(), 2);
         assert_eq!(logs.closed_streams(), 1);
     }
 

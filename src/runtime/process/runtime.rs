@@ -251,15 +251,14 @@ impl Drop for SpecFile {
     }
 }
 
-/// Starts capturing the child's stdout and stderr into `logs`.
+/// Starts capturing the child's stdout and stderr into `logs`, each on a thread of its own so
+/// capture never waits for the scenario's runtime.
 fn capture_output(child: &mut std::process::Child, logs: &LogBuffer) -> io::Result<()> {
     if let Some(stdout) = child.stdout.take() {
-        let reader = tokio::process::ChildStdout::from_std(stdout)?;
-        tokio::spawn(logs.clone().capture(reader, LogStream::Stdout));
+        logs.capture_pipe(stdout, LogStream::Stdout)?;
     }
     if let Some(stderr) = child.stderr.take() {
-        let reader = tokio::process::ChildStderr::from_std(stderr)?;
-        tokio::spawn(logs.clone().capture(reader, LogStream::Stderr));
+        logs.capture_pipe(stderr, LogStream::Stderr)?;
     }
     Ok(())
 }
