@@ -10,7 +10,8 @@ use std::process::Command;
 const BIN: &str = env!("CARGO_BIN_EXE_kubedrill");
 const IMAGE: &str = "kubedrill/busybox:test";
 
-const OBJECTS: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  LOG_LEVEL: INFO\n";
+const OBJECTS: &str =
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  LOG_LEVEL: INFO\n";
 
 /// A pod `web-0` whose container sets `API` from the service links and overrides
 /// `KUBERNETES_SERVICE_PORT`, with `enableServiceLinks: false` (which keeps the master
@@ -54,7 +55,10 @@ fn env_6_1_project_env_file_has_hostname_and_service_links() {
     assert_eq!(r.status.code(), Some(0), "{r:?}");
     let env = fs::read_to_string(out.join("app.env")).unwrap();
     let want: String = EXPECTED.iter().map(|(n, v)| format!("{n}={v}\n")).collect();
-    assert_eq!(env, want, "the runtime's HOSTNAME first, service links last");
+    assert_eq!(
+        env, want,
+        "the runtime's HOSTNAME first, service links last"
+    );
 }
 
 /// A scenario asserting every expected variable through `/proc/PID/environ`.

@@ -546,8 +546,9 @@ mod tests {
         env.vars
             .iter()
             .filter(|(n, v)| {
-                !(n == HOSTNAME_VAR && v == "web")
-                    && !added.iter().any(|(an, av)| an == n && av == v)
+                let runtime_hostname = n == HOSTNAME_VAR && v == "web";
+                let service_link = added.iter().any(|(an, av)| an == n && av == v);
+                !runtime_hostname && !service_link
             })
             .map(|(n, v)| (n.as_str(), v.as_str()))
             .collect()
