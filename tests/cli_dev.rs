@@ -196,3 +196,149 @@ fn dev_runs_the_app_with_volumes_at_their_mount_paths() {
         .any(|c| String::from_utf8_lossy(&c).contains(marker));
     assert!(!alive, "the app is stopped with dev");
 }
+
+/// Starts `kubedrill dev` on a ConfigMap file and the pod, and waits until it watches.
+fn start_dev(objects: &Path, pod: &Path, out: &Path) -> (Child, mpsc::Receiver<String>) {
+    let mut child = Command::new(BIN)
+        .args(["dev", "-f"])
+        .arg(objects)
+        .arg("--workload")
+        .arg(pod)
+        .arg("--out")
+        .arg(out)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let rx = lines_of(&mut child);
+    let mut seen = Vec::new();
+    assert!(wait_line(&rx, "watching", &mut seen), "{seen:?}");
+    (child, rx)
+}
+
+/// The lines printed during `quiet`.
+fn lines_during(rx: &mpsc::Receiver<String>, quiet: Duration) -> Vec<String> {
+    let deadline = Instant::now() + quiet;
+    let mut lines = Vec::new();
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        if let Ok(l) = rx.recv_timeout(left) {
+            lines.push(l);
+        }
+    }
+    lines
+}
+
+/// How many projections (`pod NS/NAME -> DIR` headers) are among `lines`.
+fn projections(lines: &[String]) -> usize {
+    lines.iter().filter(|l| l.starts_with("pod ")).count()
+}
+
+fn stop(mut child: Child) {
+    rustix::process::kill_process(
+        rustix::process::Pid::from_raw(child.id() as i32).unwrap(),
+        rustix::process::Signal::INT,
+    )
+    .unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}
+
+/// Issue 6 §3: a read-only `cat` of a watched manifest used to start an endless loop of
+/// re-projections (OPEN/ACCESS events taken for changes, dev's own re-read making the next).
+#[test]
+fn dev_a_read_of_a_manifest_projects_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let objects = dir.path().join("cm.yaml");
+    let pod = dir.path().join("pod.yaml");
+    let out = dir.path().join("out");
+    fs::write(&objects, cm("INFO")).unwrap();
+    fs::write(&pod, POD).unwrap();
+    let (child, rx) = start_dev(&objects, &pod, &out);
+
+    let cat = Command::new("cat").arg(&objects).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&cat.stdout), cm("INFO"));
+    fs::read_to_string(&pod).unwrap();
+    let after_read = lines_during(&rx, Duration::from_secs(2));
+    assert!(after_read.is_empty(), "a read: {after_read:?}");
+
+    // Metadata only (touch, chmod) and a save of identical bytes change no content either.
+    let touched = Command::new("touch").arg(&objects).status().unwrap();
+    assert!(touched.success());
+    fs::write(&objects, cm("INFO")).unwrap();
+    let after_same = lines_during(&rx, Duration::from_secs(2));
+    assert!(after_same.is_empty(), "same bytes: {after_same:?}");
+
+    // A real edit projects once, then dev is quiet again (its own reads start nothing).
+    fs::write(&objects, cm("DEBUG")).unwrap();
+    let after_edit = lines_during(&rx, Duration::from_secs(2));
+    assert_eq!(projections(&after_edit), 1, "one edit: {after_edit:?}");
+    assert_eq!(
+        fs::read_to_string(out.join("etc/config/LOG_LEVEL")).unwrap(),
+        "DEBUG"
+    );
+    let later = lines_during(&rx, Duration::from_secs(2));
+    assert!(later.is_empty(), "quiet after the edit: {later:?}");
+    stop(child);
+}
+
+/// Issue 6 §3: 200 rapid saves — in place and editor-style (temp file renamed over the
+/// manifest), some of them invalid — settle on the last version, and dev is quiet afterwards.
+#[test]
+fn dev_200_rapid_edits_settle_on_the_last_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let objects = dir.path().join("cm.yaml");
+    let pod = dir.path().join("pod.yaml");
+    let out = dir.path().join("out");
+    let version = |i: usize| {
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  LOG_LEVEL: v{i}\n  app.conf: |\n    n={i}\n    pad={}\n",
+            "x".repeat(i % 13)
+        )
+    };
+    let invalid = |i: usize| {
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  bad key {i}: x\n"
+        )
+    };
+    fs::write(&objects, version(0)).unwrap();
+    fs::write(&pod, POD).unwrap();
+    let (child, rx) = start_dev(&objects, &pod, &out);
+
+    let last = 200;
+    for i in 1..=last {
+        let text = if i % 7 == 0 && i != last {
+            invalid(i)
+        } else {
+            version(i)
+        };
+        if i % 2 == 0 {
+            let tmp = dir.path().join(format!(".cm.yaml.{i}.tmp"));
+            fs::write(&tmp, &text).unwrap();
+            fs::rename(&tmp, &objects).unwrap();
+        } else {
+            fs::write(&objects, &text).unwrap();
+        }
+        std::thread::sleep(Duration::from_micros(500 * (i as u64 % 5)));
+    }
+    let level = out.join("etc/config/LOG_LEVEL");
+    assert!(
+        wait_for(&level, &format!("v{last}")),
+        "settled: {:?}",
+        fs::read_to_string(&level)
+    );
+    // Let the round that wrote it finish printing, then dev must stay quiet.
+    lines_during(&rx, Duration::from_millis(500));
+    let later = lines_during(&rx, Duration::from_secs(2));
+    assert!(later.is_empty(), "quiet once settled: {later:?}");
+    assert_eq!(
+        fs::read_to_string(out.join("etc/config/app.conf")).unwrap(),
+        format!("n={last}\npad={}\n", "x".repeat(last % 13))
+    );
+    let data = fs::read_link(out.join("etc/config/..data")).unwrap();
+    let mut files: Vec<String> = fs::read_dir(out.join("etc/config").join(&data))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(files, ["LOG_LEVEL", "app.conf"], "exactly the last version");
+    stop(child);
+}

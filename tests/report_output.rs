@@ -45,6 +45,26 @@ fn entry(path: &str, kind: &str, mode: &str, target: Option<&str>, sha: Option<&
         mode: mode.to_owned(),
         target: target.map(str::to_owned),
         sha256: sha.map(str::to_owned),
+        size: sha.map(|_| 5000),
+        ..TreeEntry::default()
+    }
+}
+
+/// A small text file, shown by its first lines.
+fn text_file(path: &str, preview: &str, size: u64) -> TreeEntry {
+    TreeEntry {
+        preview: Some(preview.to_owned()),
+        size: Some(size),
+        ..entry(path, "file", "0644", None, Some("0123456789ab"))
+    }
+}
+
+/// A redacted Secret-derived file: its size only.
+fn secret_file(path: &str, size: u64) -> TreeEntry {
+    TreeEntry {
+        size: Some(size),
+        secret: true,
+        ..entry(path, "file", "0400", None, None)
     }
 }
 
@@ -52,22 +72,37 @@ const TS: &str = "..2026_05_01_10_00_00.000000001";
 
 fn diagnostics() -> Diagnostics {
     Diagnostics {
-        volumes: vec![VolumeTree {
-            volume: "config".to_owned(),
-            mount_path: "/etc/config".to_owned(),
-            entries: vec![
-                entry(TS, "dir", "0755", None, None),
-                entry(
-                    &format!("{TS}/LOG_LEVEL"),
-                    "file",
-                    "0644",
-                    None,
-                    Some("1a2b3c4d5e6f"),
-                ),
-                entry("..data", "link", "0777", Some(TS), None),
-                entry("LOG_LEVEL", "link", "0777", Some("..data/LOG_LEVEL"), None),
-            ],
-        }],
+        volumes: vec![
+            VolumeTree {
+                volume: "config".to_owned(),
+                mount_path: "/etc/config".to_owned(),
+                entries: vec![
+                    entry(TS, "dir", "0755", None, None),
+                    entry(
+                        &format!("{TS}/LOG_LEVEL"),
+                        "file",
+                        "0644",
+                        None,
+                        Some("1a2b3c4d5e6f"),
+                    ),
+                    entry("..data", "link", "0777", Some(TS), None),
+                    entry("LOG_LEVEL", "link", "0777", Some("..data/LOG_LEVEL"), None),
+                ],
+            },
+            VolumeTree {
+                volume: "settings".to_owned(),
+                mount_path: "/etc/settings".to_owned(),
+                entries: vec![
+                    text_file("app.conf", "[database]\nhost=db-v1\nport=5432\n", 48),
+                    text_file("LEVEL", "INFO", 4),
+                ],
+            },
+            VolumeTree {
+                volume: "db".to_owned(),
+                mount_path: "/etc/db".to_owned(),
+                entries: vec![secret_file("password", 7)],
+            },
+        ],
         env: vec![(
             "app".to_owned(),
             vec![
@@ -293,13 +328,18 @@ fn console_snapshot_of_a_failing_scenario() {
        observed: (last line) "START version=INFO"
        volume config at /etc/config:
          ..2026_05_01_10_00_00.000000001/           0755
-         ..2026_05_01_10_00_00.000000001/LOG_LEVEL  0644  sha256:1a2b3c4d5e6f
+         ..2026_05_01_10_00_00.000000001/LOG_LEVEL  0644  sha256:1a2b3c4d5e6f (5000 bytes)
          ..data -> ..2026_05_01_10_00_00.000000001
          LOG_LEVEL -> ..data/LOG_LEVEL
+       volume settings at /etc/settings:
+         app.conf  0644  "[database]\nhost=db-v1\nport=5432\n"… (48 bytes)
+         LEVEL     0644  "INFO"
+       volume db at /etc/db:
+         password  0400  ‹secret, 7 bytes›
        env of app:
          LOG_LEVEL=INFO
          DB_PASSWORD=<redacted>
-       last log lines of app (1):
+       log of app (first and last lines, repeats collapsed):
          app | START version=INFO
        events:
          +<dur> Normal Scheduled assigned to node local
@@ -530,6 +570,17 @@ fn json_report_has_the_documented_fields_and_values() {
     assert_eq!(diag["env"][0]["container"], "app");
     assert_eq!(diag["env"][0]["vars"][1]["name"], "DB_PASSWORD");
     assert_eq!(diag["env"][0]["vars"][1]["value"], "<redacted>");
+    assert_eq!(entries[1]["size"], 5000);
+    assert_eq!(entries[1]["preview"], Value::Null);
+    let text = &diag["volumes"][1]["entries"][0];
+    assert_eq!(text["preview"], "[database]\nhost=db-v1\nport=5432\n");
+    assert_eq!(text["size"], 48);
+    assert_eq!(text["secret"], false);
+    let secret = &diag["volumes"][2]["entries"][0];
+    assert_eq!(secret["secret"], true);
+    assert_eq!(secret["size"], 7);
+    assert_eq!(secret["sha256"], Value::Null, "no hash of a Secret");
+    assert_eq!(secret["preview"], Value::Null);
     assert_eq!(diag["logs"][0]["container"], "app");
     assert_eq!(diag["logs"][0]["lines"][0], "START version=INFO");
     assert_eq!(diag["events"].as_array().map(Vec::len), Some(2));

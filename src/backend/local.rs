@@ -12,7 +12,8 @@ use base64::Engine;
 pub use super::containers::RuntimeKind;
 use super::containers::{KILL_GRACE, Running, Runtime};
 use super::http::observe_http;
-use super::observe::{observe_dir, observe_file, tree, volume_has_secret};
+use super::observe::{observe_dir, observe_file, volume_has_secret};
+use super::volume_tree::volume_tree;
 use super::{Backend, BackendError, Observed};
 use crate::api::{Manifest, ObjectStore, Workload};
 use crate::kubelet::KubeVersion;
@@ -616,7 +617,10 @@ impl Backend for LocalBackend {
                 d.volumes.push(VolumeTree {
                     volume: format!("{} ({container})", m.volume),
                     mount_path: m.container_path.display().to_string(),
-                    entries: tree(&m.host_path),
+                    entries: volume_tree(
+                        &m.host_path,
+                        volume_has_secret(&self.opts.workload, &m.volume),
+                    ),
                 });
             }
         }
@@ -644,13 +648,10 @@ impl Backend for LocalBackend {
                 ));
             }
         }
+        // Every line: the runner redacts them, then cuts the excerpt (report::excerpt).
         for (c, buf) in &self.last_logs {
-            let lines = buf.lines();
-            let tail = lines.len().saturating_sub(20);
-            d.logs.push((
-                c.clone(),
-                lines[tail..].iter().map(|l| l.text.clone()).collect(),
-            ));
+            d.logs
+                .push((c.clone(), buf.lines().into_iter().map(|l| l.text).collect()));
         }
         d
     }

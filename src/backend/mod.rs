@@ -8,6 +8,7 @@ pub mod local;
 mod observe;
 mod seam;
 pub mod tls;
+mod volume_tree;
 
 pub use containers::RuntimeKind;
 pub use seam::{Backend, BackendError, Observed};

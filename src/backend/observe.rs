@@ -1,16 +1,13 @@
 //! How the local backend looks at a running container: paths through `/proc/PID/root`, signals
-//! by name, volume trees for diagnostics (HTTP is in [`super::http`]). Reading only; nothing
-//! here changes a container.
+//! by name (HTTP is in [`super::http`], volume trees for diagnostics in [`super::volume_tree`]).
+//! Reading only; nothing here changes a container.
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
-
 use super::Observed;
 use crate::api::Workload;
-use crate::report::model::TreeEntry;
 
 /// Whether a pod volume carries Secret data (a secret volume, or projected with a secret or a
 /// token source), so observations of files in it are redacted whole.
@@ -47,74 +44,6 @@ pub(super) fn proc_path(pid: u32, path: &str) -> PathBuf {
 /// ([`crate::scenario::SIGNAL_TABLE`]).
 pub(super) fn parse_signal(name: &str) -> Option<rustix::process::Signal> {
     crate::scenario::signal_number(name).and_then(rustix::process::Signal::from_named_raw)
-}
-
-/// The volume tree for diagnostics: every entry with kind, mode, link target and content hash.
-pub(super) fn tree(root: &Path) -> Vec<TreeEntry> {
-    fn walk(root: &Path, rel: &Path, out: &mut Vec<TreeEntry>) {
-        let Ok(rd) = fs::read_dir(root.join(rel)) else {
-            return;
-        };
-        let mut entries: Vec<_> = rd.filter_map(|e| e.ok()).collect();
-        entries.sort_by_key(|e| e.file_name());
-        for e in entries {
-            let path = rel.join(e.file_name());
-            let Ok(md) = e.metadata() else { continue };
-            let mode = format!("{:04o}", md.permissions().mode() & 0o7777);
-            let shown = path.display().to_string();
-            if md.file_type().is_symlink() {
-                out.push(TreeEntry {
-                    path: shown,
-                    kind: "link".into(),
-                    mode,
-                    target: fs::read_link(e.path())
-                        .ok()
-                        .map(|t| t.display().to_string()),
-                    sha256: None,
-                });
-            } else if md.is_dir() {
-                out.push(TreeEntry {
-                    path: shown,
-                    kind: "dir".into(),
-                    mode,
-                    target: None,
-                    sha256: None,
-                });
-                walk(root, &path, out);
-            } else {
-                let hash = fs::read(e.path()).ok().map(|b| {
-                    let h = Sha256::digest(&b);
-                    h.iter().take(6).map(|x| format!("{x:02x}")).collect()
-                });
-                out.push(TreeEntry {
-                    path: shown,
-                    kind: "file".into(),
-                    mode,
-                    target: None,
-                    sha256: hash,
-                });
-            }
-        }
-    }
-    let mut out = Vec::new();
-    if root.is_file() {
-        let hash = fs::read(root).ok().map(|b| {
-            let h = Sha256::digest(&b);
-            h.iter().take(6).map(|x| format!("{x:02x}")).collect()
-        });
-        out.push(TreeEntry {
-            path: "(subPath file)".into(),
-            kind: "file".into(),
-            mode: fs::metadata(root)
-                .map(|m| format!("{:04o}", m.permissions().mode() & 0o7777))
-                .unwrap_or_default(),
-            target: None,
-            sha256: hash,
-        });
-    } else {
-        walk(root, Path::new(""), &mut out);
-    }
-    out
 }
 
 /// `file: PATH` as the container whose main process is `pid` sees it.

@@ -8,8 +8,19 @@
 //! out. It does not decide container state; the caller turns an [`EnvError`] into a
 //! `CreateContainerConfigError` wait and a `Failed` event (§6.6).
 //!
-//! Not reproduced: the service link variables (`KUBERNETES_SERVICE_HOST`, …) kubelet adds after
-//! the container's own variables, since the local backend has no Services.
+//! Two kinds of variables come from outside the container spec, and both are added here so
+//! that every consumer (`project`'s env file, the process and the docker runtimes) gets them:
+//! - **Service links** (`getServiceEnvVarMap`): the variables of the `kubernetes` Service in
+//!   `default` are always injected — `enableServiceLinks: false` only drops the *other*
+//!   Services of the pod's namespace, and kubedrill has no other Services. They are appended
+//!   after the container's own variables for the names the container does not set, and a
+//!   `$(VAR)` in a literal value can refer to them, as in kubelet. Their values are kind's (and
+//!   kubeadm's) defaults, see [`KUBERNETES_SERVICE_HOST`].
+//! - **`HOSTNAME`**: set by the container runtime, not kubelet (containerd's CRI adds
+//!   `HOSTNAME=<sandbox hostname>` before the container's env, which overrides it). The sandbox
+//!   hostname is the pod name cut to 63 characters ([`pod_hostname`]); `spec.hostname`,
+//!   `spec.subdomain` and `hostNetwork` are not considered. It is not a kubelet variable, so
+//!   `$(HOSTNAME)` does not expand.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -25,6 +36,52 @@ pub const NODE_NAME: &str = "kubedrill-node";
 pub const POD_IP: &str = "127.0.0.1";
 /// The host IP kubedrill reports for `status.hostIP` / `status.hostIPs`.
 pub const HOST_IP: &str = "127.0.0.1";
+
+/// The ClusterIP of the `kubernetes` Service in `default` that kubedrill reports: the first
+/// address of kind's and kubeadm's default Service CIDR, `10.96.0.0/12`.
+pub const KUBERNETES_SERVICE_HOST: &str = "10.96.0.1";
+/// The port of the `kubernetes` Service (named `https`, TCP), as on kind and kubeadm clusters.
+pub const KUBERNETES_SERVICE_PORT: u16 = 443;
+
+/// The variable the container runtime sets to the pod's hostname.
+pub const HOSTNAME_VAR: &str = "HOSTNAME";
+
+/// The service-link variables of the `kubernetes` Service in `default`, as kubelet's
+/// `envvars.FromServices` makes them (in its order): `KUBERNETES_SERVICE_HOST`,
+/// `KUBERNETES_SERVICE_PORT`, `KUBERNETES_SERVICE_PORT_HTTPS`, then the Docker-link ones
+/// (`KUBERNETES_PORT=tcp://10.96.0.1:443`, `KUBERNETES_PORT_443_TCP{,_PROTO,_PORT,_ADDR}`).
+pub fn master_service_env() -> Vec<(String, String)> {
+    let host = KUBERNETES_SERVICE_HOST;
+    let port = KUBERNETES_SERVICE_PORT;
+    let url = format!("tcp://{host}:{port}");
+    let prefix = format!("KUBERNETES_PORT_{port}_TCP");
+    vec![
+        ("KUBERNETES_SERVICE_HOST".into(), host.into()),
+        ("KUBERNETES_SERVICE_PORT".into(), port.to_string()),
+        ("KUBERNETES_SERVICE_PORT_HTTPS".into(), port.to_string()),
+        ("KUBERNETES_PORT".into(), url.clone()),
+        (prefix.clone(), url),
+        (format!("{prefix}_PROTO"), "tcp".into()),
+        (format!("{prefix}_PORT"), port.to_string()),
+        (format!("{prefix}_ADDR"), host.into()),
+    ]
+}
+
+/// The pod's hostname as kubelet hands it to the runtime (`GeneratePodHostNameAndDomain`
+/// without `spec.hostname`): the pod name, cut to 63 characters with trailing `-` and `.`
+/// removed.
+pub fn pod_hostname(pod_name: &str) -> String {
+    const HOSTNAME_MAX_LEN: usize = 63;
+    if pod_name.len() <= HOSTNAME_MAX_LEN {
+        return pod_name.to_string();
+    }
+    // Pod names are DNS subdomains (ASCII), but stay on a char boundary for any input.
+    let mut end = HOSTNAME_MAX_LEN;
+    while !pod_name.is_char_boundary(end) {
+        end -= 1;
+    }
+    pod_name[..end].trim_end_matches(['-', '.']).to_string()
+}
 
 /// The reason of the Warning event kubelet ≤1.29 emits for skipped envFrom keys (§6.4).
 pub const INVALID_ENV_NAMES_REASON: &str = "InvalidEnvironmentVariableNames";
@@ -204,7 +261,20 @@ pub fn resolve_env(
         env.set(var.name.clone(), value, secret);
     }
 
-    Ok(env.finish(events))
+    let mut resolved = env.finish(events);
+    // kubelet: "Append remaining service env vars" — those the container does not set.
+    for (name, value) in master_service_env() {
+        if resolved.get(&name).is_none() {
+            resolved.vars.push((name, value));
+        }
+    }
+    // The runtime's HOSTNAME comes first; the container's own env overrides it.
+    if resolved.get(HOSTNAME_VAR).is_none() {
+        resolved
+            .vars
+            .insert(0, (HOSTNAME_VAR.to_string(), pod_hostname(&pod.name)));
+    }
+    Ok(resolved)
 }
 
 /// One `env` entry's value and whether it is secret, or `None` when it is omitted.
@@ -219,10 +289,17 @@ fn resolve_var(
     // kubelet checks `Value != ""` first: a non-empty literal wins over valueFrom.
     if !literal.is_empty() {
         let mut secret = false;
-        let value = expand(literal, |name| {
-            let (value, from_secret) = env.get(name)?;
-            secret |= from_secret;
-            Some(value.to_string())
+        // kubelet's `MappingFuncFor(tmpEnv, serviceEnv)`: the container's variables first,
+        // then the service links.
+        let value = expand(literal, |name| match env.get(name) {
+            Some((value, from_secret)) => {
+                secret |= from_secret;
+                Some(value.to_string())
+            }
+            None => master_service_env()
+                .into_iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v),
         });
         return Ok(Some((value, secret)));
     }
@@ -461,11 +538,103 @@ mod tests {
         resolve(spec).expect_err("env fails").to_string()
     }
 
+    /// The container's own variables: without the runtime's `HOSTNAME` of the test pod
+    /// (`web`) and the service links, which every resolved env has (pinned in the
+    /// `env_6_1_hostname_…`/`…_service_links_…` tests).
     fn pairs(env: &ResolvedEnv) -> Vec<(&str, &str)> {
+        let added = master_service_env();
         env.vars
             .iter()
+            .filter(|(n, v)| {
+                let runtime_hostname = n == HOSTNAME_VAR && v == "web";
+                let service_link = added.iter().any(|(an, av)| an == n && av == v);
+                !runtime_hostname && !service_link
+            })
             .map(|(n, v)| (n.as_str(), v.as_str()))
             .collect()
+    }
+
+    #[test]
+    fn env_6_1_hostname_and_service_links_surround_the_container_env() {
+        let env = ok(json!({"env": [{"name": "A", "value": "a"}]}));
+        assert_eq!(
+            env.vars,
+            [
+                ("HOSTNAME", "web"),
+                ("A", "a"),
+                ("KUBERNETES_SERVICE_HOST", "10.96.0.1"),
+                ("KUBERNETES_SERVICE_PORT", "443"),
+                ("KUBERNETES_SERVICE_PORT_HTTPS", "443"),
+                ("KUBERNETES_PORT", "tcp://10.96.0.1:443"),
+                ("KUBERNETES_PORT_443_TCP", "tcp://10.96.0.1:443"),
+                ("KUBERNETES_PORT_443_TCP_PROTO", "tcp"),
+                ("KUBERNETES_PORT_443_TCP_PORT", "443"),
+                ("KUBERNETES_PORT_443_TCP_ADDR", "10.96.0.1"),
+            ]
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+        );
+        assert!(env.secret_derived.is_empty());
+    }
+
+    #[test]
+    fn env_6_1_service_links_are_added_even_with_enable_service_links_false() {
+        // enableServiceLinks only drops the namespace's other Services; the master Service's
+        // variables are always injected. kubedrill has no other Services, so the pod field
+        // changes nothing.
+        let env = ok(json!({}));
+        assert_eq!(
+            env.get("KUBERNETES_SERVICE_HOST"),
+            Some(KUBERNETES_SERVICE_HOST)
+        );
+        assert_eq!(env.vars.len(), 1 + master_service_env().len());
+    }
+
+    #[test]
+    fn env_6_1_the_container_env_overrides_hostname_and_service_links() {
+        let env = ok(json!({
+            "envFrom": [{"secretRef": {"name": "db"}, "prefix": "KUBERNETES_"}],
+            "env": [
+                {"name": "HOSTNAME", "value": "mine"},
+                {"name": "KUBERNETES_SERVICE_HOST", "value": "api.example"}
+            ]
+        }));
+        assert_eq!(env.get("HOSTNAME"), Some("mine"));
+        assert_eq!(env.get("KUBERNETES_SERVICE_HOST"), Some("api.example"));
+        assert_eq!(env.get("KUBERNETES_PASSWORD"), Some("s3cret"));
+        for name in ["HOSTNAME", "KUBERNETES_SERVICE_HOST"] {
+            assert_eq!(
+                env.vars.iter().filter(|(n, _)| n == name).count(),
+                1,
+                "{name}"
+            );
+        }
+        assert_eq!(
+            env.vars.iter().position(|(n, _)| n == "HOSTNAME"),
+            Some(2),
+            "where the container's env set it, after the envFrom keys"
+        );
+    }
+
+    #[test]
+    fn env_6_5_expansion_sees_service_links_but_not_hostname() {
+        let env = ok(json!({"env": [
+            {"name": "API", "value": "https://$(KUBERNETES_SERVICE_HOST):$(KUBERNETES_SERVICE_PORT)"},
+            {"name": "ME", "value": "$(HOSTNAME)"}
+        ]}));
+        assert_eq!(env.get("API"), Some("https://10.96.0.1:443"));
+        assert_eq!(
+            env.get("ME"),
+            Some("$(HOSTNAME)"),
+            "HOSTNAME is the runtime's"
+        );
+    }
+
+    #[test]
+    fn pod_hostname_is_the_pod_name_cut_to_63_characters() {
+        assert_eq!(pod_hostname("web-7d9f-abcde"), "web-7d9f-abcde");
+        let long = format!("{}-{}", "a".repeat(62), "b".repeat(10));
+        assert_eq!(pod_hostname(&long), "a".repeat(62), "trailing '-' dropped");
+        assert_eq!(pod_hostname(&"x".repeat(70)).len(), 63);
     }
 
     #[test]
@@ -492,7 +661,7 @@ mod tests {
         }));
         assert_eq!(env.get("MODE"), Some("cm2"));
         assert_eq!(env.get("EXTRA"), Some("e"));
-        assert_eq!(env.vars.len(), 4);
+        assert_eq!(pairs(&env).len(), 4);
     }
 
     #[test]
@@ -514,7 +683,7 @@ mod tests {
             {"secretRef": {"name": "gone", "optional": true}},
             {"configMapRef": {"name": "cfg2"}}
         ]}));
-        assert_eq!(env.vars.len(), 2);
+        assert_eq!(pairs(&env).len(), 2);
     }
 
     #[test]
@@ -547,7 +716,7 @@ mod tests {
             {"name": "D", "valueFrom": {"secretKeyRef": {"name": "gone", "key": "k", "optional": true}}},
             {"name": "E", "valueFrom": {"configMapKeyRef": {"name": "cfg", "key": "BLOB", "optional": true}}}
         ]}));
-        assert!(env.vars.is_empty(), "{env:?}");
+        assert!(pairs(&env).is_empty(), "{env:?}");
     }
 
     #[test]
@@ -731,7 +900,7 @@ mod tests {
                 KubeVersion::v1(29),
             )
             .expect("resolves");
-            assert_eq!(env.vars.len(), usize::from(kept), "{prefix}");
+            assert_eq!(pairs(&env).len(), usize::from(kept), "{prefix}");
             assert_eq!(env.events.len(), usize::from(!kept), "{prefix}");
             if !kept {
                 assert!(

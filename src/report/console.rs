@@ -211,8 +211,8 @@ pub fn step_title(step: &StepResult) -> String {
 }
 
 /// Renders failure diagnostics as plain text, each line starting with `indent`: the volume
-/// trees (symlink targets, modes, content hashes), the env per container, the last log lines
-/// (prefixed with the container name) and the event timeline. Empty sections are left out;
+/// trees (symlink targets, modes, small text content or a content hash), the env per
+/// container, a log excerpt (prefixed with the container name) and the event timeline. Empty sections are left out;
 /// control characters in values are escaped so app output cannot drive the terminal.
 pub fn render_diagnostics(diagnostics: &Diagnostics, indent: &str) -> String {
     let mut text = String::new();
@@ -238,10 +238,10 @@ pub fn render_diagnostics(diagnostics: &Diagnostics, indent: &str) -> String {
             let line = match entry.kind.as_str() {
                 "link" => label,
                 "file" => format!(
-                    "{}  {}  sha256:{}",
+                    "{}  {}  {}",
                     pad(&label, width),
                     clean(&entry.mode),
-                    entry.sha256.as_deref().map(clean).unwrap_or("?".into())
+                    file_content(entry)
                 ),
                 "dir" => format!("{}  {}", pad(&label, width), clean(&entry.mode)),
                 other => format!(
@@ -266,9 +266,8 @@ pub fn render_diagnostics(diagnostics: &Diagnostics, indent: &str) -> String {
     for (container, lines) in &diagnostics.logs {
         let _ = writeln!(
             text,
-            "{indent}last log lines of {} ({}):",
-            clean(container),
-            lines.len()
+            "{indent}log of {} (first and last lines, repeats collapsed):",
+            clean(container)
         );
         if lines.is_empty() {
             let _ = writeln!(text, "{indent}  (no output)");
@@ -490,6 +489,29 @@ fn summary_text(results: &[ScenarioResult], color: bool) -> String {
         );
     }
     text
+}
+
+/// What a file holds, as the tree shows it: the beginning of a small text file (quoted, `…`
+/// when there is more), `‹secret, N bytes›` for a redacted Secret-derived file (no hash: a
+/// short hash lets anyone test guesses of a low-entropy Secret), else a content hash.
+fn file_content(entry: &super::model::TreeEntry) -> String {
+    let size = entry.size.unwrap_or(0);
+    let bytes = |n: u64| format!("{n} byte{}", if n == 1 { "" } else { "s" });
+    match (&entry.preview, &entry.sha256) {
+        (Some(preview), _) => {
+            // `{:?}` escapes newlines and control characters, so content cannot drive the
+            // terminal or break the layout.
+            let quoted = format!("{preview:?}");
+            if (preview.len() as u64) < size {
+                format!("{quoted}… ({})", bytes(size))
+            } else {
+                quoted
+            }
+        }
+        (None, _) if entry.secret => format!("‹secret, {}›", bytes(size)),
+        (None, Some(hash)) => format!("sha256:{} ({})", clean(hash), bytes(size)),
+        (None, None) => "(unreadable)".to_owned(),
+    }
 }
 
 /// How a tree entry is named: `dir/`, `file`, `link -> target`.

@@ -36,9 +36,15 @@
 //!           "diagnostics": {            // or null; only on failed or errored steps
 //!             "volumes": [ { "volume": "config", "mountPath": "/etc/config",
 //!                            "entries": [ { "path": "..data", "kind": "link", "mode": "0777",
-//!                                           "target": "..2026_…", "sha256": null } ] } ],
+//!                                           "target": "..2026_…", "sha256": null,
+//!                                           "size": null,     // bytes, for files
+//!                                           "preview": null,  // first lines of a small text file
+//!                                           "secret": false   // Secret-derived: size only, unless
+//!                                                             // --show-secrets
+//!                                         } ] } ],
 //!             "env": [ { "container": "app", "vars": [ { "name": "LOG_LEVEL", "value": "INFO" } ] } ],
-//!             "logs": [ { "container": "app", "lines": [ "START version=INFO" ] } ],
+//!             "logs": [ { "container": "app",    // first and last lines, repeats collapsed
+//!                         "lines": [ "START version=INFO", "GET / ×20" ] } ],
 //!             "events": [ "+0.012s Normal Started …" ]
 //!           }
 //!         }
@@ -177,6 +183,9 @@ fn diagnostics(d: &Diagnostics) -> DiagnosticsDoc<'_> {
                         mode: &e.mode,
                         target: e.target.as_deref(),
                         sha256: e.sha256.as_deref(),
+                        size: e.size,
+                        preview: e.preview.as_deref(),
+                        secret: e.secret,
                     })
                     .collect(),
             })
@@ -272,6 +281,9 @@ struct Entry<'a> {
     mode: &'a str,
     target: Option<&'a str>,
     sha256: Option<&'a str>,
+    size: Option<u64>,
+    preview: Option<&'a str>,
+    secret: bool,
 }
 
 #[derive(Serialize)]

@@ -3,6 +3,7 @@
 //! from Secrets are already redacted when an event is made.
 
 pub mod console;
+pub mod excerpt;
 pub mod json;
 pub mod junit;
 pub mod logs;

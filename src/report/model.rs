@@ -94,7 +94,8 @@ pub struct Diagnostics {
     pub volumes: Vec<VolumeTree>,
     /// The container's env (redacted values for Secret-derived names), per container.
     pub env: Vec<(String, Vec<(String, String)>)>,
-    /// The last log lines, per container.
+    /// An excerpt of each container's log: its first and last lines, consecutive repeats
+    /// collapsed to `LINE ×N`, omitted lines marked (see [`log_excerpt`](super::excerpt::log_excerpt)).
     pub logs: Vec<(String, Vec<String>)>,
     /// The pod's event timeline, e.g. `+0.012s Warning FailedMount MountVolume.SetUp failed…`.
     pub events: Vec<String>,
@@ -113,7 +114,7 @@ pub struct VolumeTree {
 }
 
 /// One entry of a [`VolumeTree`].
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TreeEntry {
     /// Path relative to the volume root.
@@ -124,8 +125,17 @@ pub struct TreeEntry {
     pub mode: String,
     /// The link target, for links.
     pub target: Option<String>,
-    /// The first 12 hex digits of the content's sha256, for files.
+    /// The first 12 hex digits of the content's sha256, for files; `None` for a redacted
+    /// Secret-derived file (a short hash lets anyone test guesses of a low-entropy Secret).
     pub sha256: Option<String>,
+    /// The file's size in bytes, for files.
+    pub size: Option<u64>,
+    /// The beginning of a small UTF-8 file (at most 3 lines and 120 characters); `None` for
+    /// binary or large files and for a redacted Secret-derived file.
+    pub preview: Option<String>,
+    /// Whether the file carries Secret data (it is in a Secret volume, or in a projected
+    /// volume with a Secret source).
+    pub secret: bool,
 }
 
 /// A whole scenario's result.

@@ -17,6 +17,9 @@ pub struct Sample {
     pub why: Option<String>,
     /// For logs: when the first line that satisfied `contains`/`matches` was read.
     pub matched_at: Option<Instant>,
+    /// When `equals` did not hold for a multi-line value: the line diff of expected against
+    /// observed (see [`line_diff`](super::diff::line_diff)), before redaction.
+    pub equals_diff: Vec<String>,
 }
 
 /// Judges `observed` for `observation` against `p`. `log_since` drops log lines read before
@@ -243,6 +246,7 @@ fn verdict(shown: String, why: Vec<String>) -> Sample {
             shown,
             why: None,
             matched_at: None,
+            equals_diff: Vec::new(),
         }
     } else {
         fail(shown, why.join("; "))
@@ -255,6 +259,7 @@ fn fail(shown: String, why: String) -> Sample {
         shown,
         why: Some(why),
         matched_at: None,
+        equals_diff: Vec::new(),
     }
 }
 
@@ -281,11 +286,13 @@ pub fn judge_text(text: Option<&str>, p: &Predicates) -> Sample {
     let Some(t) = text else {
         return verdict(shown, why);
     };
+    let mut equals_diff = Vec::new();
     if let Some(want) = &p.equals
         && t != want
         && t.trim_end_matches('\n') != want
     {
         why.push(format!("expected {want:?}"));
+        equals_diff = super::diff::line_diff(want, t);
     }
     if let Some(bad) = &p.not_equals
         && (t == bad || t.trim_end_matches('\n') == bad)
@@ -317,7 +324,10 @@ pub fn judge_text(text: Option<&str>, p: &Predicates) -> Sample {
     {
         why.push(format!("expected not to contain {bad:?}"));
     }
-    verdict(shown, why)
+    Sample {
+        equals_diff,
+        ..verdict(shown, why)
+    }
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! their timing rule, and emits results as data. It formats nothing; the reporters do.
 
 pub mod check;
+pub mod diff;
 pub mod redact;
 mod run;
 

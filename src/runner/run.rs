@@ -278,15 +278,26 @@ fn finish(
 }
 
 fn redact_diagnostics(d: &mut crate::report::model::Diagnostics, r: &Redactor) {
+    // A Secret-derived file shows its size only: no content, and no hash (a short hash lets
+    // anyone test guesses of a low-entropy Secret).
+    for entry in d.volumes.iter_mut().flat_map(|v| v.entries.iter_mut()) {
+        if entry.secret && r.enabled() {
+            entry.preview = None;
+            entry.sha256 = None;
+        } else if let Some(preview) = &entry.preview {
+            entry.preview = Some(r.text(preview));
+        }
+    }
     for (_, env) in &mut d.env {
         for (_, v) in env.iter_mut() {
             *v = r.text(v);
         }
     }
+    // Redact each whole line first, then cut the excerpt: a collapsed `VALUE ×3` would no
+    // longer equal a short Secret value, which is only redacted as a whole line.
     for (_, lines) in &mut d.logs {
-        for l in lines.iter_mut() {
-            *l = r.text(l);
-        }
+        let redacted: Vec<String> = lines.iter().map(|l| r.text(l)).collect();
+        *lines = crate::report::excerpt::log_excerpt(&redacted);
     }
     for e in &mut d.events {
         *e = r.text(e);
@@ -342,29 +353,24 @@ async fn assert(
         _ => None,
     };
     let after = a.after.as_ref().and_then(|s| completed.get(s).copied());
-    let show = |shown: &str, backend: &LocalBackend| {
-        if backend.is_secret(&a.observation) && redactor.enabled() {
-            redactor.whole(shown)
-        } else {
-            redactor.text(shown)
-        }
-    };
     loop {
         backend.tick().await;
         let observed = backend.observe(&a.observation).await;
         let sample = judge(&a.observation, &observed, &a.predicates, since);
         let now = Instant::now();
-        let shown = show(&sample.shown, backend);
+        let secret = backend.is_secret(&a.observation) && redactor.enabled();
+        let shown = if secret {
+            redactor.whole(&sample.shown)
+        } else {
+            redactor.text(&sample.shown)
+        };
+        let failed = |within| failure(a, &sample, &shown, within, redactor, secret);
         match a.timing {
             AssertTiming::Now => {
                 return if sample.ok {
                     (Outcome::Passed, Some(shown), None)
                 } else {
-                    (
-                        Outcome::Failed(failure(a, &sample, &shown, None, redactor)),
-                        Some(shown),
-                        None,
-                    )
+                    (Outcome::Failed(failed(None)), Some(shown), None)
                 };
             }
             AssertTiming::Within(d) => {
@@ -379,11 +385,7 @@ async fn assert(
                     return (Outcome::Passed, Some(shown), latency);
                 }
                 if now.duration_since(begin) >= d {
-                    return (
-                        Outcome::Failed(failure(a, &sample, &shown, Some(d), redactor)),
-                        Some(shown),
-                        None,
-                    );
+                    return (Outcome::Failed(failed(Some(d))), Some(shown), None);
                 }
             }
             AssertTiming::Throughout(d) => {
@@ -392,7 +394,7 @@ async fn assert(
                     return (
                         Outcome::Failed(format!(
                             "{} at +{} of {}",
-                            failure(a, &sample, &shown, None, redactor),
+                            failed(None),
                             fmt_dur(at),
                             fmt_dur(d)
                         )),
@@ -415,6 +417,7 @@ fn failure(
     shown: &str,
     within: Option<Duration>,
     redactor: &Redactor,
+    secret: bool,
 ) -> String {
     let why = sample.why.clone().unwrap_or_default();
     let when = within
@@ -434,10 +437,30 @@ fn failure(
         ),
         _ => String::new(),
     };
-    redactor.text(&format!(
+    let mut message = redactor.text(&format!(
         "{}: {why}{when}; {observed}{hint}",
         describe_observation(&a.observation)
-    ))
+    ));
+    // A multi-line `equals` also shows which lines differ; each line is redacted whole, and a
+    // Secret-derived value is not diffed at all (the diff would be the value).
+    if !sample.equals_diff.is_empty() {
+        if secret {
+            message.push_str("\ndiff (-expected +observed): ‹redacted›");
+        } else {
+            message.push_str("\ndiff (-expected +observed):");
+            for line in &sample.equals_diff {
+                message.push('\n');
+                match ["- ", "+ ", "  "].iter().find(|m| line.starts_with(**m)) {
+                    Some(mark) => {
+                        message.push_str(mark);
+                        message.push_str(&redactor.text(&line[mark.len()..]));
+                    }
+                    None => message.push_str(&redactor.text(line)),
+                }
+            }
+        }
+    }
+    message
 }
 
 /// `file /etc/config/x`, `log of app`, `env LOG_LEVEL of app`, …
