@@ -392,3 +392,54 @@ fn keep_keeps_container_logs_as_files() {
     assert_eq!(log, "START\npassword=‹redacted›\nto-stderr\n");
     fs::remove_dir_all(&kept).unwrap();
 }
+
+/// The docker runtime sends the same table's numbers: a busybox `sh` (PID 1 of its container)
+/// traps every signal a shell can (all but KILL, STOP and CHLD, which its own `sleep` children
+/// raise) and each one sent arrives; STOP holds a USR2 until CONT; KILL ends the container.
+/// Needs the engine and the image `.ci/run` provides.
+#[test]
+fn every_accepted_signal_is_delivered_by_the_docker_runtime() {
+    let image = Command::new("docker")
+        .args(["image", "inspect", "kubedrill/busybox:test"])
+        .output();
+    assert!(
+        image.is_ok_and(|o| o.status.success()),
+        "needs a Docker engine with kubedrill/busybox:test (bash .ci/run starts dockerd and imports it)"
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let trapped: Vec<&str> = kubedrill::scenario::SIGNALS
+        .iter()
+        .copied()
+        .filter(|n| !matches!(*n, "KILL" | "STOP" | "CHLD"))
+        .collect();
+    let traps: String = trapped
+        .iter()
+        .map(|n| format!("trap \"echo got {n}\" {n}; "))
+        .collect();
+    let command = format!("[sh, -c, '{traps}echo START; while true; do sleep 1 & wait; done']");
+    let mut steps = String::from("    - assert: {log: app, contains: START, within: 15s}\n");
+    for name in trapped.iter().filter(|n| **n != "CONT") {
+        steps += &format!(
+            "    - signal: {{signal: {name}}}\n    - assert: {{log: app, contains: \"got {name}\", within: 5s}}\n"
+        );
+    }
+    steps += "    - signal: {signal: STOP}\n\
+              \x20   - signal: {signal: USR2}\n\
+              \x20   - assert: {log: app, contains: \"got USR2\", count: 1, throughout: 300ms}\n\
+              \x20   - signal: {signal: CONT}\n\
+              \x20   - assert: {log: app, contains: \"got USR2\", count: 2, within: 5s}\n\
+              \x20   - signal: {signal: KILL}\n\
+              \x20   - assert: {container: {state: terminated}, within: 10s}\n";
+    let file = scenario(
+        tmp.path(),
+        "kubedrill/busybox:test",
+        &command,
+        "  x: \"1\"\n",
+        &steps,
+    );
+    let r = kubedrill(
+        tmp.path(),
+        &["run", "--backend", "docker", file.to_str().unwrap()],
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+}
