@@ -189,6 +189,13 @@ fn http_against_python_http_server_methods_and_status_in_failures() {
         r.stdout,
         r.stderr
     );
+    assert!(
+        r.stdout.contains(&format!(
+            "assert http POST :{port}/ contains \"Unsupported method\" status 501"
+        )),
+        "{}",
+        r.stdout
+    );
     let (_, observed) = &steps[5];
     assert!(observed.starts_with("HTTP 404: "), "{observed}");
     assert!(observed.contains("File not found"), "{observed}");

@@ -460,7 +460,15 @@ pub fn describe_observation(o: &Observation) -> String {
                 .map(|s| format!(" since {s}"))
                 .unwrap_or_default()
         ),
-        Observation::Http { port, path, .. } => format!("http :{port}{path}"),
+        Observation::Http {
+            port,
+            path,
+            request,
+            ..
+        } => match request.method.as_str() {
+            "GET" => format!("http :{port}{path}"),
+            method => format!("http {method} :{port}{path}"),
+        },
         Observation::Tls { port, .. } => format!("tls :{port}"),
         Observation::Container(m) => format!(
             "container {}",
