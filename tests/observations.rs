@@ -450,3 +450,41 @@ fn every_accepted_signal_is_delivered_by_the_docker_runtime() {
     );
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
 }
+
+/// With `--jobs 2` each scenario's logs come right after its own result line, never inside
+/// the other scenario's output.
+#[test]
+fn logs_of_parallel_scenarios_follow_their_own_result() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = fs::read_to_string(logging_scenario(tmp.path())).unwrap();
+    fs::remove_file(tmp.path().join("logs.yaml")).unwrap();
+    for name in ["first", "second"] {
+        let text = base
+            .replace("name: logs", &format!("name: {name}"))
+            .replace("echo START", &format!("echo START-{name}; sleep 0.2"));
+        fs::write(tmp.path().join(format!("{name}.yaml")), text).unwrap();
+    }
+    let r = kubedrill(tmp.path(), &["run", "--logs", "--jobs", "2", "."]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    for name in ["first", "second"] {
+        let block = format!("✓ {name}: 1 passed in");
+        let at = r
+            .stdout
+            .find(&block)
+            .unwrap_or_else(|| panic!("{}", r.stdout));
+        let after = &r.stdout[at..];
+        let next_line = after.lines().nth(1).unwrap_or_default();
+        assert_eq!(
+            next_line,
+            format!("  log of app in {name} (3 lines):"),
+            "{}",
+            r.stdout
+        );
+        assert_eq!(
+            after.lines().nth(2).unwrap_or_default(),
+            format!("    app | START-{name}"),
+            "{}",
+            r.stdout
+        );
+    }
+}
