@@ -488,3 +488,34 @@ fn logs_of_parallel_scenarios_follow_their_own_result() {
         );
     }
 }
+
+/// A multi-line Secret value printed over several lines is redacted in the reported log too
+/// (the log is redacted as one text, not line by line).
+#[test]
+fn multi_line_secret_in_a_log_is_redacted_in_reports() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = logging_scenario(tmp.path());
+    fs::write(
+        tmp.path().join("objects.yaml"),
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: |\n    BEGIN KEY\n    middle-line-of-the-key\n    END KEY\n",
+    )
+    .unwrap();
+    let report = tmp.path().join("r.json");
+    let r = kubedrill(
+        tmp.path(),
+        &[
+            "run",
+            file.to_str().unwrap(),
+            "--report",
+            &format!("json={}", report.display()),
+        ],
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let json = fs::read_to_string(&report).unwrap();
+    assert!(!json.contains("middle-line-of-the-key"), "{json}");
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        doc["scenarios"][0]["logs"][0]["lines"],
+        serde_json::json!(["START", "password=‹redacted›", "to-stderr"])
+    );
+}
