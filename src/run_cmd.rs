@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use kubedrill::backend::local::RuntimeKind;
 use kubedrill::report::console::ConsoleReporter;
-use kubedrill::report::model::{RunEvent, RunEventKind, ScenarioResult};
+use kubedrill::report::model::{RunEvent, ScenarioResult};
 use kubedrill::report::{json, junit};
 use kubedrill::runner::{RunOptions, run_scenario};
 use kubedrill::scenario::{self, Scenario, ScenarioError};
@@ -264,7 +264,7 @@ fn run_parallel(
     spawn_interrupt_watcher(cancel_tx, std::sync::Arc::clone(&signal));
     let (tx, rx) = mpsc::channel::<(usize, Option<RunEvent>, Option<ScenarioResult>)>();
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let mut console = ConsoleReporter::new(std::io::stdout(), color);
+    let mut console = ConsoleReporter::new(std::io::stdout(), color).with_logs(opts.print_logs);
     let mut results: Vec<Option<ScenarioResult>> = vec![None; count];
     std::thread::scope(|scope| {
         for _ in 0..jobs.min(count) {
@@ -306,11 +306,6 @@ fn run_parallel(
         for (i, event, result) in rx {
             if let Some(e) = event {
                 let _ = console.handle(&e);
-                if let RunEventKind::ScenarioFinished { result } = &e.kind
-                    && opts.print_logs
-                {
-                    print!("{}", kubedrill::report::logs::render_logs(result));
-                }
             }
             if let Some(r) = result {
                 results[i] = Some(r);

@@ -189,6 +189,13 @@ fn http_against_python_http_server_methods_and_status_in_failures() {
         r.stdout,
         r.stderr
     );
+    assert!(
+        r.stdout.contains(&format!(
+            "assert http POST :{port}/ contains \"Unsupported method\" status 501"
+        )),
+        "{}",
+        r.stdout
+    );
     let (_, observed) = &steps[5];
     assert!(observed.starts_with("HTTP 404: "), "{observed}");
     assert!(observed.contains("File not found"), "{observed}");
@@ -391,4 +398,124 @@ fn keep_keeps_container_logs_as_files() {
     let log = fs::read_to_string(kept.join("logs/app.log")).expect("logs/app.log kept");
     assert_eq!(log, "START\npassword=‹redacted›\nto-stderr\n");
     fs::remove_dir_all(&kept).unwrap();
+}
+
+/// The docker runtime sends the same table's numbers: a busybox `sh` (PID 1 of its container)
+/// traps every signal a shell can (all but KILL, STOP and CHLD, which its own `sleep` children
+/// raise) and each one sent arrives; STOP holds a USR2 until CONT; KILL ends the container.
+/// Needs the engine and the image `.ci/run` provides.
+#[test]
+fn every_accepted_signal_is_delivered_by_the_docker_runtime() {
+    let image = Command::new("docker")
+        .args(["image", "inspect", "kubedrill/busybox:test"])
+        .output();
+    assert!(
+        image.is_ok_and(|o| o.status.success()),
+        "needs a Docker engine with kubedrill/busybox:test (bash .ci/run starts dockerd and imports it)"
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let trapped: Vec<&str> = kubedrill::scenario::SIGNALS
+        .iter()
+        .copied()
+        .filter(|n| !matches!(*n, "KILL" | "STOP" | "CHLD"))
+        .collect();
+    let traps: String = trapped
+        .iter()
+        .map(|n| format!("trap \"echo got {n}\" {n}; "))
+        .collect();
+    let command = format!("[sh, -c, '{traps}echo START; while true; do sleep 1 & wait; done']");
+    let mut steps = String::from("    - assert: {log: app, contains: START, within: 15s}\n");
+    for name in trapped.iter().filter(|n| **n != "CONT") {
+        steps += &format!(
+            "    - signal: {{signal: {name}}}\n    - assert: {{log: app, contains: \"got {name}\", within: 5s}}\n"
+        );
+    }
+    steps += "    - signal: {signal: STOP}\n\
+              \x20   - signal: {signal: USR2}\n\
+              \x20   - assert: {log: app, contains: \"got USR2\", count: 1, throughout: 300ms}\n\
+              \x20   - signal: {signal: CONT}\n\
+              \x20   - assert: {log: app, contains: \"got USR2\", count: 2, within: 5s}\n\
+              \x20   - signal: {signal: KILL}\n\
+              \x20   - assert: {container: {state: terminated}, within: 10s}\n";
+    let file = scenario(
+        tmp.path(),
+        "kubedrill/busybox:test",
+        &command,
+        "  x: \"1\"\n",
+        &steps,
+    );
+    let r = kubedrill(
+        tmp.path(),
+        &["run", "--backend", "docker", file.to_str().unwrap()],
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+}
+
+/// With `--jobs 2` each scenario's logs come right after its own result line, never inside
+/// the other scenario's output.
+#[test]
+fn logs_of_parallel_scenarios_follow_their_own_result() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = fs::read_to_string(logging_scenario(tmp.path())).unwrap();
+    fs::remove_file(tmp.path().join("logs.yaml")).unwrap();
+    for name in ["first", "second"] {
+        let text = base
+            .replace("name: logs", &format!("name: {name}"))
+            .replace("echo START", &format!("echo START-{name}; sleep 0.2"));
+        fs::write(tmp.path().join(format!("{name}.yaml")), text).unwrap();
+    }
+    let r = kubedrill(tmp.path(), &["run", "--logs", "--jobs", "2", "."]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    for name in ["first", "second"] {
+        let block = format!("✓ {name}: 1 passed in");
+        let at = r
+            .stdout
+            .find(&block)
+            .unwrap_or_else(|| panic!("{}", r.stdout));
+        let after = &r.stdout[at..];
+        let next_line = after.lines().nth(1).unwrap_or_default();
+        assert_eq!(
+            next_line,
+            format!("  log of app in {name} (3 lines):"),
+            "{}",
+            r.stdout
+        );
+        assert_eq!(
+            after.lines().nth(2).unwrap_or_default(),
+            format!("    app | START-{name}"),
+            "{}",
+            r.stdout
+        );
+    }
+}
+
+/// A multi-line Secret value printed over several lines is redacted in the reported log too
+/// (the log is redacted as one text, not line by line).
+#[test]
+fn multi_line_secret_in_a_log_is_redacted_in_reports() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = logging_scenario(tmp.path());
+    fs::write(
+        tmp.path().join("objects.yaml"),
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: |\n    BEGIN KEY\n    middle-line-of-the-key\n    END KEY\n",
+    )
+    .unwrap();
+    let report = tmp.path().join("r.json");
+    let r = kubedrill(
+        tmp.path(),
+        &[
+            "run",
+            file.to_str().unwrap(),
+            "--report",
+            &format!("json={}", report.display()),
+        ],
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let json = fs::read_to_string(&report).unwrap();
+    assert!(!json.contains("middle-line-of-the-key"), "{json}");
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        doc["scenarios"][0]["logs"][0]["lines"],
+        serde_json::json!(["START", "password=‹redacted›", "to-stderr"])
+    );
 }

@@ -17,6 +17,7 @@ What a test should observe: one SIGNAL line per signal sent; after KILL the proc
 import os
 import signal
 import sys
+import time
 
 
 def main() -> int:
@@ -28,8 +29,10 @@ def main() -> int:
             continue
         signal.signal(sig, on_signal)
     print(f"START app=signal_logger pid={os.getpid()}", flush=True)
+    # Not signal.pause(): a signal that lands between Python's last check and the pause()
+    # system call would wait for the next one. A short sleep bounds that delay.
     while True:
-        signal.pause()
+        time.sleep(0.05)
 
 
 if __name__ == "__main__":

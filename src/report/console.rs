@@ -58,6 +58,8 @@ pub struct ConsoleReporter<W: Write> {
     order: Vec<String>,
     /// Per scenario: held output and which steps have been rendered.
     states: HashMap<String, ScenarioState>,
+    /// `--logs`: each container's log follows its scenario's result.
+    logs: bool,
 }
 
 #[derive(Default)]
@@ -83,7 +85,15 @@ impl<W: Write> ConsoleReporter<W> {
             current: None,
             order: Vec::new(),
             states: HashMap::new(),
+            logs: false,
         }
+    }
+
+    /// `--logs`: after each scenario's result line, every container's log (as
+    /// [`super::logs::render_logs`] lays it out), held and released with the scenario's output.
+    pub fn with_logs(mut self, logs: bool) -> Self {
+        self.logs = logs;
+        self
     }
 
     /// Gives the writer back, e.g. to inspect what was written.
@@ -117,6 +127,7 @@ impl<W: Write> ConsoleReporter<W> {
                 self.release(scenario)?;
             }
             RunEventKind::ScenarioFinished { result } => {
+                let logs = self.logs.then(|| super::logs::render_logs(result));
                 let state = self.state(&result.scenario);
                 if !state.started {
                     state.started = true;
@@ -130,6 +141,7 @@ impl<W: Write> ConsoleReporter<W> {
                 }
                 let rendered = std::mem::take(&mut state.rendered);
                 state.held += &finished_block(result, &rendered, color);
+                state.held += logs.as_deref().unwrap_or_default();
                 state.finished = true;
                 self.release(&result.scenario)?;
             }

@@ -217,13 +217,22 @@ pub async fn run_scenario(
         }
     }
     backend.shutdown().await;
-    // After shutdown: the last lines an app wrote as it stopped are in.
+    // After shutdown: the last lines an app wrote as it stopped are in. Redacted as one text,
+    // so a multi-line Secret value (a PEM key) printed over several lines is caught too.
     result.logs = backend
         .container_logs()
         .into_iter()
         .map(|(container, lines)| ContainerLog {
             container,
-            lines: lines.iter().map(|l| redactor.text(l)).collect(),
+            lines: if lines.is_empty() {
+                lines
+            } else {
+                redactor
+                    .text(&lines.join("\n"))
+                    .split('\n')
+                    .map(str::to_string)
+                    .collect()
+            },
         })
         .collect();
     if opts.keep {
@@ -477,7 +486,15 @@ pub fn describe_observation(o: &Observation) -> String {
                 .map(|s| format!(" since {s}"))
                 .unwrap_or_default()
         ),
-        Observation::Http { port, path, .. } => format!("http :{port}{path}"),
+        Observation::Http {
+            port,
+            path,
+            request,
+            ..
+        } => match request.method.as_str() {
+            "GET" => format!("http :{port}{path}"),
+            method => format!("http {method} :{port}{path}"),
+        },
         Observation::Tls { port, .. } => format!("tls :{port}"),
         Observation::Container(m) => format!(
             "container {}",

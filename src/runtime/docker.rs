@@ -289,10 +289,16 @@ impl DockerContainer {
         self.try_wait().unwrap_or(ExitReason::Signaled(9))
     }
 
-    /// Starts the background tasks that copy logs and record the exit.
+    /// Starts the background work that copies logs and records the exit. Logs are copied on a
+    /// thread of their own, with its own runtime and engine connection, so they keep flowing
+    /// while a scenario step keeps the scenario's runtime busy.
     fn follow(&self) {
-        let (docker, id, logs) = (self.docker.clone(), self.id.clone(), self.logs.clone());
-        tokio::spawn(async move {
+        let (id, logs) = (self.id.clone(), self.logs.clone());
+        let copy_logs = async move {
+            let Ok(engine) = DockerRuntime::connect().await else {
+                return;
+            };
+            let docker = engine.docker;
             let options = LogsOptionsBuilder::default()
                 .follow(true)
                 .stdout(true)
@@ -318,7 +324,17 @@ impl DockerContainer {
                     logs.push(kind, line.trim_end_matches(['\n', '\r']));
                 }
             }
-        });
+        };
+        let _ = std::thread::Builder::new()
+            .name("kubedrill-docker-log".into())
+            .spawn(move || {
+                if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    rt.block_on(copy_logs);
+                }
+            });
         let (docker, id, exit) = (self.docker.clone(), self.id.clone(), self.exit.clone());
         tokio::spawn(async move {
             let options = WaitContainerOptionsBuilder::default().build();

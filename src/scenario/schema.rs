@@ -371,7 +371,7 @@ fn assert() -> Value {
                                 (by default a GET like curl's).",
                 "properties": {
                     "port": {"$ref": "#/definitions/port"},
-                    "path": {"type": "string", "pattern": "^/",
+                    "path": {"type": "string", "pattern": "^/\\S*$",
                              "description": "The request path (default /)."},
                     "method": {"type": "string", "enum": HTTP_METHODS,
                                "description": "The request method (default GET)."},

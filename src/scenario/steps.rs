@@ -874,6 +874,14 @@ impl<'a> Steps<'a, '_> {
                                 format!("write `path: /{path}`"),
                             ));
                         }
+                        // It goes into the request line as written.
+                        if path.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                            return Err(cx.invalid(
+                                n,
+                                format!("http.path {path:?} contains a space or control character"),
+                                "percent-encode it, e.g. `%20` for a space".to_string(),
+                            ));
+                        }
                         path
                     }
                     None => "/".to_string(),
@@ -1441,6 +1449,12 @@ mod tests {
                 "    - assert: {http: {port: 80}, status: 42}\n",
                 "not an HTTP status",
                 "100 to 599",
+            ),
+            (
+                "",
+                "    - assert: {http: {port: 80, path: /a b}, status: 200}\n",
+                "contains a space or control character",
+                "%20",
             ),
             (
                 "",

@@ -68,9 +68,15 @@ struct PipeState {
 }
 
 impl Pipe {
-    /// Reads everything the pipe holds right now into `logs`, without blocking. Returns
-    /// whether the pipe reached end of file.
-    fn drain(&self, logs: &LogBuffer) -> bool {
+    fn at_eof(&self) -> bool {
+        self.partial
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .eof
+    }
+
+    /// Reads everything the pipe holds right now into `logs`, without blocking.
+    fn drain(&self, logs: &LogBuffer) {
         let mut state = self.partial.lock().unwrap_or_else(PoisonError::into_inner);
         let mut chunk = [0u8; 16 * 1024];
         while !state.eof {
@@ -102,7 +108,6 @@ impl Pipe {
                 }
             }
         }
-        state.eof
     }
 }
 
@@ -167,7 +172,14 @@ impl LogBuffer {
         std::thread::Builder::new()
             .name("kubedrill-log".into())
             .spawn(move || {
-                while !pipe.drain(&logs) {
+                // Every wake drains all of the container's pipes, stdout first: output written
+                // to stdout before a stderr line is then always captured before it (lines
+                // that arrive on both at once are ambiguous anyway).
+                loop {
+                    logs.drain_pipes();
+                    if pipe.at_eof() {
+                        break;
+                    }
                     let mut fds = [PollFd::new(&pipe.fd, PollFlags::IN)];
                     match rustix::event::poll(&mut fds, None) {
                         Ok(_) | Err(rustix::io::Errno::INTR) => {}
@@ -322,6 +334,29 @@ mod tests {
         drop(writer);
         assert_eq!(logs.len(), 2);
         assert_eq!(logs.closed_streams(), 1);
+    }
+
+    /// Output on stdout before a stderr line is captured before it, whichever capture thread
+    /// wakes first.
+    #[tokio::test]
+    async fn stdout_written_before_stderr_stays_before_it() {
+        for round in 0..100 {
+            let logs = LogBuffer::new();
+            let (out_r, mut out_w) = std::io::pipe().expect("a pipe");
+            let (err_r, mut err_w) = std::io::pipe().expect("a pipe");
+            logs.capture_pipe(out_r, LogStream::Stdout)
+                .expect("capture");
+            logs.capture_pipe(err_r, LogStream::Stderr)
+                .expect("capture");
+            out_w.write_all(b"first\nsecond\n").expect("write");
+            err_w.write_all(b"third\n").expect("write");
+            drop((out_w, err_w));
+            tokio::time::timeout(Duration::from_secs(5), logs.wait_closed(2))
+                .await
+                .expect("both ends seen");
+            let texts: Vec<String> = logs.lines().into_iter().map(|l| l.text).collect();
+            assert_eq!(texts, ["first", "second", "third"], "round {round}");
+        }
     }
 
     #[tokio::test]
