@@ -269,12 +269,9 @@ fn dev_a_read_of_a_manifest_projects_nothing() {
 
     // A real edit projects once, then dev is quiet again (its own reads start nothing).
     fs::write(&objects, cm("DEBUG")).unwrap();
-    let after_edit = lines_during(&rx, Duration::from_secs(2));
+    assert!(wait_for(&out.join("etc/config/LOG_LEVEL"), "DEBUG"));
+    let after_edit = lines_during(&rx, Duration::from_secs(1));
     assert_eq!(projections(&after_edit), 1, "one edit: {after_edit:?}");
-    assert_eq!(
-        fs::read_to_string(out.join("etc/config/LOG_LEVEL")).unwrap(),
-        "DEBUG"
-    );
     let later = lines_during(&rx, Duration::from_secs(2));
     assert!(later.is_empty(), "quiet after the edit: {later:?}");
     stop(child);

@@ -258,3 +258,21 @@ fn a_failed_equals_on_a_secret_is_not_diffed() {
     );
     assert!(!r.stdout.contains(SECRET), "{}", r.stdout);
 }
+
+#[test]
+fn a_failed_equals_throughout_says_when_then_shows_the_diff() {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = write_scenario(
+        tmp.path(),
+        "throughout-diff",
+        "exec sleep 30",
+        "    - assert: {file: /etc/kd-diag-config/app.conf, equals: \"[database]\\nhost=db-v2\\nport=5432\\n\", throughout: 300ms}\n",
+    );
+    let r = kubedrill(tmp.path(), &["run", f.to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    let when = regex::Regex::new(
+        r"; observed .* at \+\S+ of 300ms\n       diff \(-expected \+observed\):\n         \[database\]\n       - host=db-v2\n       \+ host=db-v1\n",
+    )
+    .unwrap();
+    assert!(when.is_match(&r.stdout), "{}", r.stdout);
+}

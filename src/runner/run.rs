@@ -373,13 +373,14 @@ async fn assert(
         } else {
             redactor.text(&sample.shown)
         };
-        let failed = |within| failure(a, &sample, &shown, within, redactor, secret);
+        let diff = equals_diff(&sample, redactor, secret);
+        let failed = |within| failure(a, &sample, &shown, within, redactor);
         match a.timing {
             AssertTiming::Now => {
                 return if sample.ok {
                     (Outcome::Passed, Some(shown), None)
                 } else {
-                    (Outcome::Failed(failed(None)), Some(shown), None)
+                    (Outcome::Failed(failed(None) + &diff), Some(shown), None)
                 };
             }
             AssertTiming::Within(d) => {
@@ -394,7 +395,7 @@ async fn assert(
                     return (Outcome::Passed, Some(shown), latency);
                 }
                 if now.duration_since(begin) >= d {
-                    return (Outcome::Failed(failed(Some(d))), Some(shown), None);
+                    return (Outcome::Failed(failed(Some(d)) + &diff), Some(shown), None);
                 }
             }
             AssertTiming::Throughout(d) => {
@@ -402,7 +403,7 @@ async fn assert(
                     let at = now.duration_since(begin);
                     return (
                         Outcome::Failed(format!(
-                            "{} at +{} of {}",
+                            "{} at +{} of {}{diff}",
                             failed(None),
                             fmt_dur(at),
                             fmt_dur(d)
@@ -426,7 +427,6 @@ fn failure(
     shown: &str,
     within: Option<Duration>,
     redactor: &Redactor,
-    secret: bool,
 ) -> String {
     let why = sample.why.clone().unwrap_or_default();
     let when = within
@@ -446,12 +446,17 @@ fn failure(
         ),
         _ => String::new(),
     };
-    let mut message = redactor.text(&format!(
+    redactor.text(&format!(
         "{}: {why}{when}; {observed}{hint}",
         describe_observation(&a.observation)
-    ));
-    // A multi-line `equals` also shows which lines differ; each line is redacted whole, and a
-    // Secret-derived value is not diffed at all (the diff would be the value).
+    ))
+}
+
+/// For a failed multi-line `equals`: `\ndiff (-expected +observed):` and the diff lines, each
+/// redacted whole; a Secret-derived value is not diffed at all (the diff would be the value).
+/// Empty otherwise.
+fn equals_diff(sample: &super::check::Sample, redactor: &Redactor, secret: bool) -> String {
+    let mut message = String::new();
     if !sample.equals_diff.is_empty() {
         if secret {
             message.push_str("\ndiff (-expected +observed): ‹redacted›");
