@@ -134,7 +134,8 @@ fn kill_9_of_run_takes_the_app_along_and_the_next_run_removes_its_scratch() {
     let mut kept = start_run(tmp.path(), &kept_sc, &["--keep"]);
     for marker in [killed_marker, live_marker, kept_marker] {
         assert!(
-            wait_until(Duration::from_secs(20), || processes_with(marker).len() >= 2),
+            wait_until(Duration::from_secs(20), || processes_with(marker).len()
+                >= 2),
             "app {marker} started"
         );
     }
@@ -163,7 +164,10 @@ fn kill_9_of_run_takes_the_app_along_and_the_next_run_removes_its_scratch() {
         !processes_with(live_marker).is_empty(),
         "the other run's app is untouched"
     );
-    assert!(killed_dir.exists(), "nothing can clean up at kill -9 itself");
+    assert!(
+        killed_dir.exists(),
+        "nothing can clean up at kill -9 itself"
+    );
 
     // The next invocation sweeps the dead run's dir, not the live or kept one.
     let quick = write_scenario(tmp.path(), "quick", "exec sleep 30");
@@ -183,7 +187,10 @@ fn kill_9_of_run_takes_the_app_along_and_the_next_run_removes_its_scratch() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&next.stderr);
     assert_eq!(next.status.code(), Some(0), "{stderr}");
-    assert!(!killed_dir.exists(), "the killed run's scratch dir was removed");
+    assert!(
+        !killed_dir.exists(),
+        "the killed run's scratch dir was removed"
+    );
     assert!(
         stderr.contains("removed 1 scratch directory left by killed runs"),
         "{stderr}"

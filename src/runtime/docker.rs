@@ -26,8 +26,7 @@ use bollard::Docker;
 use bollard::models::{ContainerCreateBody, HostConfig};
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, KillContainerOptionsBuilder, ListContainersOptionsBuilder,
-    LogsOptionsBuilder,
-    RemoveContainerOptionsBuilder, WaitContainerOptionsBuilder,
+    LogsOptionsBuilder, RemoveContainerOptionsBuilder, WaitContainerOptionsBuilder,
 };
 use futures_util::StreamExt;
 
@@ -136,9 +135,11 @@ impl DockerRuntime {
             labels: Some(
                 [(RUN_LABEL.to_string(), spec.run_id.clone())]
                     .into_iter()
-                    .chain(spec.owner_scratch.as_ref().map(|d| {
-                        (SCRATCH_LABEL.to_string(), d.display().to_string())
-                    }))
+                    .chain(
+                        spec.owner_scratch
+                            .as_ref()
+                            .map(|d| (SCRATCH_LABEL.to_string(), d.display().to_string())),
+                    )
                     .collect(),
             ),
             host_config: Some(HostConfig {
@@ -212,7 +213,12 @@ impl DockerRuntime {
                 continue;
             }
             let options = RemoveContainerOptionsBuilder::default().force(true).build();
-            if self.docker.remove_container(id, Some(options)).await.is_ok() {
+            if self
+                .docker
+                .remove_container(id, Some(options))
+                .await
+                .is_ok()
+            {
                 let name = c
                     .names
                     .as_ref()

@@ -191,7 +191,10 @@ mod tests {
         assert!(!dead.exists());
         assert!(live.path().join(OWNER_FILE).exists(), "live run untouched");
         assert!(kept.exists() && foreign.exists());
-        assert!(victim.path().join(OWNER_FILE).exists(), "symlink not followed");
+        assert!(
+            victim.path().join(OWNER_FILE).exists(),
+            "symlink not followed"
+        );
 
         let path = live.path().to_path_buf();
         drop(live);
