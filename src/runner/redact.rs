@@ -25,6 +25,10 @@ pub const MIN_SUBSTRING: usize = 4;
 /// The columns base64 is commonly wrapped at: openssl's 64 and coreutils' / MIME's 76.
 const BASE64_WRAP_WIDTHS: [usize; 2] = [64, 76];
 
+/// Values above this size get no wrapped-base64 fragments: a 1 MiB bundle would add some
+/// 100,000 of them to the matcher; its lines and whole encodings are still redacted.
+const MAX_WRAPPED_VALUE: usize = 64 * 1024;
+
 /// Replaces known Secret values in text.
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
@@ -182,7 +186,7 @@ pub(crate) fn fragments(value: &[u8]) -> Vec<String> {
     for bytes in [value, trimmed, &with_newline] {
         for encoded in [STANDARD.encode(bytes), URL_SAFE.encode(bytes)] {
             for width in BASE64_WRAP_WIDTHS {
-                if encoded.len() > width {
+                if encoded.len() > width && value.len() <= MAX_WRAPPED_VALUE {
                     out.extend(wrapped_lines(&encoded, width));
                 }
             }
