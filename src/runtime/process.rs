@@ -81,3 +81,4 @@ pub use running::{DEFAULT_KILL_GRACE, ExitReason, RunningProcess};
 pub use runtime::ProcessRuntime;
 pub use spec::{ContainerSpec, HOST_ENV_DEFAULTS, MountSpec, container_env};
 pub use watchdog::watchdog_main;
+pub(crate) use watchdog::{unwatch_dir, watch_dir};
