@@ -405,7 +405,8 @@ fn print_error(e: &ProjectError) {
     print_source_line(load.file(), load.line(), load.column());
 }
 
-/// The offending line of `file` and a caret under the column, when known.
+/// The offending line of `file` and a caret under the column, when known; Secret values on
+/// it are redacted.
 pub(crate) fn print_source_line(file: &Path, line: Option<u64>, col: Option<u64>) {
     let Some(line) = line else {
         return;
@@ -413,6 +414,8 @@ pub(crate) fn print_source_line(file: &Path, line: Option<u64>, col: Option<u64>
     let Ok(text) = std::fs::read_to_string(file) else {
         return;
     };
+    // The line may hold a Secret value the message itself was careful not to print.
+    let text = kubedrill::runner::redact::redact_secret_source(&text);
     let Some(src) = text.lines().nth(line.saturating_sub(1) as usize) else {
         return;
     };

@@ -2,8 +2,9 @@
 //! everything before anything runs), run them on worker threads (`--jobs`), stream events to
 //! the console, write reports, and map results to exit codes. Ctrl-C (exit 130) or SIGTERM
 //! (exit 143) cancels the running scenarios; dropping a scenario's run kills its processes
-//! and removes its scratch dir. A run killed outright leaves its scratch dir behind: the next
-//! run removes it (and, with Docker, its containers) before it starts.
+//! and removes its scratch dir. When a run is killed outright, the process runtime's watchdog
+//! removes its scratch dir; whatever is left (the watchdog killed too, Docker containers) the
+//! next run removes before it starts.
 
 use std::collections::VecDeque;
 use std::io::IsTerminal;

@@ -109,7 +109,10 @@ fn next_docker_run_removes_containers_and_scratch_of_a_killed_run() {
         String::from_utf8_lossy(&next.stdout)
     );
     assert!(
-        stderr.contains(&format!("removed 1 container(s) left by killed runs: {}", orphans[0])),
+        stderr.contains(&format!(
+            "removed 1 container(s) left by killed runs: {}",
+            orphans[0]
+        )),
         "{stderr}"
     );
     assert!(containers_under(tmp.path()).is_empty());

@@ -1,7 +1,8 @@
 //! kubedrill's lifetime is its containers' lifetime, through the real binary and real
-//! signals: `kill -9` of `kubedrill run` takes the app and everything it forked with it, the
-//! next run removes the killed run's scratch directory (never a live run's, never a kept
-//! one), and SIGTERM stops a run with exit 143 after the same cleanup as Ctrl-C.
+//! signals: `kill -9` of `kubedrill run` takes the app and everything it forked with it and
+//! its scratch directory is removed — by the watchdog at once, or, when the watchdog was
+//! killed too, by the next run (never a live run's, never a kept one) — and SIGTERM stops a
+//! run with exit 143 after the same cleanup as Ctrl-C.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -113,8 +114,21 @@ fn signal(child: &Child, sig: Signal) {
     kill_process(Pid::from_raw(child.id() as i32).unwrap(), sig).unwrap();
 }
 
+/// A scenario that finishes at once (its only step sleeps 10 ms).
+fn quick_scenario(tmp: &Path) -> PathBuf {
+    let quick = write_scenario(tmp, "quick", "exec sleep 30");
+    fs::write(
+        &quick,
+        fs::read_to_string(&quick)
+            .unwrap()
+            .replace("- sleep: 60s", "- sleep: 10ms"),
+    )
+    .unwrap();
+    quick
+}
+
 #[test]
-fn kill_9_of_run_takes_the_app_along_and_the_next_run_removes_its_scratch() {
+fn kill_9_of_run_takes_the_app_and_its_scratch_dir_along() {
     let tmp = tempfile::tempdir().unwrap();
     // Not `exec`: the shell is the container's main process and the sleeps are its children,
     // so the whole process group must go, not just the main process.
@@ -134,7 +148,8 @@ fn kill_9_of_run_takes_the_app_along_and_the_next_run_removes_its_scratch() {
     let mut kept = start_run(tmp.path(), &kept_sc, &["--keep"]);
     for marker in [killed_marker, live_marker, kept_marker] {
         assert!(
-            wait_until(Duration::from_secs(20), || processes_with(marker).len() >= 2),
+            wait_until(Duration::from_secs(20), || processes_with(marker).len()
+                >= 2),
             "app {marker} started"
         );
     }
@@ -160,39 +175,15 @@ fn kill_9_of_run_takes_the_app_along_and_the_next_run_removes_its_scratch() {
         "the --keep run's app outlived it"
     );
     assert!(
+        wait_until(Duration::from_secs(5), || !killed_dir.exists()),
+        "the killed run's scratch dir (with its Secret files) was removed"
+    );
+    assert!(kept_dir.exists(), "a --keep dir survives its killed run");
+    assert!(
         !processes_with(live_marker).is_empty(),
         "the other run's app is untouched"
     );
-    assert!(killed_dir.exists(), "nothing can clean up at kill -9 itself");
-
-    // The next invocation sweeps the dead run's dir, not the live or kept one.
-    let quick = write_scenario(tmp.path(), "quick", "exec sleep 30");
-    fs::write(
-        &quick,
-        fs::read_to_string(&quick)
-            .unwrap()
-            .replace("- sleep: 60s", "- sleep: 10ms"),
-    )
-    .unwrap();
-    let next = Command::new(BIN)
-        .arg("run")
-        .arg(&quick)
-        .env("TMPDIR", tmp.path())
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&next.stderr);
-    assert_eq!(next.status.code(), Some(0), "{stderr}");
-    assert!(!killed_dir.exists(), "the killed run's scratch dir was removed");
-    assert!(
-        stderr.contains("removed 1 scratch directory left by killed runs"),
-        "{stderr}"
-    );
-    assert!(
-        live_dir.join(".kubedrill-owner").exists(),
-        "a live run's dir is never removed"
-    );
-    assert!(kept_dir.exists(), "a --keep dir survives its killed run");
+    assert!(live_dir.join(".kubedrill-owner").exists());
 
     signal(&live, Signal::TERM);
     assert_eq!(live.wait().unwrap().code(), Some(143));
@@ -236,18 +227,24 @@ fn watchdog_of(parent: u32) -> Option<u32> {
 }
 
 #[test]
-fn main_process_dies_with_kubedrill_even_without_the_watchdog() {
+fn without_the_watchdog_the_app_still_dies_and_the_next_run_sweeps_the_scratch_dir() {
     let tmp = tempfile::tempdir().unwrap();
     let marker = "885.5555";
+    let live_marker = "886.6666";
     let sc = write_scenario(tmp.path(), "pdeathsig", &format!("exec sleep {marker}"));
+    let live_sc = write_scenario(tmp.path(), "live", &format!("exec sleep {live_marker}"));
     let mut run = start_run(tmp.path(), &sc, &[]);
-    assert!(
-        wait_until(Duration::from_secs(20), || !processes_with(marker)
-            .is_empty()),
-        "the app started"
-    );
+    let mut live = start_run(tmp.path(), &live_sc, &[]);
+    for m in [marker, live_marker] {
+        assert!(
+            wait_until(Duration::from_secs(20), || !processes_with(m).is_empty()),
+            "app {m} started"
+        );
+    }
     let app = processes_with(marker);
-    // Take the second layer away: only the parent-death signal is left.
+    let dir = dir_of(tmp.path(), run.id()).expect("the run's scratch dir");
+    let live_dir = dir_of(tmp.path(), live.id()).expect("the live run's scratch dir");
+    // Take the watchdog away: only the parent-death signal and the next run's sweep are left.
     let watchdog = watchdog_of(run.id()).expect("a watchdog runs beside kubedrill");
     kill_process(Pid::from_raw(watchdog as i32).unwrap(), Signal::KILL).unwrap();
     signal(&run, Signal::KILL);
@@ -256,4 +253,30 @@ fn main_process_dies_with_kubedrill_even_without_the_watchdog() {
         wait_until(Duration::from_secs(5), || app.iter().all(|p| !alive(*p))),
         "the app's main process outlived kill -9 of kubedrill"
     );
+    assert!(dir.exists(), "nobody was left to remove it");
+
+    let next = Command::new(BIN)
+        .arg("run")
+        .arg(quick_scenario(tmp.path()))
+        .env("TMPDIR", tmp.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&next.stderr);
+    assert_eq!(next.status.code(), Some(0), "{stderr}");
+    assert!(
+        !dir.exists(),
+        "the next run removed the dead run's scratch dir"
+    );
+    assert!(
+        stderr.contains("removed 1 scratch directory left by killed runs"),
+        "{stderr}"
+    );
+    assert!(
+        live_dir.join(".kubedrill-owner").exists(),
+        "a live run's dir is never removed"
+    );
+    assert!(!processes_with(live_marker).is_empty());
+    signal(&live, Signal::TERM);
+    assert_eq!(live.wait().unwrap().code(), Some(143));
 }

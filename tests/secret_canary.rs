@@ -136,7 +136,10 @@ fn count(o: &Outputs) -> Vec<(&'static str, usize)> {
         .map(|(what, text)| {
             (
                 *what,
-                canaries.iter().map(|c| text.matches(c.as_str()).count()).sum(),
+                canaries
+                    .iter()
+                    .map(|c| text.matches(c.as_str()).count())
+                    .sum(),
             )
         })
         .collect()
@@ -173,4 +176,98 @@ fn canary_lines_never_appear_in_console_json_or_junit() {
         all.contains("-----BEGIN PRIVATE KEY-----"),
         "PEM armour is not secret and stays readable:\n{all}"
     );
+}
+
+/// Runs kubedrill in `dir`; returns (exit code, stdout + stderr).
+fn kubedrill_in(dir: &Path, args: &[&str]) -> (i32, String) {
+    let out = Command::new(BIN)
+        .args(args)
+        .current_dir(dir)
+        .env("TMPDIR", dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run kubedrill");
+    (
+        out.status.code().unwrap_or(-1),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+#[test]
+fn error_snippets_never_show_secret_values() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let canary = "canary-snippet-5e1f0c7a";
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: app\n      image: x\n";
+    fs::write(dir.join("pod.yaml"), pod).unwrap();
+    // An invalid key (located at its value), invalid base64 (located at the value) and a
+    // number where a string belongs (located at the value).
+    let bad_secrets = [
+        format!(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  \"bad key!\": {canary}\n"
+        ),
+        format!("apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n  b64: {canary}*\n"),
+        format!(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  pem: |\n    {canary}\n  port: 5\n"
+        ),
+    ];
+    fs::write(
+        dir.join("scenario.yaml"),
+        "apiVersion: kubedrill.dev/v1alpha1\nkind: Scenario\nmetadata:\n  name: snip\nspec:\n  \
+         objects:\n    - file: secret.yaml\n  workload:\n    file: pod.yaml\n    run:\n      \
+         app:\n        command: [sh, -c, 'exec sleep 30']\n  steps:\n    - sleep: 10ms\n",
+    )
+    .unwrap();
+    let out = dir.join("out");
+    let commands: [&[&str]; 4] = [
+        &["validate", "scenario.yaml"],
+        &["run", "scenario.yaml"],
+        &["lint", "secret.yaml", "pod.yaml"],
+        &[
+            "project",
+            "-f",
+            "secret.yaml",
+            "--workload",
+            "pod.yaml",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    ];
+    for secret in &bad_secrets {
+        fs::write(dir.join("secret.yaml"), secret).unwrap();
+        for args in commands {
+            let (code, text) = kubedrill_in(dir, args);
+            assert_eq!(code, 2, "{args:?}: {text}");
+            // The snippet is there (so the check can fail), without the value.
+            assert!(
+                text.contains(" | "),
+                "{args:?} prints the source line: {text}"
+            );
+            assert!(text.contains("‹redacted›"), "{args:?}: {text}");
+            assert!(!text.contains(canary), "{args:?} leaked the value: {text}");
+        }
+    }
+    // The value of a Secret update step in a scenario, in flow style.
+    fs::write(
+        dir.join("secret.yaml"),
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  a: b\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.join("update.yaml"),
+        format!(
+            "apiVersion: kubedrill.dev/v1alpha1\nkind: Scenario\nmetadata:\n  name: upd\nspec:\n  \
+             objects:\n    - file: secret.yaml\n  workload:\n    file: pod.yaml\n    run:\n      \
+             app:\n        command: [sh, -c, 'exec sleep 30']\n  steps:\n    \
+             - update: {{secret: db, stringData: {{\"bad key!\": {canary}}}}}\n"
+        ),
+    )
+    .unwrap();
+    let (code, text) = kubedrill_in(dir, &["validate", "update.yaml"]);
+    assert_eq!(code, 2, "{text}");
+    assert!(!text.contains(canary), "validate leaked the value: {text}");
 }

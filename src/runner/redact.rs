@@ -25,6 +25,10 @@ pub const MIN_SUBSTRING: usize = 4;
 /// The columns base64 is commonly wrapped at: openssl's 64 and coreutils' / MIME's 76.
 const BASE64_WRAP_WIDTHS: [usize; 2] = [64, 76];
 
+/// Values above this size get no wrapped-base64 fragments: a 1 MiB bundle would add some
+/// 100,000 of them to the matcher; its lines and whole encodings are still redacted.
+const MAX_WRAPPED_VALUE: usize = 64 * 1024;
+
 /// Replaces known Secret values in text.
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
@@ -182,7 +186,7 @@ pub(crate) fn fragments(value: &[u8]) -> Vec<String> {
     for bytes in [value, trimmed, &with_newline] {
         for encoded in [STANDARD.encode(bytes), URL_SAFE.encode(bytes)] {
             for width in BASE64_WRAP_WIDTHS {
-                if encoded.len() > width {
+                if encoded.len() > width && value.len() <= MAX_WRAPPED_VALUE {
                     out.extend(wrapped_lines(&encoded, width));
                 }
             }
@@ -216,6 +220,124 @@ fn wrapped_lines(encoded: &str, width: usize) -> impl Iterator<Item = String> + 
 /// what it contains, and redacting them would hide which kind of key an app printed.
 pub(crate) fn is_pem_armour(line: &str) -> bool {
     (line.starts_with("-----BEGIN ") || line.starts_with("-----END ")) && line.ends_with("-----")
+}
+
+/// `source` (a manifest or scenario file) with the values under every `data:` and
+/// `stringData:` of a Secret replaced by [`REDACTED`], line for line (the line count and
+/// everything before a value — indentation, keys, so a caret's column — stay as they were).
+///
+/// For the source line printed under an error: the file may be invalid YAML (that is why
+/// there is an error), so this works on lines, not on a parse. A document counts as
+/// Secret-bearing when it says `kind: Secret` or has a `secret:` key (a scenario's
+/// `update: {secret: …}` step); in such a document every `data:`/`stringData:` mapping is
+/// redacted, block or flow style: entries keep their keys, block-scalar lines go entirely.
+/// Erring on the side of hiding: a ConfigMap's `data:` in a document that also mentions a
+/// Secret is hidden too.
+pub fn redact_secret_source(source: &str) -> String {
+    let lines: Vec<&str> = source.split_inclusive('\n').collect();
+    let mut out = String::with_capacity(source.len());
+    let mut start = 0;
+    while start < lines.len() {
+        let end = (start + 1..lines.len())
+            .find(|&i| is_document_start(lines[i]))
+            .unwrap_or(lines.len());
+        let doc = &lines[start..end];
+        if doc.iter().any(|l| mentions_secret(l)) {
+            redact_document(doc, &mut out);
+        } else {
+            doc.iter().for_each(|l| out.push_str(l));
+        }
+        start = end;
+    }
+    out
+}
+
+fn is_document_start(line: &str) -> bool {
+    let l = line.trim_end();
+    l == "---" || l.starts_with("--- ") || l.starts_with("---\t") || l == "..."
+}
+
+fn mentions_secret(line: &str) -> bool {
+    static RE: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"\bkind["']?\s*:\s*["']?Secret\b|(^|[\s{,])["']?secret["']?\s*:"#).ok()
+    });
+    RE.as_ref().is_none_or(|re| re.is_match(line))
+}
+
+/// Where a `data:`/`stringData:` key is on `line`: (column of the key, byte offset right
+/// after its colon).
+fn data_key(line: &str) -> Option<(usize, usize)> {
+    static RE: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"(?:^|[\s{,])(["']?(?:data|stringData)["']?\s*:)(?:\s|$)"#).ok()
+    });
+    let caps = RE.as_ref()?.captures(line)?;
+    let key = caps.get(1)?;
+    Some((key.start(), key.end()))
+}
+
+fn indentation(line: &str) -> usize {
+    line.len() - line.trim_start_matches([' ', '\t', '-']).len()
+}
+
+fn redact_document(doc: &[&str], out: &mut String) {
+    // The column of the `data:` key whose block mapping we are in.
+    let mut section: Option<usize> = None;
+    for line in doc {
+        let body = line.trim_end_matches(['\n', '\r']);
+        let eol = &line[body.len()..];
+        let blank = body.trim().is_empty() || body.trim_start().starts_with('#');
+        if let Some(key_col) = section {
+            if blank {
+                out.push_str(line);
+                continue;
+            }
+            if indentation(body) > key_col {
+                out.push_str(&redact_entry(body));
+                out.push_str(eol);
+                continue;
+            }
+            section = None;
+        }
+        match data_key(body) {
+            Some((key_col, after)) => {
+                let rest = body[after..].trim();
+                if rest.is_empty() || rest.starts_with('#') {
+                    section = Some(key_col);
+                    out.push_str(line);
+                } else {
+                    out.push_str(&body[..after]);
+                    out.push(' ');
+                    out.push_str(REDACTED);
+                    out.push_str(eol);
+                }
+            }
+            None => out.push_str(line),
+        }
+    }
+}
+
+/// One line inside a `data:` mapping: `key: value` keeps its key; a block scalar's indicator
+/// (`|`, `>-`, …) is kept; any other line (a block scalar's content) goes entirely.
+fn redact_entry(body: &str) -> String {
+    static RE: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"^(\s*(?:-\s+)?(?:"[^"]*"|'[^']*'|[^\s:#"'][^:#]*?)\s*:)(\s+|$)"#).ok()
+    });
+    let indent = &body[..body.len() - body.trim_start().len()];
+    let Some(m) = RE.as_ref().and_then(|re| re.captures(body)) else {
+        return format!("{indent}{REDACTED}");
+    };
+    let Some(key) = m.get(1) else {
+        return format!("{indent}{REDACTED}");
+    };
+    let value = body[key.end()..].trim();
+    let is_indicator = value.is_empty()
+        || value.starts_with('#')
+        || (value.len() <= 3 && (value.starts_with('|') || value.starts_with('>')));
+    if is_indicator {
+        body.to_string()
+    } else {
+        format!("{} {REDACTED}", &body[..key.end()])
+    }
 }
 
 #[cfg(test)]
@@ -300,5 +422,37 @@ mod tests {
             r.text("got \"password\": \"hunter22\""),
             format!("got {REDACTED}")
         );
+    }
+
+    #[test]
+    fn secret_source_keeps_keys_and_structure_but_not_values() {
+        let src = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  \"bad key!\": canary-1\n  pem: |\n    -----BEGIN X-----\n    canary-2\n    -----END X-----\n\n  other: 5\ndata: {b64: Y2FuYXJ5}\ntype: Opaque\n---\nkind: ConfigMap\ndata:\n  plain: visible\n";
+        let out = redact_secret_source(src);
+        assert_eq!(out.lines().count(), src.lines().count());
+        for canary in ["canary-1", "canary-2", "Y2FuYXJ5", "BEGIN X", ": 5"] {
+            assert!(!out.contains(canary), "{canary} in:\n{out}");
+        }
+        assert!(
+            out.contains(&format!("  \"bad key!\": {REDACTED}\n")),
+            "{out}"
+        );
+        assert!(out.contains("  pem: |\n"), "{out}");
+        assert!(
+            out.contains(&format!("data: {REDACTED}\ntype: Opaque\n")),
+            "{out}"
+        );
+        assert!(out.contains("metadata:\n  name: db\n"), "{out}");
+        assert!(
+            out.ends_with("data:\n  plain: visible\n"),
+            "ConfigMaps stay:\n{out}"
+        );
+    }
+
+    #[test]
+    fn secret_updates_in_scenarios_are_redacted_in_flow_style() {
+        let src = "  steps:\n    - update: {secret: db, stringData: {password: canary-3}}\n    - update: {configMap: c, data: {a: b}}\n";
+        let out = redact_secret_source(src);
+        assert!(!out.contains("canary-3"), "{out}");
+        assert!(out.contains("stringData: ‹redacted›"), "{out}");
     }
 }

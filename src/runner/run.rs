@@ -103,7 +103,8 @@ pub async fn run_scenario(
     });
     // Private (it holds projected Secret values) and locked by this process, so the next run
     // removes it if this one is killed.
-    let scratch = crate::runtime::scratch::ScratchDir::create(opts.scratch_root.as_deref(), opts.keep);
+    let scratch =
+        crate::runtime::scratch::ScratchDir::create(opts.scratch_root.as_deref(), opts.keep);
     let scratch = match scratch {
         Ok(d) => d,
         Err(e) => {

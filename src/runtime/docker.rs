@@ -26,8 +26,7 @@ use bollard::Docker;
 use bollard::models::{ContainerCreateBody, HostConfig};
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, KillContainerOptionsBuilder, ListContainersOptionsBuilder,
-    LogsOptionsBuilder,
-    RemoveContainerOptionsBuilder, WaitContainerOptionsBuilder,
+    LogsOptionsBuilder, RemoveContainerOptionsBuilder, WaitContainerOptionsBuilder,
 };
 use futures_util::StreamExt;
 
@@ -37,6 +36,17 @@ use super::process::{ExitReason, LogBuffer, LogStream};
 pub const RUN_LABEL: &str = "io.kubedrill.run";
 /// The label holding the owning run's scratch directory.
 pub const SCRATCH_LABEL: &str = "io.kubedrill.scratch";
+/// The label saying where that directory's path means something: the host name and mount
+/// namespace of the owning run. An engine is often shared (CI jobs in containers that mount
+/// the host's socket): a path that does not exist *here* says nothing about a run elsewhere.
+pub const SCOPE_LABEL: &str = "io.kubedrill.scope";
+
+/// This process's [`SCOPE_LABEL`] value: `HOSTNAME/mnt:[INODE]`.
+fn owner_scope() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    let mnt = std::fs::read_link("/proc/self/ns/mnt").unwrap_or_default();
+    format!("{}/{}", host.trim(), mnt.display())
+}
 
 /// Why a Docker container could not be started or the engine not reached.
 #[derive(Debug, thiserror::Error)]
@@ -136,8 +146,11 @@ impl DockerRuntime {
             labels: Some(
                 [(RUN_LABEL.to_string(), spec.run_id.clone())]
                     .into_iter()
-                    .chain(spec.owner_scratch.as_ref().map(|d| {
-                        (SCRATCH_LABEL.to_string(), d.display().to_string())
+                    .chain(spec.owner_scratch.as_ref().into_iter().flat_map(|d| {
+                        [
+                            (SCRATCH_LABEL.to_string(), d.display().to_string()),
+                            (SCOPE_LABEL.to_string(), owner_scope()),
+                        ]
                     }))
                     .collect(),
             ),
@@ -189,10 +202,12 @@ impl DockerRuntime {
 impl DockerRuntime {
     /// Removes the containers of runs that died without cleaning up (`kill -9`): those
     /// labelled with a [`SCRATCH_LABEL`] directory whose owner is gone (see
-    /// [`super::scratch::owner_alive`]). Returns the names removed. Containers without the
-    /// label (an older kubedrill's) are left alone.
+    /// [`super::scratch::owner_alive`]), started from this host and mount namespace
+    /// ([`SCOPE_LABEL`]). Returns the names removed. Containers without the labels (an older
+    /// kubedrill's, or another machine's or container's) are left alone.
     pub async fn remove_orphans(&self) -> Vec<String> {
-        let filters = HashMap::from([("label", vec![SCRATCH_LABEL])]);
+        let scope = format!("{SCOPE_LABEL}={}", owner_scope());
+        let filters = HashMap::from([("label", vec![SCRATCH_LABEL, scope.as_str()])]);
         let options = ListContainersOptionsBuilder::default()
             .all(true)
             .filters(&filters)
@@ -212,7 +227,12 @@ impl DockerRuntime {
                 continue;
             }
             let options = RemoveContainerOptionsBuilder::default().force(true).build();
-            if self.docker.remove_container(id, Some(options)).await.is_ok() {
+            if self
+                .docker
+                .remove_container(id, Some(options))
+                .await
+                .is_ok()
+            {
                 let name = c
                     .names
                     .as_ref()

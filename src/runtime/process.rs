@@ -79,5 +79,6 @@ pub use path_mapping::{KUBEDRILL_ROOT, lay_out_path_mapping};
 pub use probe::{Isolation, namespaces_available};
 pub use running::{DEFAULT_KILL_GRACE, ExitReason, RunningProcess};
 pub use runtime::ProcessRuntime;
-pub use watchdog::watchdog_main;
 pub use spec::{ContainerSpec, HOST_ENV_DEFAULTS, MountSpec, container_env};
+pub use watchdog::watchdog_main;
+pub(crate) use watchdog::{unwatch_dir, watch_dir};

@@ -63,6 +63,7 @@ impl ScratchDir {
             File::create(dir.path().join(KEPT_FILE))?;
         }
         fs::rename(&tmp, dir.path().join(OWNER_FILE))?;
+        super::process::watch_dir(dir.path());
         Ok(ScratchDir {
             dir: Some(dir),
             _lock: lock,
@@ -80,7 +81,18 @@ impl ScratchDir {
             return PathBuf::new();
         };
         let _ = File::create(dir.path().join(KEPT_FILE));
+        super::process::unwatch_dir(dir.path());
         dir.keep()
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        if let Some(dir) = self.dir.take() {
+            let path = dir.path().to_path_buf();
+            drop(dir);
+            super::process::unwatch_dir(&path);
+        }
     }
 }
 
@@ -122,42 +134,56 @@ pub fn sweep_stale(root: &Path) -> Sweep {
     let Ok(entries) = fs::read_dir(root) else {
         return sweep;
     };
-    let me = rustix::process::geteuid().as_raw();
     for entry in entries.flatten() {
         if !entry.file_name().to_string_lossy().starts_with(PREFIX) {
             continue;
         }
         let dir = entry.path();
-        // Not following symlinks: a `kubedrill-x -> /home` link is not a scratch directory.
-        let Ok(md) = fs::symlink_metadata(&dir) else {
-            continue;
-        };
-        if !md.is_dir() || md.uid() != me {
-            continue;
+        match remove_orphaned(&dir) {
+            Some(Ok(())) => sweep.removed.push(dir),
+            Some(Err(e)) => sweep.failed.push((dir, e)),
+            None => {}
         }
-        if fs::symlink_metadata(dir.join(KEPT_FILE)).is_ok() {
-            continue;
-        }
-        let Ok(lock) = OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NOFOLLOW)
-            .open(dir.join(OWNER_FILE))
-        else {
-            continue;
-        };
-        if rustix::fs::flock(&lock, FlockOperation::NonBlockingLockExclusive).is_err() {
-            continue; // a live run
-        }
-        // `remove_dir_all` never follows symlinks inside the tree. The lock is held until
-        // the directory is gone, so a concurrent sweep skips it.
-        match fs::remove_dir_all(&dir) {
-            Ok(()) => sweep.removed.push(dir),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => sweep.failed.push((dir, e)),
-        }
-        drop(lock);
     }
     sweep
+}
+
+/// Removes `dir` if it is a scratch directory of a dead owner that was not kept; whether it
+/// is gone (for the watchdog, which removes its own kubedrill's directories this way).
+pub(crate) fn remove_if_orphaned(dir: &Path) -> bool {
+    match remove_orphaned(dir) {
+        Some(Ok(())) => true,
+        Some(Err(_)) => false,
+        // Already gone, kept, not ours, or its owner still holds the lock.
+        None => !dir.exists() || fs::symlink_metadata(dir.join(KEPT_FILE)).is_ok(),
+    }
+}
+
+/// `None` when `dir` is not removable: not a directory of ours (symlinks are not followed:
+/// a `kubedrill-x -> /home` link is no scratch directory), without an owner file, kept, or
+/// its owner alive. Else the result of removing it.
+fn remove_orphaned(dir: &Path) -> Option<io::Result<()>> {
+    let md = fs::symlink_metadata(dir).ok()?;
+    if !md.is_dir() || md.uid() != rustix::process::geteuid().as_raw() {
+        return None;
+    }
+    if fs::symlink_metadata(dir.join(KEPT_FILE)).is_ok() {
+        return None;
+    }
+    let lock = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(dir.join(OWNER_FILE))
+        .ok()?;
+    if rustix::fs::flock(&lock, FlockOperation::NonBlockingLockExclusive).is_err() {
+        return None; // a live run
+    }
+    // `remove_dir_all` never follows symlinks inside the tree. The lock is held until the
+    // directory is gone, so a concurrent sweep skips it.
+    match fs::remove_dir_all(dir) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        r => Some(r),
+    }
 }
 
 #[cfg(test)]
@@ -191,7 +217,10 @@ mod tests {
         assert!(!dead.exists());
         assert!(live.path().join(OWNER_FILE).exists(), "live run untouched");
         assert!(kept.exists() && foreign.exists());
-        assert!(victim.path().join(OWNER_FILE).exists(), "symlink not followed");
+        assert!(
+            victim.path().join(OWNER_FILE).exists(),
+            "symlink not followed"
+        );
 
         let path = live.path().to_path_buf();
         drop(live);

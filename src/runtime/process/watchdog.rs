@@ -15,7 +15,11 @@
 //!   own process group, reads `+PGID` / `-PGID` lines on its stdin as groups start and are
 //!   reaped. Its stdin is the only reader of a pipe whose write end only kubedrill holds (it is
 //!   close-on-exec): when kubedrill dies, however it dies, the kernel closes it, the watchdog
-//!   reads end of file and kills every group still registered, then exits.
+//!   reads end of file and kills every group still registered. The run's scratch directories
+//!   are registered the same way (`d+HEX` / `d-HEX`), and removed once their owner lock is
+//!   free — so a killed run's projected Secret values do not wait on disk for the next run's
+//!   sweep ([`crate::runtime::scratch::sweep_stale`], which remains the fallback when the
+//!   watchdog is killed too).
 //!
 //! A group is unregistered while its leader is still a zombie of kubedrill, so its id cannot
 //! be reused before the watchdog forgets it. Limitation: a process that leaves the group
@@ -23,10 +27,12 @@
 
 use std::collections::BTreeSet;
 use std::io::{self, BufRead, Write};
-use std::path::Path;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, ExitCode, Stdio};
 use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use rustix::process::{Pid, Signal};
 
@@ -39,7 +45,70 @@ struct Watchdog {
     _child: Child,
 }
 
-static WATCHDOG: Mutex<Option<Watchdog>> = Mutex::new(None);
+/// The watchdog (once started) and the scratch directories it removes if we die.
+struct State {
+    watchdog: Option<Watchdog>,
+    dirs: BTreeSet<PathBuf>,
+}
+
+static STATE: Mutex<State> = Mutex::new(State {
+    watchdog: None,
+    dirs: BTreeSet::new(),
+});
+
+fn state() -> std::sync::MutexGuard<'static, State> {
+    STATE.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl State {
+    /// Sends one line; a watchdog that cannot be written to is gone and is forgotten (the
+    /// next [`guard`] starts a new one).
+    fn send(&mut self, line: &str) {
+        if let Some(w) = self.watchdog.as_mut()
+            && writeln!(w.stdin, "{line}").is_err()
+        {
+            self.watchdog = None;
+        }
+    }
+}
+
+/// A path as one protocol token: hex of its bytes (a path may hold newlines).
+fn encode(path: &Path) -> String {
+    path.as_os_str()
+        .as_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn decode(hex: &str) -> Option<PathBuf> {
+    let bytes: Option<Vec<u8>> = (0..hex.len())
+        .step_by(2)
+        .map(|i| {
+            hex.get(i..i + 2)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        })
+        .collect();
+    Some(PathBuf::from(std::ffi::OsString::from_vec(bytes?)))
+}
+
+/// Registers a scratch directory: if kubedrill dies while it is registered, the watchdog
+/// removes it (when its owner lock is free and it is not kept; see
+/// [`crate::runtime::scratch`]). Without a running watchdog it is handed over when one starts.
+pub(crate) fn watch_dir(dir: &Path) {
+    let mut st = state();
+    if st.dirs.insert(dir.to_path_buf()) {
+        st.send(&format!("d+{}", encode(dir)));
+    }
+}
+
+/// Unregisters a scratch directory (removed or kept).
+pub(crate) fn unwatch_dir(dir: &Path) {
+    let mut st = state();
+    if st.dirs.remove(dir) {
+        st.send(&format!("d-{}", encode(dir)));
+    }
+}
 
 /// Sets `PR_SET_PDEATHSIG(SIGKILL)` and checks that the parent is still `parent` (see the
 /// module docs). Async-signal-safe: only system calls, so it may run between fork and exec.
@@ -57,26 +126,20 @@ pub(crate) fn die_with_parent(parent: u32) -> io::Result<()> {
 /// watchdog that cannot be started leaves the group protected only by the main process's
 /// death signal; the run itself goes on.
 pub(crate) fn guard(kubedrill_exe: &Path, pgid: u32) {
-    let mut slot = WATCHDOG.lock().unwrap_or_else(PoisonError::into_inner);
-    if slot.is_none() {
-        *slot = spawn(kubedrill_exe).ok();
+    let mut st = state();
+    if st.watchdog.is_none() {
+        st.watchdog = spawn(kubedrill_exe).ok();
+        let dirs: Vec<String> = st.dirs.iter().map(|d| format!("d+{}", encode(d))).collect();
+        for line in dirs {
+            st.send(&line);
+        }
     }
-    if let Some(w) = slot.as_mut()
-        && writeln!(w.stdin, "+{pgid}").is_err()
-    {
-        // The watchdog died: start a new one for the next group.
-        *slot = None;
-    }
+    st.send(&format!("+{pgid}"));
 }
 
 /// Unregisters a process group (call before its leader is reaped).
 pub(crate) fn release(pgid: u32) {
-    let mut slot = WATCHDOG.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Some(w) = slot.as_mut()
-        && writeln!(w.stdin, "-{pgid}").is_err()
-    {
-        *slot = None;
-    }
+    state().send(&format!("-{pgid}"));
 }
 
 fn spawn(kubedrill_exe: &Path) -> io::Result<Watchdog> {
@@ -99,12 +162,27 @@ fn spawn(kubedrill_exe: &Path) -> io::Result<Watchdog> {
     })
 }
 
-/// Entry point of `kubedrill __watchdog`: tracks registered process groups until its stdin
-/// ends, then kills what is left.
+/// How long the watchdog waits for a dead kubedrill's owner locks to be released (the kernel
+/// closes the pipe and the lock files one after the other).
+const LOCK_RELEASE_WAIT: Duration = Duration::from_secs(2);
+
+/// Entry point of `kubedrill __watchdog`: tracks registered process groups and scratch
+/// directories until its stdin ends, then kills what is left and removes the directories.
 pub fn watchdog_main() -> ExitCode {
     let mut live = BTreeSet::new();
+    let mut dirs = BTreeSet::new();
     for line in io::stdin().lock().lines() {
         let Ok(line) = line else { break };
+        if let Some(hex) = line.strip_prefix("d+") {
+            dirs.extend(decode(hex));
+            continue;
+        }
+        if let Some(hex) = line.strip_prefix("d-") {
+            if let Some(d) = decode(hex) {
+                dirs.remove(&d);
+            }
+            continue;
+        }
         let (op, id) = line.split_at(line.len().min(1));
         let Some(pid) = id.parse::<i32>().ok().filter(|p| *p > 0) else {
             continue;
@@ -121,6 +199,16 @@ pub fn watchdog_main() -> ExitCode {
     }
     for pgid in live.into_iter().filter_map(Pid::from_raw) {
         let _ = rustix::process::kill_process_group(pgid, Signal::KILL);
+    }
+    let deadline = Instant::now() + LOCK_RELEASE_WAIT;
+    while !dirs.is_empty() {
+        // Kept or still locked (by a kubedrill that is not us: never happens when our
+        // stdin ended because our kubedrill died, except for a moment) stay.
+        dirs.retain(|d| !crate::runtime::scratch::remove_if_orphaned(d));
+        if Instant::now() >= deadline {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
     }
     ExitCode::SUCCESS
 }
