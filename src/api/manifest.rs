@@ -628,6 +628,7 @@ impl Document<'_> {
                 "expected a string, found null".to_string(),
                 Some("quote the value (\"\" for empty) or remove the key".to_string()),
             ),
+            error if is_too_complex(error) => (TOO_COMPLEX.to_string(), Some(TOO_COMPLEX_HINT.to_string())),
             other => {
                 let mut message =
                     sanitize(&serde_saphyr::UserMessageFormatter.format_message(other));
@@ -948,11 +949,21 @@ fn syntax_error(chunk: &Chunk<'_>, file: &Path) -> LoadError {
         ),
         None => ("invalid YAML".to_string(), None),
     };
-    LoadError::new(
-        file,
-        location.map(|(line, column)| chunk.file_location(line, column)),
-        LoadErrorKind::Syntax { message },
-    )
+    let location = location.map(|(line, column)| chunk.file_location(line, column));
+    if let Some(err) = &error
+        && is_too_complex(original_error(err))
+    {
+        return LoadError::new(
+            file,
+            location,
+            LoadErrorKind::InvalidValue {
+                message: TOO_COMPLEX.to_string(),
+                field: None,
+                hint: Some(TOO_COMPLEX_HINT.to_string()),
+            },
+        );
+    }
+    LoadError::new(file, location, LoadErrorKind::Syntax { message })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1084,6 +1095,24 @@ fn unshift(line: u64, column: u64, keys: &[&Node]) -> (u64, u64) {
         }
     }
     (line, column.saturating_sub(shift).max(1))
+}
+
+const TOO_COMPLEX: &str =
+    "YAML document too large or too complex: more nodes, alias expansions or nesting levels \
+     than kubedrill reads";
+const TOO_COMPLEX_HINT: &str =
+    "aliases are expanded and nesting is followed in memory: write the values out and flatten \
+     the structure";
+
+/// The parser's resource limits (nodes, nesting depth, alias expansion: YAML bombs).
+fn is_too_complex(error: &serde_saphyr::Error) -> bool {
+    matches!(
+        error,
+        serde_saphyr::Error::Budget { .. }
+            | serde_saphyr::Error::AliasReplayCounterOverflow { .. }
+            | serde_saphyr::Error::AliasReplayLimitExceeded { .. }
+            | serde_saphyr::Error::AliasExpansionLimitExceeded { .. }
+    )
 }
 
 /// Whether a message comes from base64 decoding (of `binaryData` or Secret `data`).
