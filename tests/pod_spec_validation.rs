@@ -289,8 +289,8 @@ fn env_names_follow_the_kube_version() {
     let run = kubedrill(&old.work(), &args);
     assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
     assert!(
-        run.stderr.contains(
-            "spec.template.spec.containers[0].env[0].name: Invalid value: \"1X\": a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit (e.g. 'my.env-name',  or 'MY_ENV.NAME',  or 'MyEnvName1', regex used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')"
+        run.stderr.starts_with(
+            "error: ../../pod.yaml:15:22: Deployment.apps \"web\" is invalid: spec.template.spec.containers[0].env[0].name: Invalid value: \"1X\": a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit (e.g. 'my.env-name',  or 'MY_ENV.NAME',  or 'MyEnvName1', regex used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')"
         ),
         "{}",
         run.stderr
@@ -333,4 +333,29 @@ fn os_limits_are_refused_before_anything_is_written() {
         assert!(run.stderr.contains(message), "{}", run.stderr);
         assert_eq!(case.files(), UNTOUCHED, "{mount_path:.40}: something was written");
     }
+}
+
+#[test]
+fn scenario_kubernetes_version_applies_its_env_name_rules_at_the_manifest_location() {
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: app\n      env:\n        - {name: 1X, value: x}\n";
+    let case = Case::new(pod);
+    let scenario = |version: &str| {
+        format!(
+            "apiVersion: kubedrill.dev/v1alpha1\nkind: Scenario\nspec:\n  kubernetesVersion: \"{version}\"\n  workload:\n    file: pod.yaml\n    run:\n      app:\n        command: [sh, -c, \"echo started; sleep 1\"]\n  steps:\n    - assert: {{log: app, contains: started, within: 2s}}\n"
+        )
+    };
+    fs::write(case.root.path().join("new.yaml"), scenario("1.34")).expect("scenario");
+    fs::write(case.root.path().join("old.yaml"), scenario("1.31")).expect("scenario");
+    let run = kubedrill(case.root.path(), &["validate", "new.yaml"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let run = kubedrill(case.root.path(), &["validate", "old.yaml"]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.starts_with(
+            "error: pod.yaml:9:18: Pod \"web\" is invalid: spec.containers[0].env[0].name: Invalid value: \"1X\": a valid environment variable name must consist of alphabetic characters"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("(referenced at old.yaml:6:11)"), "{}", run.stderr);
 }

@@ -26,6 +26,7 @@ use serde_saphyr::MessageFormatter;
 use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle};
 
 use crate::api::validation::{self, FieldPath, PathSegment, ValidationError};
+use crate::kubelet::KubeVersion;
 
 /// The namespace of an object whose manifest names none.
 pub const DEFAULT_NAMESPACE: &str = "default";
@@ -454,6 +455,44 @@ pub fn load_file(path: &Path) -> Result<Vec<Manifest>, LoadError> {
         }
     })?;
     load_str(&text, path)
+}
+
+/// Validates a loaded workload again for what loading could not know: the env-name rules of
+/// `version` (loading uses the current ones) and the filesystem limits under `out`, the
+/// directory it is about to be written to. The error points at the field in the manifest,
+/// like a load error (the file is read again to find it; if it cannot be, at the document).
+pub fn check_workload(
+    workload: &Workload,
+    version: KubeVersion,
+    out: Option<&Path>,
+) -> Result<(), LoadError> {
+    let Err(error) = validation::validate_workload_for(workload, version, out) else {
+        return Ok(());
+    };
+    let file = workload.origin.file.as_path();
+    let text = std::fs::read_to_string(file).unwrap_or_default();
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let chunks = split_documents(text);
+    let chunk = chunks
+        .iter()
+        .rfind(|chunk| chunk.first_line <= workload.origin.line);
+    let located = chunk.and_then(|chunk| {
+        let index = NodeIndex::build(chunk.text).ok()?;
+        let doc = Document {
+            chunk,
+            file,
+            index,
+            kind: workload.kind.clone(),
+        };
+        Some(doc.invalid(error.clone()))
+    });
+    Err(located.unwrap_or_else(|| {
+        LoadError::new(
+            file,
+            Some((workload.origin.line, 1)),
+            LoadErrorKind::Invalid(error),
+        )
+    }))
 }
 
 /// Reads every document of `text`; `origin` is the file name used in origins and errors.

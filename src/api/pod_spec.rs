@@ -661,3 +661,149 @@ fn item_paths<'v>(
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn spec(json: serde_json::Value) -> PodSpec {
+        match serde_json::from_value(json) {
+            Ok(spec) => spec,
+            Err(e) => panic!("bad test spec: {e}"),
+        }
+    }
+
+    fn texts(spec: &PodSpec, version: KubeVersion) -> Vec<String> {
+        validate_pod_spec(spec, &FieldPath::new("spec"), version)
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn api_env_names_strict_before_1_32_relaxed_after() {
+        let pod = spec(serde_json::json!({"containers": [{"name": "app", "env": [
+            {"name": "1X", "value": "a"}, {"name": "a b", "value": "b"}, {"name": "..x", "value": "c"}
+        ]}]}));
+        assert!(texts(&pod, KubeVersion::v1(32)).is_empty());
+        let old = texts(&pod, KubeVersion::v1(31));
+        // `..x` matches the regex (dots are allowed) but starts with `..`.
+        assert_eq!(old.len(), 3, "{old:#?}");
+        assert!(old[0].starts_with("spec.containers[0].env[0].name: Invalid value: \"1X\""));
+        assert_eq!(
+            old[2],
+            "spec.containers[0].env[2].name: Invalid value: \"..x\": must not start with '..'"
+        );
+        let eq = spec(serde_json::json!({"containers": [{"name": "app", "env": [{"name": "A=B", "value": "x"}, {"name": "é", "value": "x"}]}]}));
+        assert_eq!(texts(&eq, KubeVersion::CURRENT).len(), 2);
+    }
+
+    #[test]
+    fn api_env_from_prefix_and_names_with_trailing_dash() {
+        let pod = spec(serde_json::json!({"containers": [{"name": "app", "envFrom": [
+            {"configMapRef": {"name": "cfg-"}}, {"secretRef": {"name": "Bad"}, "prefix": "P_"},
+            {"configMapRef": {"name": "a"}, "secretRef": {"name": "b"}}
+        ]}]}));
+        let errors = texts(&pod, KubeVersion::CURRENT);
+        assert_eq!(errors.len(), 2, "{errors:#?}");
+        assert!(errors[0].starts_with(
+            "spec.containers[0].envFrom[1].secretRef.name: Invalid value: \"Bad\": a lowercase RFC 1123 subdomain"
+        ));
+        assert_eq!(
+            errors[1],
+            "spec.containers[0].envFrom: Invalid value: \"\": may not have more than one field specified at a time"
+        );
+    }
+
+    #[test]
+    fn api_container_names_unique_across_init_and_app_containers() {
+        let pod = spec(serde_json::json!({
+            "initContainers": [{"name": "a"}, {"name": "init"}, {"name": "init"}],
+            "containers": [{"name": "a"}, {"name": ""}]
+        }));
+        assert_eq!(
+            texts(&pod, KubeVersion::CURRENT),
+            [
+                "spec.containers[1].name: Required value",
+                "spec.initContainers[0].name: Duplicate value: \"a\"",
+                "spec.initContainers[2].name: Duplicate value: \"init\"",
+            ]
+        );
+    }
+
+    #[test]
+    fn api_field_refs_and_resource_refs() {
+        let pod = spec(serde_json::json!({"containers": [{"name": "app", "env": [
+            {"name": "A", "valueFrom": {"fieldRef": {"fieldPath": "status.phase"}}},
+            {"name": "B", "valueFrom": {"fieldRef": {"fieldPath": "nope"}}},
+            {"name": "C", "valueFrom": {"fieldRef": {"fieldPath": "metadata.labels['x']"}}},
+            {"name": "D", "valueFrom": {"resourceFieldRef": {"resource": "limits.gpu"}}},
+            {"name": "E", "value": "x", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}},
+            {"name": "F", "valueFrom": {}}
+        ]}]}));
+        let errors = texts(&pod, KubeVersion::CURRENT);
+        assert_eq!(errors.len(), 5, "{errors:#?}");
+        assert!(errors[0].starts_with(
+            "spec.containers[0].env[0].valueFrom.fieldRef.fieldPath: Unsupported value: \"status.phase\": supported values: \"metadata.name\", \"metadata.namespace\""
+        ));
+        assert_eq!(
+            errors[1],
+            "spec.containers[0].env[1].valueFrom.fieldRef.fieldPath: Invalid value: \"nope\": error converting fieldPath: field label not supported: nope"
+        );
+        assert!(errors[2].starts_with("spec.containers[0].env[3].valueFrom.resourceFieldRef.resource: Unsupported value: \"limits.gpu\""));
+        assert!(errors[3].ends_with("may not be specified when `value` is not empty"));
+        assert!(errors[4].ends_with("must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`"));
+    }
+
+    #[test]
+    fn api_mount_propagation() {
+        let pod = spec(serde_json::json!({
+            "containers": [{"name": "app", "volumeMounts": [
+                {"name": "v", "mountPath": "/a", "mountPropagation": "Sideways"},
+                {"name": "v", "mountPath": "/b", "mountPropagation": "Bidirectional"}
+            ]}],
+            "volumes": [{"name": "v", "emptyDir": {}}]
+        }));
+        let errors = validate_pod_spec(&pod, &FieldPath::new("spec"), KubeVersion::CURRENT);
+        assert_eq!(errors.len(), 2);
+        assert_eq!(
+            errors[1].to_string(),
+            "spec.containers[0].volumeMounts.mountPropagation: Forbidden: Bidirectional mount propagation is available only to privileged containers"
+        );
+        assert_eq!(
+            errors[1].location_path().to_string(),
+            "spec.containers[0].volumeMounts[1].mountPropagation"
+        );
+    }
+
+    #[test]
+    fn os_limits_count_the_output_directory() {
+        let mount = format!("/{}", vec!["m".repeat(200); 15].join("/"));
+        let pod = spec(serde_json::json!({
+            "containers": [{"name": "app", "volumeMounts": [{"name": "v", "mountPath": mount}]}],
+            "volumes": [{"name": "v", "configMap": {"name": "c"}}]
+        }));
+        let path = FieldPath::new("spec");
+        assert!(os_limit_errors(&pod, &path, None).is_empty());
+        let deep = format!("/{}", "d".repeat(900));
+        let errors = os_limit_errors(&pod, &path, Some(Path::new(&deep)));
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].to_string().contains("more than the 4096 a path may have"));
+    }
+
+    proptest! {
+        /// Whatever a container is named, if the API-server rules accept the pod, the env file
+        /// `DIR/<name>.env` is a direct child of DIR: a name can never lead outside it.
+        #[test]
+        fn accepted_container_names_never_escape_dir(name in "[a-z0-9./\\-]{0,12}|\\PC{0,8}") {
+            let pod = spec(serde_json::json!({"containers": [{"name": name}]}));
+            if validate_pod_spec(&pod, &FieldPath::new("spec"), KubeVersion::CURRENT).is_empty() {
+                let dir = Path::new("/out");
+                let file = dir.join(format!("{name}.env"));
+                prop_assert_eq!(file.parent(), Some(dir));
+                prop_assert!(!name.contains('/') && !name.starts_with('.'));
+            }
+        }
+    }
+}

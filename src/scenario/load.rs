@@ -233,6 +233,13 @@ fn spec(cx: &Cx<'_>, text: &str, dir: &Path, node: &Node) -> Result<ScenarioSpec
         None => Vec::new(),
     };
     let workload = workload(cx, dir, workload_key, workload_node, workload_file)?;
+    // Loading used the current API server's rules; env names depend on the version.
+    if let Some(version) = kube_version {
+        manifest::check_workload(&workload.workload, version, None).map_err(|err| {
+            let at = workload_node.get("file").unwrap_or(workload_node);
+            ScenarioError::manifest(err, (cx.file, at.line, at.column))
+        })?;
+    }
     let Some(steps_node) = node.get("steps") else {
         return Err(cx.missing(
             node,
