@@ -359,3 +359,26 @@ fn scenario_kubernetes_version_applies_its_env_name_rules_at_the_manifest_locati
     );
     assert!(run.stderr.contains("(referenced at old.yaml:6:11)"), "{}", run.stderr);
 }
+
+/// An item path kubelet's AtomicWriter would refuse (a 300-byte file name) used to leave the
+/// other volume written and exit 2; it is refused before anything is created.
+#[test]
+fn overlong_item_path_is_refused_before_any_volume_is_written() {
+    let containers = "      containers:\n        - name: app\n          volumeMounts:\n            - {name: a, mountPath: /etc/a}\n            - {name: b, mountPath: /etc/b}\n";
+    let volumes = format!(
+        "      volumes:\n        - name: a\n          configMap: {{name: app}}\n        - name: b\n          configMap:\n            name: app\n            items:\n              - {{key: LOG_LEVEL, path: {}}}\n",
+        "s".repeat(300)
+    );
+    let case = Case::new(&deployment(containers, &volumes));
+    let run = case.project("project");
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.starts_with(
+            "error: ../../pod.yaml:24:40: Deployment.apps \"web\" is invalid: spec.template.spec.volumes[1].configMap.items[0].path: Invalid value: \"sss"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("a path segment is 300 bytes long"), "{}", run.stderr);
+    assert_eq!(case.files(), UNTOUCHED);
+}

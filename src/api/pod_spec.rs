@@ -515,9 +515,9 @@ fn mount_propagation_errors(
 }
 
 /// What the filesystem would refuse when kubedrill writes the pod under `out` (or under any
-/// directory, when `out` is unknown): a NUL byte in a `mountPath`, `subPath`, `subPathExpr`
-/// or item `path`; a `mountPath`/`subPath` segment longer than 255 bytes (`NAME_MAX`); a
-/// mount whose files would have paths of 4096 bytes or more (`PATH_MAX`). The API server
+/// directory, when `out` is unknown): a NUL byte, or a segment longer than 255 bytes
+/// (`NAME_MAX`), in a `mountPath`, `subPath`, `subPathExpr` or item `path`; a mount whose
+/// files would have paths of 4096 bytes or more (`PATH_MAX`). The API server
 /// accepts these (a node fails later, at mount time); kubedrill refuses them up front so that
 /// a run that exits 2 has written nothing.
 pub fn os_limit_errors(spec: &PodSpec, spec_path: &FieldPath, out: Option<&Path>) -> Vec<FieldError> {
@@ -526,9 +526,7 @@ pub fn os_limit_errors(spec: &PodSpec, spec_path: &FieldPath, out: Option<&Path>
     for (i, volume) in spec.volumes.iter().flatten().enumerate() {
         let path = spec_path.child("volumes").index(i);
         for (item_path, text) in item_paths(volume, &path) {
-            if text.contains('\0') {
-                errors.push(nul_error(item_path, text));
-            }
+            errors.extend(path_text_error(item_path, text));
         }
     }
     let containers = spec
@@ -552,19 +550,8 @@ pub fn os_limit_errors(spec: &PodSpec, spec_path: &FieldPath, out: Option<&Path>
                 ("subPathExpr", mount.sub_path_expr.as_deref()),
             ];
             for (field, text) in fields {
-                let Some(text) = text else { continue };
-                if text.contains('\0') {
-                    errors.push(nul_error(here.child(field), text));
-                } else if let Some(long) = text.split('/').find(|s| s.len() > NAME_MAX) {
-                    errors.push(FieldError::invalid(
-                        here.child(field),
-                        BadValue::String(text.to_string()),
-                        &format!(
-                            "a path segment is {} bytes long, more than the {NAME_MAX} a file \
-                             name may have (NAME_MAX): kubedrill cannot create it",
-                            long.len()
-                        ),
-                    ));
+                if let Some(text) = text {
+                    errors.extend(path_text_error(here.child(field), text));
                 }
             }
             let longest_file = spec
@@ -596,12 +583,26 @@ pub fn os_limit_errors(spec: &PodSpec, spec_path: &FieldPath, out: Option<&Path>
     errors
 }
 
-fn nul_error(path: FieldPath, text: &str) -> FieldError {
-    FieldError::invalid(
+/// A NUL byte, or a segment longer than `NAME_MAX`, in a path kubedrill creates.
+fn path_text_error(path: FieldPath, text: &str) -> Option<FieldError> {
+    let value = || BadValue::String(text.to_string());
+    if text.contains('\0') {
+        return Some(FieldError::invalid(
+            path,
+            value(),
+            "must not contain a NUL byte: no file name can hold one, kubedrill cannot create it",
+        ));
+    }
+    let long = text.split('/').find(|s| s.len() > NAME_MAX)?;
+    Some(FieldError::invalid(
         path,
-        BadValue::String(text.to_string()),
-        "must not contain a NUL byte: no file name can hold one, kubedrill cannot create it",
-    )
+        value(),
+        &format!(
+            "a path segment is {} bytes long, more than the {NAME_MAX} a file name may have \
+             (NAME_MAX): kubedrill cannot create it",
+            long.len()
+        ),
+    ))
 }
 
 /// Every explicit file path of a volume (`items[].path` of each source), with its field path.
