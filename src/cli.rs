@@ -405,7 +405,9 @@ pub(crate) fn print_source_line(file: &Path, line: Option<u64>, col: Option<u64>
     // A hostile file may hold one 50 KB line: show at most a window around the column.
     const WINDOW: usize = 60;
     let chars: Vec<char> = src.chars().collect();
-    let at = col.map_or(0, |c| c.saturating_sub(1) as usize).min(chars.len());
+    let at = col
+        .map_or(0, |c| c.saturating_sub(1) as usize)
+        .min(chars.len());
     let start = at.saturating_sub(WINDOW);
     let end = (at + WINDOW).min(chars.len());
     let shown: String = chars[start..end].iter().collect();

@@ -29,7 +29,8 @@ fn kubedrill(dir: &Path, args: &[&str]) -> Run {
     }
 }
 
-const OBJECTS: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n  LOG_LEVEL: info\n";
+const OBJECTS: &str =
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n  LOG_LEVEL: info\n";
 
 /// A pod whose first container is named `name` (on line 7, the value at column 13).
 fn pod_named(name: &str) -> String {
@@ -331,7 +332,11 @@ fn os_limits_are_refused_before_anything_is_written() {
             run.stderr
         );
         assert!(run.stderr.contains(message), "{}", run.stderr);
-        assert_eq!(case.files(), UNTOUCHED, "{mount_path:.40}: something was written");
+        assert_eq!(
+            case.files(),
+            UNTOUCHED,
+            "{mount_path:.40}: something was written"
+        );
     }
 }
 
@@ -357,7 +362,11 @@ fn scenario_kubernetes_version_applies_its_env_name_rules_at_the_manifest_locati
         "{}",
         run.stderr
     );
-    assert!(run.stderr.contains("(referenced at old.yaml:6:11)"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("(referenced at old.yaml:6:11)"),
+        "{}",
+        run.stderr
+    );
 }
 
 /// An item path kubelet's AtomicWriter would refuse (a 300-byte file name) used to leave the
@@ -379,6 +388,10 @@ fn overlong_item_path_is_refused_before_any_volume_is_written() {
         "{}",
         run.stderr
     );
-    assert!(run.stderr.contains("a path segment is 300 bytes long"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("a path segment is 300 bytes long"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(case.files(), UNTOUCHED);
 }

@@ -438,7 +438,8 @@ fn invalid_utf8_names_the_line_and_column_of_the_first_bad_byte() {
 fn a_second_document_is_reported_without_reading_the_rest() {
     // The third document is not even YAML: loading stops at the second one.
     let file = fixtures().join("valid/inline.yaml");
-    let text = "apiVersion: kubedrill.dev/v1alpha1\nkind: Scenario\n---\nkind: Scenario\n---\n[unclosed\n";
+    let text =
+        "apiVersion: kubedrill.dev/v1alpha1\nkind: Scenario\n---\nkind: Scenario\n---\n[unclosed\n";
     let err = scenario::load_str(text, &file).expect_err("two documents");
     assert_eq!((err.line(), err.column()), (Some(4), Some(1)), "{err}");
     assert!(err.to_string().contains("a second document"), "{err}");

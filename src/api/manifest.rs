@@ -241,7 +241,9 @@ pub enum LoadErrorKind {
     #[error("cannot read the file: {0}")]
     Io(std::io::Error),
     /// The file is not UTF-8 (located at the first bad byte).
-    #[error("invalid UTF-8: byte 0x{byte:02x} is not part of a UTF-8 character (hint: save the file as UTF-8)")]
+    #[error(
+        "invalid UTF-8: byte 0x{byte:02x} is not part of a UTF-8 character (hint: save the file as UTF-8)"
+    )]
     InvalidUtf8 {
         /// The first bad byte.
         byte: u8,
@@ -450,9 +452,11 @@ pub fn load_files(paths: &[PathBuf]) -> Result<ManifestSet, LoadError> {
 pub fn load_file(path: &Path) -> Result<Vec<Manifest>, LoadError> {
     let text = crate::api::text::read_text(path).map_err(|err| match err {
         crate::api::text::TextError::Io(err) => LoadError::new(path, None, LoadErrorKind::Io(err)),
-        crate::api::text::TextError::InvalidUtf8 { byte, line, column } => {
-            LoadError::new(path, Some((line, column)), LoadErrorKind::InvalidUtf8 { byte })
-        }
+        crate::api::text::TextError::InvalidUtf8 { byte, line, column } => LoadError::new(
+            path,
+            Some((line, column)),
+            LoadErrorKind::InvalidUtf8 { byte },
+        ),
     })?;
     load_str(&text, path)
 }
@@ -667,7 +671,9 @@ impl Document<'_> {
                 "expected a string, found null".to_string(),
                 Some("quote the value (\"\" for empty) or remove the key".to_string()),
             ),
-            error if is_too_complex(error) => (TOO_COMPLEX.to_string(), Some(TOO_COMPLEX_HINT.to_string())),
+            error if is_too_complex(error) => {
+                (TOO_COMPLEX.to_string(), Some(TOO_COMPLEX_HINT.to_string()))
+            }
             other => {
                 let mut message =
                     sanitize(&serde_saphyr::UserMessageFormatter.format_message(other));
@@ -1156,11 +1162,9 @@ fn unshift(line: u64, column: u64, keys: &[&Node]) -> (u64, u64) {
     (line, column.saturating_sub(shift).max(1))
 }
 
-const TOO_COMPLEX: &str =
-    "YAML document too large or too complex: more nodes, alias expansions or nesting levels \
+const TOO_COMPLEX: &str = "YAML document too large or too complex: more nodes, alias expansions or nesting levels \
      than kubedrill reads";
-const TOO_COMPLEX_HINT: &str =
-    "aliases are expanded and nesting is followed in memory: write the values out and flatten \
+const TOO_COMPLEX_HINT: &str = "aliases are expanded and nesting is followed in memory: write the values out and flatten \
      the structure";
 
 /// The parser's resource limits (nodes, nesting depth, alias expansion: YAML bombs).

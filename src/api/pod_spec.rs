@@ -25,8 +25,7 @@ use crate::kubelet::KubeVersion;
 
 const ENV_VAR_NAME_FORMAT: &str = "[-._a-zA-Z][-._a-zA-Z0-9]*";
 const ENV_VAR_NAME_ERROR: &str = "a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit";
-const RELAXED_ENV_VAR_NAME_ERROR: &str =
-    "a valid environment variable name must consist only of printable ASCII characters other than '='";
+const RELAXED_ENV_VAR_NAME_ERROR: &str = "a valid environment variable name must consist only of printable ASCII characters other than '='";
 
 /// The `fieldRef.fieldPath`s an env var may name (`validEnvDownwardAPIFieldPathExpressions`,
 /// sorted as upstream lists them).
@@ -285,7 +284,9 @@ fn env_var_errors(var: &EnvVar, path: &FieldPath, env_names: EnvNames) -> Vec<Fi
     }
     let value_set = var.value.as_deref().is_some_and(|v| !v.is_empty());
     let message = if sources == 0 {
-        Some("must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`")
+        Some(
+            "must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`",
+        )
     } else if value_set {
         Some("may not be specified when `value` is not empty")
     } else if sources > 1 {
@@ -386,7 +387,10 @@ fn env_from_errors(
         }
     }
     let refs = [
-        ("configMapRef", source.config_map_ref.as_ref().map(|r| &r.name)),
+        (
+            "configMapRef",
+            source.config_map_ref.as_ref().map(|r| &r.name),
+        ),
         ("secretRef", source.secret_ref.as_ref().map(|r| &r.name)),
     ];
     let mut sources = 0;
@@ -520,7 +524,11 @@ fn mount_propagation_errors(
 /// files would have paths of 4096 bytes or more (`PATH_MAX`). The API server
 /// accepts these (a node fails later, at mount time); kubedrill refuses them up front so that
 /// a run that exits 2 has written nothing.
-pub fn os_limit_errors(spec: &PodSpec, spec_path: &FieldPath, out: Option<&Path>) -> Vec<FieldError> {
+pub fn os_limit_errors(
+    spec: &PodSpec,
+    spec_path: &FieldPath,
+    out: Option<&Path>,
+) -> Vec<FieldError> {
     let base = out.map_or(0, |dir| dir.as_os_str().len() + 1);
     let mut errors = Vec::new();
     for (i, volume) in spec.volumes.iter().flatten().enumerate() {
@@ -614,7 +622,10 @@ fn item_paths<'v>(
     if let Some(cm) = &volume.config_map {
         for (j, item) in cm.items.iter().flatten().enumerate() {
             out.push((
-                path.child("configMap").child("items").index(j).child("path"),
+                path.child("configMap")
+                    .child("items")
+                    .index(j)
+                    .child("path"),
                 item.path.as_str(),
             ));
         }
@@ -630,7 +641,10 @@ fn item_paths<'v>(
     if let Some(downward) = &volume.downward_api {
         for (j, item) in downward.items.iter().flatten().enumerate() {
             out.push((
-                path.child("downwardAPI").child("items").index(j).child("path"),
+                path.child("downwardAPI")
+                    .child("items")
+                    .index(j)
+                    .child("path"),
                 item.path.as_str(),
             ));
         }
@@ -639,8 +653,14 @@ fn item_paths<'v>(
         for (s, source) in projected.sources.iter().flatten().enumerate() {
             let here = path.child("projected").child("sources").index(s);
             let lists = [
-                ("configMap", source.config_map.as_ref().and_then(|c| c.items.as_ref())),
-                ("secret", source.secret.as_ref().and_then(|c| c.items.as_ref())),
+                (
+                    "configMap",
+                    source.config_map.as_ref().and_then(|c| c.items.as_ref()),
+                ),
+                (
+                    "secret",
+                    source.secret.as_ref().and_then(|c| c.items.as_ref()),
+                ),
             ];
             for (kind, items) in lists {
                 for (j, item) in items.into_iter().flatten().enumerate() {
@@ -653,7 +673,10 @@ fn item_paths<'v>(
             if let Some(downward) = &source.downward_api {
                 for (j, item) in downward.items.iter().flatten().enumerate() {
                     out.push((
-                        here.child("downwardAPI").child("items").index(j).child("path"),
+                        here.child("downwardAPI")
+                            .child("items")
+                            .index(j)
+                            .child("path"),
                         item.path.as_str(),
                     ));
                 }
@@ -696,16 +719,20 @@ mod tests {
             old[2],
             "spec.containers[0].env[2].name: Invalid value: \"..x\": must not start with '..'"
         );
-        let eq = spec(serde_json::json!({"containers": [{"name": "app", "env": [{"name": "A=B", "value": "x"}, {"name": "é", "value": "x"}]}]}));
+        let eq = spec(
+            serde_json::json!({"containers": [{"name": "app", "env": [{"name": "A=B", "value": "x"}, {"name": "é", "value": "x"}]}]}),
+        );
         assert_eq!(texts(&eq, KubeVersion::CURRENT).len(), 2);
     }
 
     #[test]
     fn api_env_from_prefix_and_names_with_trailing_dash() {
-        let pod = spec(serde_json::json!({"containers": [{"name": "app", "envFrom": [
-            {"configMapRef": {"name": "cfg-"}}, {"secretRef": {"name": "Bad"}, "prefix": "P_"},
-            {"configMapRef": {"name": "a"}, "secretRef": {"name": "b"}}
-        ]}]}));
+        let pod = spec(
+            serde_json::json!({"containers": [{"name": "app", "envFrom": [
+                {"configMapRef": {"name": "cfg-"}}, {"secretRef": {"name": "Bad"}, "prefix": "P_"},
+                {"configMapRef": {"name": "a"}, "secretRef": {"name": "b"}}
+            ]}]}),
+        );
         let errors = texts(&pod, KubeVersion::CURRENT);
         assert_eq!(errors.len(), 2, "{errors:#?}");
         assert!(errors[0].starts_with(
@@ -790,7 +817,11 @@ mod tests {
         let deep = format!("/{}", "d".repeat(900));
         let errors = os_limit_errors(&pod, &path, Some(Path::new(&deep)));
         assert_eq!(errors.len(), 1);
-        assert!(errors[0].to_string().contains("more than the 4096 a path may have"));
+        assert!(
+            errors[0]
+                .to_string()
+                .contains("more than the 4096 a path may have")
+        );
     }
 
     proptest! {
