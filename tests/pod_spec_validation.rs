@@ -325,9 +325,9 @@ fn os_limits_are_refused_before_anything_is_written() {
         let run = case.project("project");
         assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
         assert!(
-            run.stderr.contains(&format!(
+            run.stderr.contains(
                 "../../pod.yaml:16:26: Deployment.apps \"web\" is invalid: spec.template.spec.containers[0].volumeMounts[0].mountPath: "
-            )),
+            ),
             "{}",
             run.stderr
         );
