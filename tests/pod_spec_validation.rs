@@ -395,3 +395,34 @@ fn overlong_item_path_is_refused_before_any_volume_is_written() {
     );
     assert_eq!(case.files(), UNTOUCHED);
 }
+
+/// Issue 7: "no workload found" says which files were searched and what they hold.
+#[test]
+fn no_workload_names_the_files_searched_and_the_kinds_found() {
+    let case = Case::new(&pod_named("app"));
+    let run = kubedrill(
+        &case.work(),
+        &["project", "-f", "../../objects.yaml", "--out", "out"],
+    );
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.starts_with(
+            "error: no workload found in ../../objects.yaml (found: ConfigMap app (../../objects.yaml:1))"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(case.files(), UNTOUCHED);
+
+    let scenario = "apiVersion: kubedrill.dev/v1alpha1\nkind: Scenario\nspec:\n  workload:\n    file: objects.yaml\n  steps:\n    - assert: {log: app, contains: started, within: 2s}\n";
+    fs::write(case.root.path().join("scn.yaml"), scenario).expect("scenario");
+    let run = kubedrill(case.root.path(), &["validate", "scn.yaml"]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.starts_with(
+            "error: scn.yaml:5:11: objects.yaml holds no Pod or workload (found: ConfigMap app (objects.yaml:1))"
+        ),
+        "{}",
+        run.stderr
+    );
+}

@@ -546,41 +546,54 @@ fn workload(
     let Some(file_node) = node.get("file") else {
         return Err(cx.missing(node, "file", "workload", "add `file:`"));
     };
-    let workloads: Vec<Workload> = load_manifest_file(cx, dir, file_node, &path)?
+    let manifests = load_manifest_file(cx, dir, file_node, &path)?;
+    // What the file holds instead, should it hold no workload.
+    let found: Vec<String> = manifests
+        .iter()
+        .map(|m| format!("{} {} ({})", m.kind(), m.name(), m.origin()))
+        .collect();
+    let workloads: Vec<Workload> = manifests
         .into_iter()
         .filter_map(|m| match m {
             Manifest::Workload(workload) => Some(workload),
             _ => None,
         })
         .collect();
-    let workload = match <[Workload; 1]>::try_from(workloads) {
-        Ok([workload]) => workload,
-        Err(workloads) if workloads.is_empty() => {
-            return Err(cx.invalid(
+    let workload =
+        match <[Workload; 1]>::try_from(workloads) {
+            Ok([workload]) => workload,
+            Err(workloads) if workloads.is_empty() => {
+                let found = if found.is_empty() {
+                    "nothing".to_string()
+                } else {
+                    found.join(", ")
+                };
+                return Err(cx.invalid(
                 file_node,
-                format!("{} holds no Pod or workload", path.display()),
+                format!("{} holds no Pod or workload (found: {found})", path.display()),
                 "the workload is a Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job or \
                  CronJob"
                     .to_string(),
             ));
-        }
-        Err(workloads) => {
-            let names: Vec<String> = workloads
-                .iter()
-                .map(|w| format!("{} {:?} ({})", w.kind, w.name, w.origin))
-                .collect();
-            return Err(cx.invalid(
-                file_node,
-                format!(
-                    "{} holds {} workloads: {}",
-                    path.display(),
-                    workloads.len(),
-                    names.join(", ")
-                ),
-                "a scenario runs one pod: put the other workloads in their own files".to_string(),
-            ));
-        }
-    };
+            }
+            Err(workloads) => {
+                let names: Vec<String> = workloads
+                    .iter()
+                    .map(|w| format!("{} {:?} ({})", w.kind, w.name, w.origin))
+                    .collect();
+                return Err(cx.invalid(
+                    file_node,
+                    format!(
+                        "{} holds {} workloads: {}",
+                        path.display(),
+                        workloads.len(),
+                        names.join(", ")
+                    ),
+                    "a scenario runs one pod: put the other workloads in their own files"
+                        .to_string(),
+                ));
+            }
+        };
 
     let containers: Vec<&str> = workload
         .spec
