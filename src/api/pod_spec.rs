@@ -151,6 +151,17 @@ pub fn validate_pod_spec(
 ) -> Vec<FieldError> {
     let env_names = EnvNames::for_version(version);
     let (mut errors, volumes) = volumes_errors(spec, spec_path);
+    let image_volumes: BTreeSet<&str> = spec
+        .volumes
+        .iter()
+        .flatten()
+        .filter(|v| v.image.is_some() && volumes.contains(&v.name))
+        .map(|v| v.name.as_str())
+        .collect();
+    let volumes = Volumes {
+        valid: &volumes,
+        image: &image_volumes,
+    };
 
     let containers_path = spec_path.child("containers");
     if spec.containers.is_empty() {
@@ -185,9 +196,17 @@ pub fn validate_pod_spec(
 }
 
 /// `validateContainerCommon`, for the fields kubedrill reads.
+/// The pod's volumes as mounts see them.
+struct Volumes<'a> {
+    /// The volumes without errors (a mount of any other is `Not found`).
+    valid: &'a BTreeSet<String>,
+    /// The valid `image` volumes (no subPath into them).
+    image: &'a BTreeSet<&'a str>,
+}
+
 fn container_errors(
     container: &Container,
-    volumes: &BTreeSet<String>,
+    volumes: &Volumes<'_>,
     path: &FieldPath,
     env_names: EnvNames,
 ) -> Vec<FieldError> {
@@ -428,7 +447,7 @@ fn env_from_errors(
 /// `…volumeMounts.subPath` (no index): the message keeps that, the location is the entry's.
 fn volume_mount_errors(
     container: &Container,
-    volumes: &BTreeSet<String>,
+    volumes: &Volumes<'_>,
     path: &FieldPath,
 ) -> Vec<FieldError> {
     let mut errors = Vec::new();
@@ -438,7 +457,7 @@ fn volume_mount_errors(
         if mount.name.is_empty() {
             errors.push(FieldError::required(here.child("name"), ""));
         }
-        if !volumes.contains(&mount.name) {
+        if !volumes.valid.contains(&mount.name) {
             errors.push(FieldError::not_found(
                 here.child("name"),
                 BadValue::String(mount.name.clone()),
@@ -455,6 +474,18 @@ fn volume_mount_errors(
             ));
         }
         let sub_path = mount.sub_path.as_deref().unwrap_or("");
+        let expr = mount.sub_path_expr.as_deref().unwrap_or("");
+        if volumes.image.contains(mount.name.as_str()) {
+            for (field, text) in [("subPath", sub_path), ("subPathExpr", expr)] {
+                if !text.is_empty() {
+                    errors.push(FieldError::invalid(
+                        here.child(field),
+                        BadValue::String(text.to_string()),
+                        "not allowed in image volume sources",
+                    ));
+                }
+            }
+        }
         if !sub_path.is_empty() {
             errors.extend(
                 local_descending_path_errors(sub_path, &path.child("subPath"))
@@ -462,7 +493,6 @@ fn volume_mount_errors(
                     .map(|e| e.located_at(here.child("subPath"))),
             );
         }
-        let expr = mount.sub_path_expr.as_deref().unwrap_or("");
         if !expr.is_empty() {
             if !sub_path.is_empty() {
                 errors.push(FieldError::invalid(
@@ -782,6 +812,22 @@ mod tests {
         assert!(errors[2].starts_with("spec.containers[0].env[3].valueFrom.resourceFieldRef.resource: Unsupported value: \"limits.gpu\""));
         assert!(errors[3].ends_with("may not be specified when `value` is not empty"));
         assert!(errors[4].ends_with("must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`"));
+    }
+
+    #[test]
+    fn api_no_sub_path_into_an_image_volume() {
+        let pod = spec(serde_json::json!({
+            "containers": [{"name": "app", "volumeMounts": [
+                {"name": "img", "mountPath": "/a", "subPath": "etc"}
+            ]}],
+            "volumes": [{"name": "img", "image": {"reference": "busybox"}}]
+        }));
+        assert_eq!(
+            texts(&pod, KubeVersion::CURRENT),
+            [
+                "spec.containers[0].volumeMounts[0].subPath: Invalid value: \"etc\": not allowed in image volume sources"
+            ]
+        );
     }
 
     #[test]
