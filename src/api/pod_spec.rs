@@ -8,6 +8,10 @@
 //! `DIR/<mountPath>`; a container named `../../x` would otherwise write outside DIR. The API
 //! server never lets such a pod exist, so neither does kubedrill.
 //!
+//! `mountPath` is checked as upstream does: non-empty and unique per container; an absolute
+//! path is not required (on Linux the container runtime refuses a relative one later, and
+//! `project` maps either under DIR).
+//!
 //! Deliberately not checked (kubedrill never reads them, and the process backend needs no
 //! image): `image`, ports, probes, resources, security context.
 
