@@ -10,7 +10,8 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 
 /// A valid ConfigMap with `keys` unquoted numeric keys.
 fn config_map(keys: usize) -> String {
-    let mut text = String::from("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ports\ndata:\n");
+    let mut text =
+        String::from("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ports\ndata:\n");
     for i in 0..keys {
         text.push_str(&format!("  {}: \"v\"\n", 8000 + i));
     }

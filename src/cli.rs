@@ -419,8 +419,22 @@ pub(crate) fn print_source_line(file: &Path, line: Option<u64>, col: Option<u64>
     let Some(src) = text.lines().nth(line.saturating_sub(1) as usize) else {
         return;
     };
-    eprintln!("{line:>5} | {src}");
-    if let Some(col) = col {
-        eprintln!("      | {}^", " ".repeat(col.saturating_sub(1) as usize));
+    // A hostile file may hold one 50 KB line: show at most a window around the column.
+    const WINDOW: usize = 60;
+    let chars: Vec<char> = src.chars().collect();
+    let at = col
+        .map_or(0, |c| c.saturating_sub(1) as usize)
+        .min(chars.len());
+    let start = at.saturating_sub(WINDOW);
+    let end = (at + WINDOW).min(chars.len());
+    let shown: String = chars[start..end].iter().collect();
+    let (before, after) = (
+        if start > 0 { "…" } else { "" },
+        if end < chars.len() { "…" } else { "" },
+    );
+    eprintln!("{line:>5} | {before}{shown}{after}");
+    if col.is_some() {
+        let pad = at - start + before.chars().count();
+        eprintln!("      | {}^", " ".repeat(pad));
     }
 }

@@ -34,7 +34,7 @@ use k8s_openapi::api::core::v1::{Container, VolumeMount};
 
 use crate::api::manifest::{self, LoadError, ManifestSet, Workload};
 use crate::api::store::{ObjectStore, StoreError};
-use crate::api::validation::{self, ValidationError};
+use crate::api::validation::ValidationError;
 use crate::kubelet::KubeVersion;
 use crate::kubelet::anchored::{AnchorError, AnchoredDir};
 use crate::kubelet::atomic_writer::{
@@ -217,12 +217,7 @@ pub fn project(opts: &ProjectOptions) -> Result<ProjectReport, ProjectError> {
     let searched: Vec<&PathBuf> = opts.manifests.iter().chain(&opts.workload).collect();
     let workload = pick_workload(&set, &searched)?;
     // With --kube-version's env-name rules, and the filesystem limits under --out.
-    validation::validate_workload_for(workload, opts.kube_version, Some(&opts.out)).map_err(
-        |source| ProjectError::InvalidWorkload {
-            origin: workload.origin.to_string(),
-            source,
-        },
-    )?;
+    manifest::check_workload(workload, opts.kube_version, Some(&opts.out))?;
     let store = build_store(&set)?;
     let containers = all_containers(workload);
     let mut targets = Vec::new();

@@ -333,5 +333,9 @@ fn pod_spec_the_api_server_refuses_exits_2_at_the_field() {
         "{}",
         run.stderr
     );
-    assert!(run.stderr.contains("    9 |     - name: ../../x\n"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("    9 |     - name: ../../x\n"),
+        "{}",
+        run.stderr
+    );
 }

@@ -34,7 +34,9 @@ fn expectations(table: &str) -> Vec<Expectation<'_>> {
             Expectation {
                 file,
                 command,
-                exit: exit.parse().unwrap_or_else(|_| panic!("bad exit in {line:?}")),
+                exit: exit
+                    .parse()
+                    .unwrap_or_else(|_| panic!("bad exit in {line:?}")),
                 location: given(location),
                 message: given(message),
             }
@@ -76,7 +78,10 @@ fn every_hostile_input_gives_its_exit_code_and_location_without_panicking() {
             continue;
         }
         if code != case.exit {
-            failures.push(format!("{what}: exit {code}, expected {}: {stderr}", case.exit));
+            failures.push(format!(
+                "{what}: exit {code}, expected {}: {stderr}",
+                case.exit
+            ));
             continue;
         }
         if let Some(location) = case.location {
@@ -91,7 +96,10 @@ fn every_hostile_input_gives_its_exit_code_and_location_without_panicking() {
             failures.push(format!("{what}: no {message:?} in {stderr:.300}"));
         }
         if case.command == "project" && code == 2 && out_dir.exists() {
-            failures.push(format!("{what}: exit 2 but {} was created", out_dir.display()));
+            failures.push(format!(
+                "{what}: exit 2 but {} was created",
+                out_dir.display()
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

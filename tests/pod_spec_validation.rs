@@ -29,7 +29,8 @@ fn kubedrill(dir: &Path, args: &[&str]) -> Run {
     }
 }
 
-const OBJECTS: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n  LOG_LEVEL: info\n";
+const OBJECTS: &str =
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n  LOG_LEVEL: info\n";
 
 /// A pod whose first container is named `name` (on line 7, the value at column 13).
 fn pod_named(name: &str) -> String {
@@ -289,8 +290,8 @@ fn env_names_follow_the_kube_version() {
     let run = kubedrill(&old.work(), &args);
     assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
     assert!(
-        run.stderr.contains(
-            "spec.template.spec.containers[0].env[0].name: Invalid value: \"1X\": a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit (e.g. 'my.env-name',  or 'MY_ENV.NAME',  or 'MyEnvName1', regex used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')"
+        run.stderr.starts_with(
+            "error: ../../pod.yaml:15:22: Deployment.apps \"web\" is invalid: spec.template.spec.containers[0].env[0].name: Invalid value: \"1X\": a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit (e.g. 'my.env-name',  or 'MY_ENV.NAME',  or 'MyEnvName1', regex used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')"
         ),
         "{}",
         run.stderr
@@ -324,13 +325,104 @@ fn os_limits_are_refused_before_anything_is_written() {
         let run = case.project("project");
         assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
         assert!(
-            run.stderr.contains(&format!(
+            run.stderr.contains(
                 "../../pod.yaml:16:26: Deployment.apps \"web\" is invalid: spec.template.spec.containers[0].volumeMounts[0].mountPath: "
-            )),
+            ),
             "{}",
             run.stderr
         );
         assert!(run.stderr.contains(message), "{}", run.stderr);
-        assert_eq!(case.files(), UNTOUCHED, "{mount_path:.40}: something was written");
+        assert_eq!(
+            case.files(),
+            UNTOUCHED,
+            "{mount_path:.40}: something was written"
+        );
     }
+}
+
+#[test]
+fn scenario_kubernetes_version_applies_its_env_name_rules_at_the_manifest_location() {
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: app\n      env:\n        - {name: 1X, value: x}\n";
+    let case = Case::new(pod);
+    let scenario = |version: &str| {
+        format!(
+            "apiVersion: kubedrill.dev/v1alpha1\nkind: Scenario\nspec:\n  kubernetesVersion: \"{version}\"\n  workload:\n    file: pod.yaml\n    run:\n      app:\n        command: [sh, -c, \"echo started; sleep 1\"]\n  steps:\n    - assert: {{log: app, contains: started, within: 2s}}\n"
+        )
+    };
+    fs::write(case.root.path().join("new.yaml"), scenario("1.34")).expect("scenario");
+    fs::write(case.root.path().join("old.yaml"), scenario("1.31")).expect("scenario");
+    let run = kubedrill(case.root.path(), &["validate", "new.yaml"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let run = kubedrill(case.root.path(), &["validate", "old.yaml"]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.starts_with(
+            "error: pod.yaml:9:18: Pod \"web\" is invalid: spec.containers[0].env[0].name: Invalid value: \"1X\": a valid environment variable name must consist of alphabetic characters"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("(referenced at old.yaml:6:11)"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// An item path kubelet's AtomicWriter would refuse (a 300-byte file name) used to leave the
+/// other volume written and exit 2; it is refused before anything is created.
+#[test]
+fn overlong_item_path_is_refused_before_any_volume_is_written() {
+    let containers = "      containers:\n        - name: app\n          volumeMounts:\n            - {name: a, mountPath: /etc/a}\n            - {name: b, mountPath: /etc/b}\n";
+    let volumes = format!(
+        "      volumes:\n        - name: a\n          configMap: {{name: app}}\n        - name: b\n          configMap:\n            name: app\n            items:\n              - {{key: LOG_LEVEL, path: {}}}\n",
+        "s".repeat(300)
+    );
+    let case = Case::new(&deployment(containers, &volumes));
+    let run = case.project("project");
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.starts_with(
+            "error: ../../pod.yaml:24:40: Deployment.apps \"web\" is invalid: spec.template.spec.volumes[1].configMap.items[0].path: Invalid value: \"sss"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("a path segment is 300 bytes long"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(case.files(), UNTOUCHED);
+}
+
+/// Issue 7: "no workload found" says which files were searched and what they hold.
+#[test]
+fn no_workload_names_the_files_searched_and_the_kinds_found() {
+    let case = Case::new(&pod_named("app"));
+    let run = kubedrill(
+        &case.work(),
+        &["project", "-f", "../../objects.yaml", "--out", "out"],
+    );
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.starts_with(
+            "error: no workload found in ../../objects.yaml (found: ConfigMap app (../../objects.yaml:1))"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(case.files(), UNTOUCHED);
+
+    let scenario = "apiVersion: kubedrill.dev/v1alpha1\nkind: Scenario\nspec:\n  workload:\n    file: objects.yaml\n  steps:\n    - assert: {log: app, contains: started, within: 2s}\n";
+    fs::write(case.root.path().join("scn.yaml"), scenario).expect("scenario");
+    let run = kubedrill(case.root.path(), &["validate", "scn.yaml"]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.starts_with(
+            "error: scn.yaml:5:11: objects.yaml holds no Pod or workload (found: ConfigMap app (objects.yaml:1))"
+        ),
+        "{}",
+        run.stderr
+    );
 }

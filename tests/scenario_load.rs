@@ -414,6 +414,37 @@ fn discover_lists_scenario_files_sorted() {
     let err = scenario::discover(std::slice::from_ref(&missing)).expect_err("missing");
     assert_eq!(err.file(), missing);
     assert!(matches!(err.kind(), ScenarioErrorKind::Io(_)));
+    // The OS reason is kept: it is what tells a typo from a permission problem.
+    assert!(
+        err.to_string()
+            .ends_with("cannot read the path: No such file or directory (os error 2)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn invalid_utf8_names_the_line_and_column_of_the_first_bad_byte() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("latin1.yaml");
+    let text = b"apiVersion: kubedrill.dev/v1alpha1\nkind: Scenario\nmetadata:\n  name: caf\xe9\n";
+    std::fs::write(&path, text).expect("write");
+    let err = scenario::load(&path).expect_err("not UTF-8");
+    assert_eq!((err.line(), err.column()), (Some(4), Some(12)), "{err}");
+    assert_eq!(
+        err.message(),
+        "invalid UTF-8: byte 0xe9 is not part of a UTF-8 character"
+    );
+}
+
+#[test]
+fn a_second_document_is_reported_without_reading_the_rest() {
+    // The third document is not even YAML: loading stops at the second one.
+    let file = fixtures().join("valid/inline.yaml");
+    let text =
+        "apiVersion: kubedrill.dev/v1alpha1\nkind: Scenario\n---\nkind: Scenario\n---\n[unclosed\n";
+    let err = scenario::load_str(text, &file).expect_err("two documents");
+    assert_eq!((err.line(), err.column()), (Some(4), Some(1)), "{err}");
+    assert!(err.to_string().contains("a second document"), "{err}");
 }
 
 /// One invalid fixture: where the error must be, and what it must say.
@@ -797,6 +828,11 @@ fn a_missing_scenario_file_names_the_file() {
     assert_eq!(err.file(), path);
     assert_eq!(err.line(), None);
     assert!(matches!(err.kind(), ScenarioErrorKind::Io(_)));
+    assert!(
+        err.to_string()
+            .ends_with("cannot read the scenario file: No such file or directory (os error 2)"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -125,7 +125,10 @@ mod tests {
     #[test]
     fn go_quote_named_cases() {
         assert_eq!(go_quote("\u{7}"), "\"\\a\"");
-        assert_eq!(go_quote("\u{a0}\u{200b}\u{2028}\u{feff}"), "\"\\u00a0\\u200b\\u2028\\ufeff\"");
+        assert_eq!(
+            go_quote("\u{a0}\u{200b}\u{2028}\u{feff}"),
+            "\"\\u00a0\\u200b\\u2028\\ufeff\""
+        );
         assert_eq!(go_quote("e\u{301} 😀"), "\"e\u{301} 😀\"");
         assert_eq!(go_quote_bytes(b"a\xfeb"), "\"a\\xfeb\"");
         assert_eq!(go_quote("\u{e0001}"), "\"\\U000e0001\"");

@@ -26,6 +26,7 @@ use serde_saphyr::MessageFormatter;
 use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle};
 
 use crate::api::validation::{self, FieldPath, PathSegment, ValidationError};
+use crate::kubelet::KubeVersion;
 
 /// The namespace of an object whose manifest names none.
 pub const DEFAULT_NAMESPACE: &str = "default";
@@ -240,7 +241,9 @@ pub enum LoadErrorKind {
     #[error("cannot read the file: {0}")]
     Io(std::io::Error),
     /// The file is not UTF-8 (located at the first bad byte).
-    #[error("invalid UTF-8: byte 0x{byte:02x} is not part of a UTF-8 character (hint: save the file as UTF-8)")]
+    #[error(
+        "invalid UTF-8: byte 0x{byte:02x} is not part of a UTF-8 character (hint: save the file as UTF-8)"
+    )]
     InvalidUtf8 {
         /// The first bad byte.
         byte: u8,
@@ -449,11 +452,51 @@ pub fn load_files(paths: &[PathBuf]) -> Result<ManifestSet, LoadError> {
 pub fn load_file(path: &Path) -> Result<Vec<Manifest>, LoadError> {
     let text = crate::api::text::read_text(path).map_err(|err| match err {
         crate::api::text::TextError::Io(err) => LoadError::new(path, None, LoadErrorKind::Io(err)),
-        crate::api::text::TextError::InvalidUtf8 { byte, line, column } => {
-            LoadError::new(path, Some((line, column)), LoadErrorKind::InvalidUtf8 { byte })
-        }
+        crate::api::text::TextError::InvalidUtf8 { byte, line, column } => LoadError::new(
+            path,
+            Some((line, column)),
+            LoadErrorKind::InvalidUtf8 { byte },
+        ),
     })?;
     load_str(&text, path)
+}
+
+/// Validates a loaded workload again for what loading could not know: the env-name rules of
+/// `version` (loading uses the current ones) and the filesystem limits under `out`, the
+/// directory it is about to be written to. The error points at the field in the manifest,
+/// like a load error (the file is read again to find it; if it cannot be, at the document).
+pub fn check_workload(
+    workload: &Workload,
+    version: KubeVersion,
+    out: Option<&Path>,
+) -> Result<(), LoadError> {
+    let Err(error) = validation::validate_workload_for(workload, version, out) else {
+        return Ok(());
+    };
+    let file = workload.origin.file.as_path();
+    let text = std::fs::read_to_string(file).unwrap_or_default();
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let chunks = split_documents(text);
+    let chunk = chunks
+        .iter()
+        .rfind(|chunk| chunk.first_line <= workload.origin.line);
+    let located = chunk.and_then(|chunk| {
+        let index = NodeIndex::build(chunk.text).ok()?;
+        let doc = Document {
+            chunk,
+            file,
+            index,
+            kind: workload.kind.clone(),
+        };
+        Some(doc.invalid(error.clone()))
+    });
+    Err(located.unwrap_or_else(|| {
+        LoadError::new(
+            file,
+            Some((workload.origin.line, 1)),
+            LoadErrorKind::Invalid(error),
+        )
+    }))
 }
 
 /// Reads every document of `text`; `origin` is the file name used in origins and errors.
@@ -628,6 +671,9 @@ impl Document<'_> {
                 "expected a string, found null".to_string(),
                 Some("quote the value (\"\" for empty) or remove the key".to_string()),
             ),
+            error if is_too_complex(error) => {
+                (TOO_COMPLEX.to_string(), Some(TOO_COMPLEX_HINT.to_string()))
+            }
             other => {
                 let mut message =
                     sanitize(&serde_saphyr::UserMessageFormatter.format_message(other));
@@ -645,8 +691,9 @@ impl Document<'_> {
                         None => format!("expected {expected}"),
                     };
                 }
-                if is_base64_message(&message) {
-                    message = format!("invalid base64: {}", message.trim_end_matches('.'));
+                let base64 = node.and_then(|n| self.base64_error(n));
+                if let Some(reason) = &base64 {
+                    message = format!("invalid base64: {}", reason.trim_end_matches('.'));
                 }
                 if secret_value
                     && let Some(value) = node
@@ -655,7 +702,7 @@ impl Document<'_> {
                 {
                     message = message.replace(value, "<secret contents redacted>");
                 }
-                let hint = node.map(|n| self.hint_for(n, &message));
+                let hint = node.map(|n| self.hint_for(n, &message, base64.is_some()));
                 (message, hint)
             }
         };
@@ -670,12 +717,31 @@ impl Document<'_> {
         )
     }
 
-    fn hint_for(&self, node: &Node, message: &str) -> String {
+    /// Why a Secret `data` or ConfigMap `binaryData` value is not base64, decoding it as
+    /// k8s-openapi's `ByteString` does (the standard alphabet, padded); `None` for any other
+    /// node. Deciding by the field rather than by the wording of the deserializer's message.
+    fn base64_error(&self, node: &Node) -> Option<String> {
+        let [Seg::Key(top), Seg::Key(_)] = node.path.as_slice() else {
+            return None;
+        };
+        let binary = matches!(
+            (self.kind.as_str(), top.as_str()),
+            ("Secret", "data") | ("ConfigMap", "binaryData")
+        );
+        if !binary || node.is_key || node.shape != Shape::Scalar {
+            return None;
+        }
+        let value = node.value.as_deref()?;
+        base64::Engine::decode(&base64::engine::general_purpose::STANDARD, value)
+            .err()
+            .map(|err| err.to_string())
+    }
+
+    fn hint_for(&self, node: &Node, message: &str, base64: bool) -> String {
         let top = match node.path.first() {
             Some(Seg::Key(k)) => k.as_str(),
             _ => "",
         };
-        let base64 = is_base64_message(message);
         let in_map = node.path.len() >= 2;
         if message.contains("duplicate") {
             return "each key may appear only once in a mapping".into();
@@ -948,11 +1014,21 @@ fn syntax_error(chunk: &Chunk<'_>, file: &Path) -> LoadError {
         ),
         None => ("invalid YAML".to_string(), None),
     };
-    LoadError::new(
-        file,
-        location.map(|(line, column)| chunk.file_location(line, column)),
-        LoadErrorKind::Syntax { message },
-    )
+    let location = location.map(|(line, column)| chunk.file_location(line, column));
+    if let Some(err) = &error
+        && is_too_complex(original_error(err))
+    {
+        return LoadError::new(
+            file,
+            location,
+            LoadErrorKind::InvalidValue {
+                message: TOO_COMPLEX.to_string(),
+                field: None,
+                hint: Some(TOO_COMPLEX_HINT.to_string()),
+            },
+        );
+    }
+    LoadError::new(file, location, LoadErrorKind::Syntax { message })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1086,17 +1162,20 @@ fn unshift(line: u64, column: u64, keys: &[&Node]) -> (u64, u64) {
     (line, column.saturating_sub(shift).max(1))
 }
 
-/// Whether a message comes from base64 decoding (of `binaryData` or Secret `data`).
-fn is_base64_message(message: &str) -> bool {
-    [
-        "Invalid symbol",
-        "Invalid last symbol",
-        "Invalid padding",
-        "Invalid input length",
-        "base64",
-    ]
-    .iter()
-    .any(|needle| message.contains(needle))
+const TOO_COMPLEX: &str = "YAML document too large or too complex: more nodes, alias expansions or nesting levels \
+     than kubedrill reads";
+const TOO_COMPLEX_HINT: &str = "aliases are expanded and nesting is followed in memory: write the values out and flatten \
+     the structure";
+
+/// The parser's resource limits (nodes, nesting depth, alias expansion: YAML bombs).
+fn is_too_complex(error: &serde_saphyr::Error) -> bool {
+    matches!(
+        error,
+        serde_saphyr::Error::Budget { .. }
+            | serde_saphyr::Error::AliasReplayCounterOverflow { .. }
+            | serde_saphyr::Error::AliasReplayLimitExceeded { .. }
+            | serde_saphyr::Error::AliasExpansionLimitExceeded { .. }
+    )
 }
 
 /// What YAML makes of an unquoted scalar that is not a string (for the error message only).

@@ -8,6 +8,10 @@
 //! `DIR/<mountPath>`; a container named `../../x` would otherwise write outside DIR. The API
 //! server never lets such a pod exist, so neither does kubedrill.
 //!
+//! `mountPath` is checked as upstream does: non-empty and unique per container; an absolute
+//! path is not required (on Linux the container runtime refuses a relative one later, and
+//! `project` maps either under DIR).
+//!
 //! Deliberately not checked (kubedrill never reads them, and the process backend needs no
 //! image): `image`, ports, probes, resources, security context.
 
@@ -25,8 +29,7 @@ use crate::kubelet::KubeVersion;
 
 const ENV_VAR_NAME_FORMAT: &str = "[-._a-zA-Z][-._a-zA-Z0-9]*";
 const ENV_VAR_NAME_ERROR: &str = "a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit";
-const RELAXED_ENV_VAR_NAME_ERROR: &str =
-    "a valid environment variable name must consist only of printable ASCII characters other than '='";
+const RELAXED_ENV_VAR_NAME_ERROR: &str = "a valid environment variable name must consist only of printable ASCII characters other than '='";
 
 /// The `fieldRef.fieldPath`s an env var may name (`validEnvDownwardAPIFieldPathExpressions`,
 /// sorted as upstream lists them).
@@ -152,6 +155,17 @@ pub fn validate_pod_spec(
 ) -> Vec<FieldError> {
     let env_names = EnvNames::for_version(version);
     let (mut errors, volumes) = volumes_errors(spec, spec_path);
+    let image_volumes: BTreeSet<&str> = spec
+        .volumes
+        .iter()
+        .flatten()
+        .filter(|v| v.image.is_some() && volumes.contains(&v.name))
+        .map(|v| v.name.as_str())
+        .collect();
+    let volumes = Volumes {
+        valid: &volumes,
+        image: &image_volumes,
+    };
 
     let containers_path = spec_path.child("containers");
     if spec.containers.is_empty() {
@@ -186,9 +200,17 @@ pub fn validate_pod_spec(
 }
 
 /// `validateContainerCommon`, for the fields kubedrill reads.
+/// The pod's volumes as mounts see them.
+struct Volumes<'a> {
+    /// The volumes without errors (a mount of any other is `Not found`).
+    valid: &'a BTreeSet<String>,
+    /// The valid `image` volumes (no subPath into them).
+    image: &'a BTreeSet<&'a str>,
+}
+
 fn container_errors(
     container: &Container,
-    volumes: &BTreeSet<String>,
+    volumes: &Volumes<'_>,
     path: &FieldPath,
     env_names: EnvNames,
 ) -> Vec<FieldError> {
@@ -285,7 +307,9 @@ fn env_var_errors(var: &EnvVar, path: &FieldPath, env_names: EnvNames) -> Vec<Fi
     }
     let value_set = var.value.as_deref().is_some_and(|v| !v.is_empty());
     let message = if sources == 0 {
-        Some("must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`")
+        Some(
+            "must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`",
+        )
     } else if value_set {
         Some("may not be specified when `value` is not empty")
     } else if sources > 1 {
@@ -386,7 +410,10 @@ fn env_from_errors(
         }
     }
     let refs = [
-        ("configMapRef", source.config_map_ref.as_ref().map(|r| &r.name)),
+        (
+            "configMapRef",
+            source.config_map_ref.as_ref().map(|r| &r.name),
+        ),
         ("secretRef", source.secret_ref.as_ref().map(|r| &r.name)),
     ];
     let mut sources = 0;
@@ -424,7 +451,7 @@ fn env_from_errors(
 /// `…volumeMounts.subPath` (no index): the message keeps that, the location is the entry's.
 fn volume_mount_errors(
     container: &Container,
-    volumes: &BTreeSet<String>,
+    volumes: &Volumes<'_>,
     path: &FieldPath,
 ) -> Vec<FieldError> {
     let mut errors = Vec::new();
@@ -434,7 +461,7 @@ fn volume_mount_errors(
         if mount.name.is_empty() {
             errors.push(FieldError::required(here.child("name"), ""));
         }
-        if !volumes.contains(&mount.name) {
+        if !volumes.valid.contains(&mount.name) {
             errors.push(FieldError::not_found(
                 here.child("name"),
                 BadValue::String(mount.name.clone()),
@@ -451,6 +478,18 @@ fn volume_mount_errors(
             ));
         }
         let sub_path = mount.sub_path.as_deref().unwrap_or("");
+        let expr = mount.sub_path_expr.as_deref().unwrap_or("");
+        if volumes.image.contains(mount.name.as_str()) {
+            for (field, text) in [("subPath", sub_path), ("subPathExpr", expr)] {
+                if !text.is_empty() {
+                    errors.push(FieldError::invalid(
+                        here.child(field),
+                        BadValue::String(text.to_string()),
+                        "not allowed in image volume sources",
+                    ));
+                }
+            }
+        }
         if !sub_path.is_empty() {
             errors.extend(
                 local_descending_path_errors(sub_path, &path.child("subPath"))
@@ -458,7 +497,6 @@ fn volume_mount_errors(
                     .map(|e| e.located_at(here.child("subPath"))),
             );
         }
-        let expr = mount.sub_path_expr.as_deref().unwrap_or("");
         if !expr.is_empty() {
             if !sub_path.is_empty() {
                 errors.push(FieldError::invalid(
@@ -515,20 +553,22 @@ fn mount_propagation_errors(
 }
 
 /// What the filesystem would refuse when kubedrill writes the pod under `out` (or under any
-/// directory, when `out` is unknown): a NUL byte in a `mountPath`, `subPath`, `subPathExpr`
-/// or item `path`; a `mountPath`/`subPath` segment longer than 255 bytes (`NAME_MAX`); a
-/// mount whose files would have paths of 4096 bytes or more (`PATH_MAX`). The API server
+/// directory, when `out` is unknown): a NUL byte, or a segment longer than 255 bytes
+/// (`NAME_MAX`), in a `mountPath`, `subPath`, `subPathExpr` or item `path`; a mount whose
+/// files would have paths of 4096 bytes or more (`PATH_MAX`). The API server
 /// accepts these (a node fails later, at mount time); kubedrill refuses them up front so that
 /// a run that exits 2 has written nothing.
-pub fn os_limit_errors(spec: &PodSpec, spec_path: &FieldPath, out: Option<&Path>) -> Vec<FieldError> {
+pub fn os_limit_errors(
+    spec: &PodSpec,
+    spec_path: &FieldPath,
+    out: Option<&Path>,
+) -> Vec<FieldError> {
     let base = out.map_or(0, |dir| dir.as_os_str().len() + 1);
     let mut errors = Vec::new();
     for (i, volume) in spec.volumes.iter().flatten().enumerate() {
         let path = spec_path.child("volumes").index(i);
         for (item_path, text) in item_paths(volume, &path) {
-            if text.contains('\0') {
-                errors.push(nul_error(item_path, text));
-            }
+            errors.extend(path_text_error(item_path, text));
         }
     }
     let containers = spec
@@ -552,19 +592,8 @@ pub fn os_limit_errors(spec: &PodSpec, spec_path: &FieldPath, out: Option<&Path>
                 ("subPathExpr", mount.sub_path_expr.as_deref()),
             ];
             for (field, text) in fields {
-                let Some(text) = text else { continue };
-                if text.contains('\0') {
-                    errors.push(nul_error(here.child(field), text));
-                } else if let Some(long) = text.split('/').find(|s| s.len() > NAME_MAX) {
-                    errors.push(FieldError::invalid(
-                        here.child(field),
-                        BadValue::String(text.to_string()),
-                        &format!(
-                            "a path segment is {} bytes long, more than the {NAME_MAX} a file \
-                             name may have (NAME_MAX): kubedrill cannot create it",
-                            long.len()
-                        ),
-                    ));
+                if let Some(text) = text {
+                    errors.extend(path_text_error(here.child(field), text));
                 }
             }
             let longest_file = spec
@@ -596,12 +625,26 @@ pub fn os_limit_errors(spec: &PodSpec, spec_path: &FieldPath, out: Option<&Path>
     errors
 }
 
-fn nul_error(path: FieldPath, text: &str) -> FieldError {
-    FieldError::invalid(
+/// A NUL byte, or a segment longer than `NAME_MAX`, in a path kubedrill creates.
+fn path_text_error(path: FieldPath, text: &str) -> Option<FieldError> {
+    let value = || BadValue::String(text.to_string());
+    if text.contains('\0') {
+        return Some(FieldError::invalid(
+            path,
+            value(),
+            "must not contain a NUL byte: no file name can hold one, kubedrill cannot create it",
+        ));
+    }
+    let long = text.split('/').find(|s| s.len() > NAME_MAX)?;
+    Some(FieldError::invalid(
         path,
-        BadValue::String(text.to_string()),
-        "must not contain a NUL byte: no file name can hold one, kubedrill cannot create it",
-    )
+        value(),
+        &format!(
+            "a path segment is {} bytes long, more than the {NAME_MAX} a file name may have \
+             (NAME_MAX): kubedrill cannot create it",
+            long.len()
+        ),
+    ))
 }
 
 /// Every explicit file path of a volume (`items[].path` of each source), with its field path.
@@ -613,7 +656,10 @@ fn item_paths<'v>(
     if let Some(cm) = &volume.config_map {
         for (j, item) in cm.items.iter().flatten().enumerate() {
             out.push((
-                path.child("configMap").child("items").index(j).child("path"),
+                path.child("configMap")
+                    .child("items")
+                    .index(j)
+                    .child("path"),
                 item.path.as_str(),
             ));
         }
@@ -629,7 +675,10 @@ fn item_paths<'v>(
     if let Some(downward) = &volume.downward_api {
         for (j, item) in downward.items.iter().flatten().enumerate() {
             out.push((
-                path.child("downwardAPI").child("items").index(j).child("path"),
+                path.child("downwardAPI")
+                    .child("items")
+                    .index(j)
+                    .child("path"),
                 item.path.as_str(),
             ));
         }
@@ -638,8 +687,14 @@ fn item_paths<'v>(
         for (s, source) in projected.sources.iter().flatten().enumerate() {
             let here = path.child("projected").child("sources").index(s);
             let lists = [
-                ("configMap", source.config_map.as_ref().and_then(|c| c.items.as_ref())),
-                ("secret", source.secret.as_ref().and_then(|c| c.items.as_ref())),
+                (
+                    "configMap",
+                    source.config_map.as_ref().and_then(|c| c.items.as_ref()),
+                ),
+                (
+                    "secret",
+                    source.secret.as_ref().and_then(|c| c.items.as_ref()),
+                ),
             ];
             for (kind, items) in lists {
                 for (j, item) in items.into_iter().flatten().enumerate() {
@@ -652,7 +707,10 @@ fn item_paths<'v>(
             if let Some(downward) = &source.downward_api {
                 for (j, item) in downward.items.iter().flatten().enumerate() {
                     out.push((
-                        here.child("downwardAPI").child("items").index(j).child("path"),
+                        here.child("downwardAPI")
+                            .child("items")
+                            .index(j)
+                            .child("path"),
                         item.path.as_str(),
                     ));
                 }
@@ -660,4 +718,174 @@ fn item_paths<'v>(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn spec(json: serde_json::Value) -> PodSpec {
+        match serde_json::from_value(json) {
+            Ok(spec) => spec,
+            Err(e) => panic!("bad test spec: {e}"),
+        }
+    }
+
+    fn texts(spec: &PodSpec, version: KubeVersion) -> Vec<String> {
+        validate_pod_spec(spec, &FieldPath::new("spec"), version)
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn api_env_names_strict_before_1_32_relaxed_after() {
+        let pod = spec(serde_json::json!({"containers": [{"name": "app", "env": [
+            {"name": "1X", "value": "a"}, {"name": "a b", "value": "b"}, {"name": "..x", "value": "c"}
+        ]}]}));
+        assert!(texts(&pod, KubeVersion::v1(32)).is_empty());
+        let old = texts(&pod, KubeVersion::v1(31));
+        // `..x` matches the regex (dots are allowed) but starts with `..`.
+        assert_eq!(old.len(), 3, "{old:#?}");
+        assert!(old[0].starts_with("spec.containers[0].env[0].name: Invalid value: \"1X\""));
+        assert_eq!(
+            old[2],
+            "spec.containers[0].env[2].name: Invalid value: \"..x\": must not start with '..'"
+        );
+        let eq = spec(
+            serde_json::json!({"containers": [{"name": "app", "env": [{"name": "A=B", "value": "x"}, {"name": "é", "value": "x"}]}]}),
+        );
+        assert_eq!(texts(&eq, KubeVersion::CURRENT).len(), 2);
+    }
+
+    #[test]
+    fn api_env_from_prefix_and_names_with_trailing_dash() {
+        let pod = spec(
+            serde_json::json!({"containers": [{"name": "app", "envFrom": [
+                {"configMapRef": {"name": "cfg-"}}, {"secretRef": {"name": "Bad"}, "prefix": "P_"},
+                {"configMapRef": {"name": "a"}, "secretRef": {"name": "b"}}
+            ]}]}),
+        );
+        let errors = texts(&pod, KubeVersion::CURRENT);
+        assert_eq!(errors.len(), 2, "{errors:#?}");
+        assert!(errors[0].starts_with(
+            "spec.containers[0].envFrom[1].secretRef.name: Invalid value: \"Bad\": a lowercase RFC 1123 subdomain"
+        ));
+        assert_eq!(
+            errors[1],
+            "spec.containers[0].envFrom: Invalid value: \"\": may not have more than one field specified at a time"
+        );
+    }
+
+    #[test]
+    fn api_container_names_unique_across_init_and_app_containers() {
+        let pod = spec(serde_json::json!({
+            "initContainers": [{"name": "a"}, {"name": "init"}, {"name": "init"}],
+            "containers": [{"name": "a"}, {"name": ""}]
+        }));
+        assert_eq!(
+            texts(&pod, KubeVersion::CURRENT),
+            [
+                "spec.containers[1].name: Required value",
+                "spec.initContainers[0].name: Duplicate value: \"a\"",
+                "spec.initContainers[2].name: Duplicate value: \"init\"",
+            ]
+        );
+    }
+
+    #[test]
+    fn api_field_refs_and_resource_refs() {
+        let pod = spec(serde_json::json!({"containers": [{"name": "app", "env": [
+            {"name": "A", "valueFrom": {"fieldRef": {"fieldPath": "status.phase"}}},
+            {"name": "B", "valueFrom": {"fieldRef": {"fieldPath": "nope"}}},
+            {"name": "C", "valueFrom": {"fieldRef": {"fieldPath": "metadata.labels['x']"}}},
+            {"name": "D", "valueFrom": {"resourceFieldRef": {"resource": "limits.gpu"}}},
+            {"name": "E", "value": "x", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}},
+            {"name": "F", "valueFrom": {}}
+        ]}]}));
+        let errors = texts(&pod, KubeVersion::CURRENT);
+        assert_eq!(errors.len(), 5, "{errors:#?}");
+        assert!(errors[0].starts_with(
+            "spec.containers[0].env[0].valueFrom.fieldRef.fieldPath: Unsupported value: \"status.phase\": supported values: \"metadata.name\", \"metadata.namespace\""
+        ));
+        assert_eq!(
+            errors[1],
+            "spec.containers[0].env[1].valueFrom.fieldRef.fieldPath: Invalid value: \"nope\": error converting fieldPath: field label not supported: nope"
+        );
+        assert!(errors[2].starts_with("spec.containers[0].env[3].valueFrom.resourceFieldRef.resource: Unsupported value: \"limits.gpu\""));
+        assert!(errors[3].ends_with("may not be specified when `value` is not empty"));
+        assert!(errors[4].ends_with("must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`"));
+    }
+
+    #[test]
+    fn api_no_sub_path_into_an_image_volume() {
+        let pod = spec(serde_json::json!({
+            "containers": [{"name": "app", "volumeMounts": [
+                {"name": "img", "mountPath": "/a", "subPath": "etc"}
+            ]}],
+            "volumes": [{"name": "img", "image": {"reference": "busybox"}}]
+        }));
+        assert_eq!(
+            texts(&pod, KubeVersion::CURRENT),
+            [
+                "spec.containers[0].volumeMounts[0].subPath: Invalid value: \"etc\": not allowed in image volume sources"
+            ]
+        );
+    }
+
+    #[test]
+    fn api_mount_propagation() {
+        let pod = spec(serde_json::json!({
+            "containers": [{"name": "app", "volumeMounts": [
+                {"name": "v", "mountPath": "/a", "mountPropagation": "Sideways"},
+                {"name": "v", "mountPath": "/b", "mountPropagation": "Bidirectional"}
+            ]}],
+            "volumes": [{"name": "v", "emptyDir": {}}]
+        }));
+        let errors = validate_pod_spec(&pod, &FieldPath::new("spec"), KubeVersion::CURRENT);
+        assert_eq!(errors.len(), 2);
+        assert_eq!(
+            errors[1].to_string(),
+            "spec.containers[0].volumeMounts.mountPropagation: Forbidden: Bidirectional mount propagation is available only to privileged containers"
+        );
+        assert_eq!(
+            errors[1].location_path().to_string(),
+            "spec.containers[0].volumeMounts[1].mountPropagation"
+        );
+    }
+
+    #[test]
+    fn os_limits_count_the_output_directory() {
+        let mount = format!("/{}", vec!["m".repeat(200); 15].join("/"));
+        let pod = spec(serde_json::json!({
+            "containers": [{"name": "app", "volumeMounts": [{"name": "v", "mountPath": mount}]}],
+            "volumes": [{"name": "v", "configMap": {"name": "c"}}]
+        }));
+        let path = FieldPath::new("spec");
+        assert!(os_limit_errors(&pod, &path, None).is_empty());
+        let deep = format!("/{}", "d".repeat(900));
+        let errors = os_limit_errors(&pod, &path, Some(Path::new(&deep)));
+        assert_eq!(errors.len(), 1);
+        assert!(
+            errors[0]
+                .to_string()
+                .contains("more than the 4096 a path may have")
+        );
+    }
+
+    proptest! {
+        /// Whatever a container is named, if the API-server rules accept the pod, the env file
+        /// `DIR/<name>.env` is a direct child of DIR: a name can never lead outside it.
+        #[test]
+        fn accepted_container_names_never_escape_dir(name in "[a-z0-9./\\-]{0,12}|\\PC{0,8}") {
+            let pod = spec(serde_json::json!({"containers": [{"name": name}]}));
+            if validate_pod_spec(&pod, &FieldPath::new("spec"), KubeVersion::CURRENT).is_empty() {
+                let dir = Path::new("/out");
+                let file = dir.join(format!("{name}.env"));
+                prop_assert_eq!(file.parent(), Some(dir));
+                prop_assert!(!name.contains('/') && !name.starts_with('.'));
+            }
+        }
+    }
 }

@@ -48,7 +48,10 @@ pub fn into_text(bytes: Vec<u8>) -> Result<String, TextError> {
         let valid = &bytes[..err.utf8_error().valid_up_to()];
         let line_start = valid.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
         // The prefix is valid UTF-8 by construction; count characters, not bytes.
-        let column = String::from_utf8_lossy(&valid[line_start..]).chars().count() as u64 + 1;
+        let column = String::from_utf8_lossy(&valid[line_start..])
+            .chars()
+            .count() as u64
+            + 1;
         let line = valid.iter().filter(|b| **b == b'\n').count() as u64 + 1;
         TextError::InvalidUtf8 {
             byte: bytes.get(valid.len()).copied().unwrap_or_default(),

@@ -1120,13 +1120,19 @@ fn volume_sources(volume: &Volume) -> [(&'static str, bool); 29] {
         ("hostPath", volume.host_path.is_some()),
         ("gitRepo", volume.git_repo.is_some()),
         ("gcePersistentDisk", volume.gce_persistent_disk.is_some()),
-        ("awsElasticBlockStore", volume.aws_elastic_block_store.is_some()),
+        (
+            "awsElasticBlockStore",
+            volume.aws_elastic_block_store.is_some(),
+        ),
         ("secret", volume.secret.is_some()),
         ("nfs", volume.nfs.is_some()),
         ("iscsi", volume.iscsi.is_some()),
         ("glusterfs", volume.glusterfs.is_some()),
         ("flocker", volume.flocker.is_some()),
-        ("persistentVolumeClaim", volume.persistent_volume_claim.is_some()),
+        (
+            "persistentVolumeClaim",
+            volume.persistent_volume_claim.is_some(),
+        ),
         ("rbd", volume.rbd.is_some()),
         ("quobyte", volume.quobyte.is_some()),
         ("cinder", volume.cinder.is_some()),
@@ -1137,7 +1143,10 @@ fn volume_sources(volume: &Volume) -> [(&'static str, bool); 29] {
         ("azureFile", volume.azure_file.is_some()),
         ("vsphereVolume", volume.vsphere_volume.is_some()),
         ("azureDisk", volume.azure_disk.is_some()),
-        ("photonPersistentDisk", volume.photon_persistent_disk.is_some()),
+        (
+            "photonPersistentDisk",
+            volume.photon_persistent_disk.is_some(),
+        ),
         ("projected", volume.projected.is_some()),
         ("portworxVolume", volume.portworx_volume.is_some()),
         ("scaleIO", volume.scale_io.is_some()),
@@ -1167,7 +1176,10 @@ fn volume_source_errors(volume: &Volume, path: &FieldPath) -> Vec<FieldError> {
         count += 1;
     }
     if count == 0 {
-        errors.push(FieldError::required(path.clone(), "must specify a volume type"));
+        errors.push(FieldError::required(
+            path.clone(),
+            "must specify a volume type",
+        ));
     }
     if let Some(config_map) = &volume.config_map {
         let here = path.child("configMap");
@@ -1213,7 +1225,10 @@ fn volume_source_errors(volume: &Volume, path: &FieldPath) -> Vec<FieldError> {
 /// `ValidateVolumes`: each volume's source, then its name (required, an RFC 1123 label,
 /// unique). Returns the errors and the names of the valid volumes: as upstream, a mount of a
 /// volume that has errors is also reported `Not found`.
-pub(crate) fn volumes_errors(spec: &PodSpec, spec_path: &FieldPath) -> (Vec<FieldError>, BTreeSet<String>) {
+pub(crate) fn volumes_errors(
+    spec: &PodSpec,
+    spec_path: &FieldPath,
+) -> (Vec<FieldError>, BTreeSet<String>) {
     let mut errors = Vec::new();
     let mut names = BTreeSet::new();
     for (i, volume) in spec.volumes.iter().flatten().enumerate() {
@@ -1279,8 +1294,7 @@ pub fn validate_workload_for(
     out: Option<&std::path::Path>,
 ) -> Result<(), ValidationError> {
     let spec_path = FieldPath::parse(workload.pod_spec_path());
-    let mut errors =
-        crate::api::pod_spec::validate_pod_spec(&workload.spec, &spec_path, version);
+    let mut errors = crate::api::pod_spec::validate_pod_spec(&workload.spec, &spec_path, version);
     errors.extend(crate::api::pod_spec::os_limit_errors(
         &workload.spec,
         &spec_path,

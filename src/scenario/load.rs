@@ -233,6 +233,13 @@ fn spec(cx: &Cx<'_>, text: &str, dir: &Path, node: &Node) -> Result<ScenarioSpec
         None => Vec::new(),
     };
     let workload = workload(cx, dir, workload_key, workload_node, workload_file)?;
+    // Loading used the current API server's rules; env names depend on the version.
+    if let Some(version) = kube_version {
+        manifest::check_workload(&workload.workload, version, None).map_err(|err| {
+            let at = workload_node.get("file").unwrap_or(workload_node);
+            ScenarioError::manifest(err, (cx.file, at.line, at.column))
+        })?;
+    }
     let Some(steps_node) = node.get("steps") else {
         return Err(cx.missing(
             node,
@@ -539,41 +546,54 @@ fn workload(
     let Some(file_node) = node.get("file") else {
         return Err(cx.missing(node, "file", "workload", "add `file:`"));
     };
-    let workloads: Vec<Workload> = load_manifest_file(cx, dir, file_node, &path)?
+    let manifests = load_manifest_file(cx, dir, file_node, &path)?;
+    // What the file holds instead, should it hold no workload.
+    let found: Vec<String> = manifests
+        .iter()
+        .map(|m| format!("{} {} ({})", m.kind(), m.name(), m.origin()))
+        .collect();
+    let workloads: Vec<Workload> = manifests
         .into_iter()
         .filter_map(|m| match m {
             Manifest::Workload(workload) => Some(workload),
             _ => None,
         })
         .collect();
-    let workload = match <[Workload; 1]>::try_from(workloads) {
-        Ok([workload]) => workload,
-        Err(workloads) if workloads.is_empty() => {
-            return Err(cx.invalid(
+    let workload =
+        match <[Workload; 1]>::try_from(workloads) {
+            Ok([workload]) => workload,
+            Err(workloads) if workloads.is_empty() => {
+                let found = if found.is_empty() {
+                    "nothing".to_string()
+                } else {
+                    found.join(", ")
+                };
+                return Err(cx.invalid(
                 file_node,
-                format!("{} holds no Pod or workload", path.display()),
+                format!("{} holds no Pod or workload (found: {found})", path.display()),
                 "the workload is a Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job or \
                  CronJob"
                     .to_string(),
             ));
-        }
-        Err(workloads) => {
-            let names: Vec<String> = workloads
-                .iter()
-                .map(|w| format!("{} {:?} ({})", w.kind, w.name, w.origin))
-                .collect();
-            return Err(cx.invalid(
-                file_node,
-                format!(
-                    "{} holds {} workloads: {}",
-                    path.display(),
-                    workloads.len(),
-                    names.join(", ")
-                ),
-                "a scenario runs one pod: put the other workloads in their own files".to_string(),
-            ));
-        }
-    };
+            }
+            Err(workloads) => {
+                let names: Vec<String> = workloads
+                    .iter()
+                    .map(|w| format!("{} {:?} ({})", w.kind, w.name, w.origin))
+                    .collect();
+                return Err(cx.invalid(
+                    file_node,
+                    format!(
+                        "{} holds {} workloads: {}",
+                        path.display(),
+                        workloads.len(),
+                        names.join(", ")
+                    ),
+                    "a scenario runs one pod: put the other workloads in their own files"
+                        .to_string(),
+                ));
+            }
+        };
 
     let containers: Vec<&str> = workload
         .spec
