@@ -8,11 +8,12 @@ set -eu
 uid=$1 gid=$2 groups=$3
 shift 3
 [ "${1:-}" = "--" ] && shift
-if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
+# util-linux setpriv (busybox's has no --reuid): a no-op switch to root tells them apart.
+if [ "$(id -u)" = 0 ] && setpriv --reuid=0 --regid=0 --clear-groups true >/dev/null 2>&1; then
     if [ "$groups" = - ]; then
         exec setpriv --reuid="$uid" --regid="$gid" --clear-groups -- "$@"
     fi
     exec setpriv --reuid="$uid" --regid="$gid" --groups="$groups" -- "$@"
 fi
-echo "run-as.sh: not root or no setpriv: running as $(id -u), not $uid" >&2
+echo "run-as.sh: not root or no util-linux setpriv: running as $(id -u), not $uid" >&2
 exec "$@"
