@@ -4,6 +4,7 @@
 //! `spec/kubelet-behaviour.md`.
 
 pub mod atomic_writer;
+pub mod command;
 pub mod env;
 pub mod ownership;
 pub mod payload;
