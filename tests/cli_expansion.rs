@@ -1,6 +1,7 @@
-//! `$(VAR)` in a container's command and args (§6.5 rules, kubelet's
-//! `ExpandContainerCommandAndArgs`) through the built binary: `run.command`/`run.args` reach the
-//! process expanded from the container's resolved env, and never from `run.env`.
+//! `$(VAR)` expansion at container start, through the built binary: in a container's command and
+//! args (§6.5 rules, kubelet's `ExpandContainerCommandAndArgs`: `run.command`/`run.args` reach the
+//! process expanded from the container's resolved env, never from `run.env`) and in `subPathExpr`
+//! (kubelet's `makeMounts`: expanded, checked, created in the volume, then bound).
 
 use std::fs;
 use std::path::Path;
@@ -130,4 +131,105 @@ fn env_6_5_unexpanded_reference_fails_the_assertion() {
         "{}",
         r.stdout
     );
+}
+
+/// A pod with an emptyDir mounted whole and through `subPathExpr`, with POD_NAME from the
+/// downward API and EMPTY set to "".
+fn write_subpath_scenario(dir: &Path, sub_path_expr: &str, command: &str, steps: &str) -> String {
+    fs::write(
+        dir.join("pod.yaml"),
+        format!(
+            r#"apiVersion: v1
+kind: Pod
+metadata:
+  name: web-0
+spec:
+  containers:
+    - name: app
+      image: busybox
+      env:
+        - name: POD_NAME
+          valueFrom:
+            fieldRef: {{fieldPath: metadata.name}}
+        - {{name: EMPTY, value: ""}}
+      volumeMounts:
+        - {{name: data, mountPath: /kd-expansion/mine, subPathExpr: '{sub_path_expr}'}}
+        - {{name: data, mountPath: /kd-expansion/all}}
+  volumes:
+    - name: data
+      emptyDir: {{}}
+"#
+        ),
+    )
+    .unwrap();
+    let file = dir.join("subpath.yaml");
+    fs::write(
+        &file,
+        format!(
+            r#"apiVersion: kubedrill.dev/v1alpha1
+kind: Scenario
+metadata:
+  name: subpath-expr
+spec:
+  timing: fast
+  workload:
+    file: pod.yaml
+    run:
+      app:
+        command: [sh, -c, '{command}']
+  steps:
+{steps}"#
+        ),
+    )
+    .unwrap();
+    file.display().to_string()
+}
+
+#[test]
+fn subpath_expr_directory_is_created_and_bound_not_copied() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = write_subpath_scenario(
+        tmp.path(),
+        "logs/$(POD_NAME)",
+        "stat -c \"%n %a\" /kd-expansion/all/logs/web-0 /kd-expansion/mine; \
+         echo hello > /kd-expansion/mine/out; sleep 30",
+        r"    - assert: {file: /kd-expansion/all/logs/web-0/out, equals: hello, within: 10s}
+    - assert: {dir: /kd-expansion/all/logs, equals: web-0}
+    - assert: {log: app, contains: /kd-expansion/all/logs/web-0 777}
+    - assert: {log: app, contains: /kd-expansion/mine 777}
+    - assert: {container: {name: app, state: running}}
+",
+    );
+    let r = kubedrill(tmp.path(), &["run", &file]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+}
+
+#[test]
+fn subpath_expr_missing_value_is_create_container_config_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = write_subpath_scenario(
+        tmp.path(),
+        "$(EMPTY)/$(NOPE)/$(POD_NAME)",
+        "sleep 30",
+        r"    - assert: {container: {name: app, state: waiting, reason: CreateContainerConfigError}, within: 10s}
+    - assert: {event: {reason: Failed}, equals: 'Error: missing value for EMPTY, NOPE'}
+",
+    );
+    let r = kubedrill(tmp.path(), &["run", &file]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+}
+
+#[test]
+fn subpath_expr_escaping_the_volume_fails_the_container() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = write_subpath_scenario(
+        tmp.path(),
+        "logs/$(POD_NAME)/../../..",
+        "sleep 30",
+        r"    - assert: {container: {name: app, state: waiting, reason: CreateContainerConfigError}, within: 10s}
+    - assert: {event: {reason: Failed}, equals: 'Error: unable to provision SubPath `logs/web-0/../../..`: must not contain ''..'''}
+",
+    );
+    let r = kubedrill(tmp.path(), &["run", &file]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
 }

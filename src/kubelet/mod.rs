@@ -10,6 +10,7 @@ pub mod ownership;
 pub mod payload;
 pub mod pod;
 pub mod subpath;
+pub mod subpath_expr;
 pub mod timing;
 mod version;
 pub mod view;
