@@ -1,6 +1,8 @@
 //! `kubedrill run --backend docker` against a real Docker engine. Tests that need the engine
-//! and the test image print why they skip when either is missing (`.ci/run` provides both:
-//! it starts dockerd and imports `kubedrill/busybox:test` from Debian's busybox-static).
+//! and the test image are `#[ignore]`d (a missing engine must not look like a pass): run them
+//! with `cargo test --test cli_docker -- --ignored`, where they fail if either is missing.
+//! `bash .ci/run` provides both (it starts dockerd and imports `kubedrill/busybox:test` from
+//! Debian's busybox-static) and then runs them.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -10,6 +12,13 @@ const IMAGE: &str = "kubedrill/busybox:test";
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Fails the test when the engine or the image is missing: it was asked for with `--ignored`.
+fn require_docker() {
+    if let Some(why) = docker_missing() {
+        panic!("this test needs a Docker engine and the {IMAGE} image: {why}");
+    }
 }
 
 /// Why Docker tests cannot run here, if they cannot.
@@ -43,11 +52,9 @@ fn leftover_containers() -> String {
 }
 
 #[test]
+#[ignore = "needs a Docker engine and the kubedrill/busybox:test image (.ci/run provides both)"]
 fn docker_backend_reproduces_kubelet_rules_and_cleans_up() {
-    if let Some(why) = docker_missing() {
-        eprintln!("SKIP docker_backend_reproduces_kubelet_rules_and_cleans_up: {why}");
-        return;
-    }
+    require_docker();
     let before = leftover_containers();
     let out = Command::new(BIN)
         .args([
@@ -77,11 +84,9 @@ fn docker_backend_reproduces_kubelet_rules_and_cleans_up() {
 }
 
 #[test]
+#[ignore = "needs a Docker engine and the kubedrill/busybox:test image (.ci/run provides both)"]
 fn docker_missing_image_is_a_container_error() {
-    if let Some(why) = docker_missing() {
-        eprintln!("SKIP docker_missing_image_is_a_container_error: {why}");
-        return;
-    }
+    require_docker();
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(
         root().join("tests/fixtures/docker/objects.yaml"),

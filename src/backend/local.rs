@@ -17,6 +17,7 @@ use super::volume_tree::volume_tree;
 use super::{Backend, BackendError, Observed};
 use crate::api::{Manifest, ObjectStore, Workload};
 use crate::kubelet::KubeVersion;
+use crate::kubelet::command::expand_command_and_args;
 use crate::kubelet::payload::PodContext;
 use crate::kubelet::pod::{Action, BackOff, MountPlan, PodSim};
 use crate::kubelet::timing::{SplitMix64, TimingProfile};
@@ -167,8 +168,11 @@ impl LocalBackend {
             }
             return;
         };
-        let mut command = run.command.clone();
-        command.extend(run.args.iter().cloned());
+        // kubelet expands `$(VAR)` in command and args from the container's own env, before
+        // the host-side extras of `run.env` are added.
+        let (entrypoint, args) = expand_command_and_args(&run.command, &run.args, &env);
+        let mut command = entrypoint.clone();
+        command.extend(args.iter().cloned());
         let mut env = env;
         for (k, v) in &run.env {
             if !env.iter().any(|(n, _)| n == k) {
@@ -233,8 +237,8 @@ impl LocalBackend {
                 let spec = DockerSpec {
                     name: name.clone(),
                     image: image.unwrap_or_default(),
-                    entrypoint: run.command.clone(),
-                    args: run.args.clone(),
+                    entrypoint,
+                    args,
                     env,
                     working_dir,
                     binds,

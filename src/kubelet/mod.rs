@@ -5,11 +5,13 @@
 
 pub mod anchored;
 pub mod atomic_writer;
+pub mod command;
 pub mod env;
 pub mod ownership;
 pub mod payload;
 pub mod pod;
 pub mod subpath;
+pub mod subpath_expr;
 pub mod timing;
 mod version;
 pub mod view;

@@ -22,6 +22,7 @@ use crate::kubelet::env::{ResolvedEnv, resolve_env};
 use crate::kubelet::ownership::{apply_fs_group_at, volume_root_mode};
 use crate::kubelet::payload::{PodContext, VolumeContent, build_volume_payload};
 use crate::kubelet::subpath;
+use crate::kubelet::subpath_expr;
 
 /// A pod's phase as the API reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -514,8 +515,33 @@ impl PodSim {
                 continue;
             };
             let read_only = m.read_only.unwrap_or(false) || !vol.passive;
-            let host_path = match m.sub_path.as_deref().filter(|s| !s.is_empty()) {
+            // subPathExpr is expanded and every subPath checked at container start.
+            let sub_path = match subpath_expr::container_sub_path(m, &env.vars) {
+                Ok(sub_path) => sub_path,
+                Err(e) => {
+                    self.create_container_config_error(&container.name, e.to_string(), now);
+                    return None;
+                }
+            };
+            let host_path = match sub_path.as_deref() {
                 None => vol.dir.clone(),
+                // emptyDir & co.: the subdirectory is created if missing and bound itself, so
+                // the container's writes land in the volume.
+                Some(sub) if vol.passive => {
+                    let bound =
+                        subpath_expr::make_sub_path_dir(&vol.dir, sub, &m.name, &container.name)
+                            .map_err(|e| e.to_string())
+                            .and_then(|_| {
+                                subpath::resolve(&vol.dir, sub).map_err(|e| e.to_string())
+                            });
+                    match bound {
+                        Ok(resolved) => resolved,
+                        Err(msg) => {
+                            self.create_container_config_error(&container.name, msg, now);
+                            return None;
+                        }
+                    }
+                }
                 Some(sub) => {
                     // §5.1: resolved now and pinned; a later swap never reaches it (§5.2).
                     let pin = self
@@ -564,6 +590,14 @@ impl PodSim {
             env: vars,
             mounts: plans,
         })
+    }
+
+    /// kubelet could not build the container's config: it waits, and a `Failed` event says why.
+    fn create_container_config_error(&mut self, name: &str, msg: String, now: Instant) {
+        if let Some(s) = self.status_mut(name) {
+            s.state = ContainerState::waiting("CreateContainerConfigError", msg.clone());
+        }
+        self.record(now, "Warning", "Failed", format!("Error: {msg}"));
     }
 
     /// The runtime started the container's process.

@@ -185,9 +185,10 @@ impl WorkloadSpec {
 pub struct RunSpec {
     /// `command`: the program and its first arguments (never empty). The process backend
     /// runs it instead of the image's entrypoint; the docker backend passes it as the
-    /// container's command.
+    /// container's command. Both first expand `$(VAR)` from the container's resolved env, as
+    /// kubelet does with a container's command ([`crate::kubelet::command`]).
     pub command: Vec<String>,
-    /// `args`: more arguments after `command`.
+    /// `args`: more arguments after `command`, expanded the same way.
     pub args: Vec<String>,
     /// `workingDir`: where the process starts, resolved against the scenario's directory;
     /// `None`: the scenario's directory.

@@ -202,9 +202,11 @@ fn definitions() -> Value {
             "description": "How one container runs as a local process.",
             "properties": {
                 "command": {"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/text"},
-                            "description": "The program and its first arguments."},
+                            "description": "The program and its first arguments. `$(VAR)` is \
+                                            expanded from the container's env as kubelet expands \
+                                            a container's command (`$$` for a literal `$`)."},
                 "args": {"type": "array", "items": {"$ref": "#/definitions/text"},
-                         "description": "More arguments."},
+                         "description": "More arguments, expanded like `command`."},
                 "workingDir": {"type": "string",
                                "description": "Where the process starts, relative to the scenario \
                                                file (default: its directory)."},
