@@ -59,6 +59,7 @@ fn write_scenario(dir: &Path, name: &str, sleep_step: &str) -> std::path::PathBu
 }
 
 #[test]
+#[ignore = "needs a Docker engine and the kubedrill/busybox:test image (.ci/run provides both)"]
 fn next_docker_run_removes_containers_and_scratch_of_a_killed_run() {
     let image = Command::new("docker")
         .args(["image", "inspect", IMAGE, "--format", "{{.Id}}"])

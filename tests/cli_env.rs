@@ -108,6 +108,7 @@ fn env_6_1_process_runtime_gets_hostname_and_service_links() {
 }
 
 #[test]
+#[ignore = "needs a Docker engine and the kubedrill/busybox:test image (.ci/run provides both)"]
 fn env_6_1_docker_runtime_gets_hostname_and_service_links() {
     let inspect = Command::new("docker")
         .args(["image", "inspect", IMAGE])

@@ -169,7 +169,7 @@ fn file_watch_app_reloads_once_then_never() {
     );
     assert!(
         r.stdout
-            .contains("✗   6 assert log of app contains \"RELOAD n=2 version=v3\""),
+            .contains("✗   7 assert log of app contains \"RELOAD n=2 version=v3\""),
         "{}",
         r.stdout
     );
@@ -470,7 +470,7 @@ fn every_pitfall_app_fails_at_the_step_that_shows_its_bug() {
     // scenario -> (failing step, a fragment of its message)
     let expected = [
         ("configparser-read-once", 4, "RELOAD n=1 version=v2"),
-        ("file-watch-dies", 6, "RELOAD n=2 version=v3"),
+        ("file-watch-dies", 7, "RELOAD n=2 version=v3"),
         ("modify-filter", 4, "RELOAD n=1 version=v2"),
         ("lstat-poll", 4, "RELOAD n=1 version=v2"),
         ("fd-cache", 4, "RELOAD n=1 version=v2"),
