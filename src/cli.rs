@@ -78,6 +78,9 @@ enum Command {
         /// the projected env, in its own mount namespace; its output is shown as `app | …`.
         #[arg(last = true, value_name = "COMMAND")]
         command: Vec<String>,
+        /// Show the app's output as it is; by default Secret values in it are redacted.
+        #[arg(long)]
+        show_secrets: bool,
     },
     /// Run scenario files (a directory means every scenario file in it; default ./scenarios).
     ///
@@ -183,7 +186,13 @@ pub fn main() -> ExitCode {
             target,
             container,
             command,
-        } => dev(target.options(false), container.as_deref(), &command),
+            show_secrets,
+        } => dev(
+            target.options(false),
+            container.as_deref(),
+            &command,
+            show_secrets,
+        ),
         Command::Schema => {
             match serde_json::to_string_pretty(&kubedrill::scenario::json_schema()) {
                 Ok(s) => {
@@ -216,7 +225,12 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn dev(opts: ProjectOptions, container: Option<&str>, command: &[String]) -> ExitCode {
+fn dev(
+    opts: ProjectOptions,
+    container: Option<&str>,
+    command: &[String],
+    show_secrets: bool,
+) -> ExitCode {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
     let stop = Arc::new(AtomicBool::new(false));
@@ -254,11 +268,14 @@ fn dev(opts: ProjectOptions, container: Option<&str>, command: &[String]) -> Exi
     let mut first = true;
     let mut app: Option<crate::dev_app::DevApp> = None;
     let mut app_failed = false;
+    // The app's output is redacted like a run's logs: every Secret value seen in any version of
+    // the manifests stays redacted after an edit replaced it.
+    let mut redactor = kubedrill::runner::redact::Redactor::new(&[], !show_secrets);
     let result = kubedrill::dev::run(&opts, &stop, |event| match event {
         kubedrill::dev::DevEvent::Tick => {
             if let Some(app) = app.as_mut() {
                 for line in app.poll() {
-                    println!("{line}");
+                    println!("{}", redactor.text(&line));
                 }
             }
         }
@@ -285,6 +302,7 @@ fn dev(opts: ProjectOptions, container: Option<&str>, command: &[String]) -> Exi
             }
             match result {
                 Ok(report) => {
+                    redactor.extend(crate::dev_app::secret_values(&opts));
                     print_report(&report, &opts.out);
                     if first && !command.is_empty() {
                         match crate::dev_app::DevApp::start(&report, &opts.out, container, command)

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use kubedrill::project::{EnvResult, MountResult, ProjectReport, STATE_DIR};
+use kubedrill::project::{EnvResult, MountResult, ProjectOptions, ProjectReport, STATE_DIR};
 use kubedrill::runtime::process::{ContainerSpec, MountSpec, ProcessRuntime, RunningProcess};
 
 /// The running app and the runtime that drives its output capture.
@@ -119,6 +119,29 @@ impl DevApp {
                 .ok();
         });
     }
+}
+
+/// Every value of every Secret in the manifests (`data` and `stringData`), for redacting the
+/// app's output. Unreadable manifests give nothing: the projection that just succeeded read them,
+/// and an edit racing this read is caught by the next projection.
+pub fn secret_values(opts: &ProjectOptions) -> Vec<Vec<u8>> {
+    let mut files = opts.manifests.clone();
+    files.extend(opts.workload.iter().cloned());
+    let Ok(set) = kubedrill::api::manifest::load_files(&files) else {
+        return Vec::new();
+    };
+    set.secrets
+        .iter()
+        .flat_map(|(s, _)| {
+            let data = s.data.iter().flatten().map(|(_, v)| v.0.clone());
+            let string_data = s
+                .string_data
+                .iter()
+                .flatten()
+                .map(|(_, v)| v.clone().into_bytes());
+            data.chain(string_data).collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 /// The env file's escapes (`\n`, `\\`) back to characters.

@@ -339,3 +339,71 @@ fn dev_200_rapid_edits_settle_on_the_last_version() {
     assert_eq!(files, ["LOG_LEVEL", "app.conf"], "exactly the last version");
     stop(child);
 }
+
+/// The app of `dev -- COMMAND` prints the Secret it mounts: redacted unless `--show-secrets`,
+/// also after an edit rotated it (the old value stays redacted too).
+#[test]
+fn dev_app_output_redacts_secret_values_unless_show_secrets() {
+    const SECRET_POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: app\n      image: x\n      volumeMounts:\n        - {name: creds, mountPath: /etc/creds}\n  volumes:\n    - name: creds\n      secret: {secretName: db}\n";
+    let secret = |pw: &str| {
+        format!(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: {pw}\n"
+        )
+    };
+    for show in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let objects = dir.path().join("secret.yaml");
+        let pod = dir.path().join("pod.yaml");
+        fs::write(&objects, secret("kd-canary-one-7731")).unwrap();
+        fs::write(&pod, SECRET_POD).unwrap();
+        let mut cmd = Command::new(BIN);
+        cmd.args(["dev", "-f"])
+            .arg(&objects)
+            .arg("--workload")
+            .arg(&pod)
+            .arg("--out")
+            .arg(dir.path().join("out"));
+        if show {
+            cmd.arg("--show-secrets");
+        }
+        let mut child = cmd
+            .args([
+                "--",
+                "sh",
+                "-c",
+                "while true; do echo pw=$(cat /etc/creds/password) end; sleep 0.05; done",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let rx = lines_of(&mut child);
+        let mut seen = Vec::new();
+        let first = if show {
+            "app | pw=kd-canary-one-7731 end"
+        } else {
+            "app | pw=‹redacted› end"
+        };
+        assert!(wait_line(&rx, first, &mut seen), "{seen:?}");
+        fs::write(&objects, secret("kd-canary-two-9904")).unwrap();
+        let second = if show {
+            "app | pw=kd-canary-two-9904 end"
+        } else {
+            "changed:"
+        };
+        assert!(wait_line(&rx, second, &mut seen), "{seen:?}");
+        // A little more output after the rotation, then stop.
+        std::thread::sleep(Duration::from_millis(400));
+        seen.extend(rx.try_iter());
+        stop(child);
+        seen.extend(rx.try_iter());
+        let all = seen.join("\n");
+        for canary in ["kd-canary-one-7731", "kd-canary-two-9904"] {
+            assert_eq!(
+                all.contains(canary),
+                show,
+                "{canary} with show={show}: {all}"
+            );
+        }
+    }
+}
