@@ -285,12 +285,15 @@ const PLACES: &[&str] = &[
     ".kubedrill/volumes/config/..data_tmp",
     ".kubedrill/volumes/config/app.conf",
     ".kubedrill/volumes/config/CURRENT_TS",
+    ".kubedrill/volumes/config/CURRENT_TS/app.conf",
     "etc",
     "etc/config",
     "etc/config/..data",
     "etc/config/..data_tmp",
     "etc/config/..2026_01_01_00_00_00.1",
     "etc/config/CURRENT_TS",
+    "etc/config/CURRENT_TS/app.conf",
+    "etc/config/CURRENT_TS/a",
     "etc/config/app.conf",
     "etc/config/a",
     "etc/config/b",
@@ -301,19 +304,20 @@ const PLACES: &[&str] = &[
     "run/creds/..data",
     "run/creds/password",
     "run/creds/CURRENT_TS",
+    "run/creds/CURRENT_TS/password",
 ];
 
 /// Where a planted link points: into the victim tree, or one hop through a `..evil` sibling.
 const TARGETS: &[&str] = &["victim", "victim/file", "victim/sub", "victim/pod", "victim/missing", "..evil"];
 
 fn plant_at(c: &Case, place: &str, target: &str) {
-    let place = if let Some(dir) = place.strip_suffix("/CURRENT_TS") {
-        match fs::read_link(c.out(dir).join("..data")) {
-            Ok(ts) => format!("{dir}/{}", ts.to_string_lossy()),
+    // `CURRENT_TS` stands for the timestamped dir `..data` names at planting time.
+    let place = match place.split_once("/CURRENT_TS") {
+        Some((dir, rest)) => match fs::read_link(c.out(dir).join("..data")) {
+            Ok(ts) => format!("{dir}/{}{rest}", ts.to_string_lossy()),
             Err(_) => return,
-        }
-    } else {
-        place.to_string()
+        },
+        None => place.to_string(),
     };
     // A parent that is already a planted link stays one (the next plant would write through it).
     let mut p = c.out("");
