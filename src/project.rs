@@ -637,7 +637,11 @@ const EMPTY_DIR_MODE: u32 = 0o777;
 /// and chmod only when its permission bits differ — kubelet compares `Perm()`, the 0777 bits, so
 /// the setgid bit fsGroup added does not count. A root that is already right is not touched,
 /// so a no-op sync raises no IN_ATTRIB on the mount directory (issue 6 §1).
-fn set_up_volume_root(out: &AnchoredDir, rel: &Path, mode: u32) -> Result<AnchoredDir, ProjectError> {
+fn set_up_volume_root(
+    out: &AnchoredDir,
+    rel: &Path,
+    mode: u32,
+) -> Result<AnchoredDir, ProjectError> {
     let (dir, created) = out.create_dir_all(rel, 0o777)?;
     if created || dir.stat_self()?.st_mode & 0o777 != mode & 0o777 {
         dir.chmod_self(mode)?;

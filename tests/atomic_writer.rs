@@ -881,7 +881,10 @@ fn aw_1_9_recovery_removes_stale_tmp_and_orphans_only() {
     write(dir.path(), &payload(&[("k", "v1")]));
     let live = data_target(dir.path());
     let anchor = AnchoredDir::open(dir.path()).unwrap();
-    assert_eq!(recover_interrupted_write(&anchor).unwrap(), Vec::<String>::new());
+    assert_eq!(
+        recover_interrupted_write(&anchor).unwrap(),
+        Vec::<String>::new()
+    );
 
     fs::create_dir(dir.path().join("..2026_01_01_00_00_00.7")).unwrap();
     fs::write(dir.path().join("..2026_01_01_00_00_00.7/k"), "half").unwrap();

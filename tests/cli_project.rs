@@ -524,9 +524,14 @@ fn aw_1_9_stale_data_tmp_is_repaired_by_the_next_run() {
     c.set_objects(&cm("settings", &[("a", "2"), ("app.conf", "v2")]));
     let r = c.project(&[]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
-    assert!(r.stdout.contains("repaired: removed stale ..data_tmp"), "{}", r.stdout);
     assert!(
-        r.stdout.contains("repaired: removed orphaned ..2026_01_01_00_00_00.42"),
+        r.stdout.contains("repaired: removed stale ..data_tmp"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("repaired: removed orphaned ..2026_01_01_00_00_00.42"),
         "{}",
         r.stdout
     );

@@ -96,7 +96,11 @@ fn aw_1_9_kill_9_during_project_is_recovered_by_the_next_run() {
     // How long one update takes, so the kills spread over the whole run.
     let start = Instant::now();
     let first = c.command().output().unwrap();
-    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
     fs::write(c.path("objects.yaml"), objects(1)).unwrap();
     let start_update = Instant::now();
     let update = c.command().output().unwrap();
@@ -149,7 +153,13 @@ fn aw_1_9_kill_9_during_project_is_recovered_by_the_next_run() {
     }
     let visible = fs::read_dir(c.volume())
         .unwrap()
-        .filter(|e| !e.as_ref().unwrap().file_name().to_string_lossy().starts_with(".."))
+        .filter(|e| {
+            !e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with("..")
+        })
         .count();
     assert_eq!(visible, KEYS);
     eprintln!(
@@ -157,5 +167,8 @@ fn aw_1_9_kill_9_during_project_is_recovered_by_the_next_run() {
          orphaned dir, {repaired_runs} killed runs had already printed a repair"
     );
     // The kills must have landed inside writes, or this test proved nothing.
-    assert!(left_debris > 0, "no kill landed inside a write; raise KILLS");
+    assert!(
+        left_debris > 0,
+        "no kill landed inside a write; raise KILLS"
+    );
 }

@@ -227,7 +227,9 @@ spec:
             let mut store = ObjectStore::new();
             store.create_config_map(cm("cfg", "v1", None)).unwrap();
             store.create_config_map(cm("other", "v1", None)).unwrap();
-            store.create_config_map(cm("unrelated", "v1", None)).unwrap();
+            store
+                .create_config_map(cm("unrelated", "v1", None))
+                .unwrap();
             let mut n = Node {
                 store,
                 pod,
@@ -318,7 +320,11 @@ spec:
                     .collect();
                 names.sort();
                 for n in names {
-                    let child = if rel.is_empty() { n } else { format!("{rel}/{n}") };
+                    let child = if rel.is_empty() {
+                        n
+                    } else {
+                        format!("{rel}/{n}")
+                    };
                     walk(r, base, &child);
                 }
             }
@@ -393,7 +399,11 @@ spec:
         for _ in 0..3 {
             n.sync();
         }
-        assert_eq!(rec.drain(), vec![], "a sync that changes nothing touches nothing");
+        assert_eq!(
+            rec.drain(),
+            vec![],
+            "a sync that changes nothing touches nothing"
+        );
         assert_eq!(n.ts(), ts);
     }
 

@@ -60,7 +60,11 @@ impl Case {
         let victim = dir.path().join("victim");
         fs::create_dir_all(victim.join("sub/deeper")).unwrap();
         fs::write(victim.join("file"), "precious\n").unwrap();
-        fs::write(victim.join("pod"), "evil-pod 00000000-0000-4000-a000-000000000000\n").unwrap();
+        fs::write(
+            victim.join("pod"),
+            "evil-pod 00000000-0000-4000-a000-000000000000\n",
+        )
+        .unwrap();
         fs::write(victim.join("sub/app.conf"), "outside\n").unwrap();
         fs::write(victim.join("sub/deeper/x"), "x").unwrap();
         fs::set_permissions(
@@ -132,7 +136,13 @@ fn snapshot(root: &Path) -> Snapshot {
     fn walk(root: &Path, p: &Path, out: &mut Snapshot) {
         let md = fs::symlink_metadata(p).unwrap();
         let (kind, bytes) = if md.file_type().is_symlink() {
-            ("link", fs::read_link(p).unwrap().into_os_string().into_encoded_bytes())
+            (
+                "link",
+                fs::read_link(p)
+                    .unwrap()
+                    .into_os_string()
+                    .into_encoded_bytes(),
+            )
         } else if md.is_dir() {
             ("dir", Vec::new())
         } else {
@@ -153,7 +163,10 @@ fn snapshot(root: &Path) -> Snapshot {
             ),
         );
         if md.is_dir() {
-            let mut names: Vec<_> = fs::read_dir(p).unwrap().map(|e| e.unwrap().path()).collect();
+            let mut names: Vec<_> = fs::read_dir(p)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .collect();
             names.sort();
             for n in names {
                 walk(root, &n, out);
@@ -254,7 +267,10 @@ fn issue7_mount_path_parent_symlink_is_refused() {
     let before = snapshot(&c.victim());
     let (code, _, stderr) = c.project_bin();
     assert_eq!(code, 2, "{stderr}");
-    assert!(stderr.contains("symlink") || stderr.contains("symbolic link"), "{stderr}");
+    assert!(
+        stderr.contains("symlink") || stderr.contains("symbolic link"),
+        "{stderr}"
+    );
     assert_eq!(snapshot(&c.victim()), before);
 }
 
@@ -268,8 +284,14 @@ fn issue7_kubedrills_own_links_still_work_after_refusals() {
     c.set_objects(OBJECTS_V2);
     let (code, stdout, stderr) = c.project_bin();
     assert_eq!(code, 0, "{stdout}{stderr}");
-    assert_eq!(fs::read_to_string(c.out("etc/config/app.conf")).unwrap(), "v2");
-    assert_eq!(fs::read_to_string(c.out("run/creds/password")).unwrap(), "hunter3");
+    assert_eq!(
+        fs::read_to_string(c.out("etc/config/app.conf")).unwrap(),
+        "v2"
+    );
+    assert_eq!(
+        fs::read_to_string(c.out("run/creds/password")).unwrap(),
+        "hunter3"
+    );
 }
 
 /// Where the property plants links: every name kubedrill reads or writes in DIR.
@@ -308,7 +330,14 @@ const PLACES: &[&str] = &[
 ];
 
 /// Where a planted link points: into the victim tree, or one hop through a `..evil` sibling.
-const TARGETS: &[&str] = &["victim", "victim/file", "victim/sub", "victim/pod", "victim/missing", "..evil"];
+const TARGETS: &[&str] = &[
+    "victim",
+    "victim/file",
+    "victim/sub",
+    "victim/pod",
+    "victim/missing",
+    "..evil",
+];
 
 fn plant_at(c: &Case, place: &str, target: &str) {
     // `CURRENT_TS` stands for the timestamped dir `..data` names at planting time.
@@ -321,7 +350,11 @@ fn plant_at(c: &Case, place: &str, target: &str) {
     };
     // A parent that is already a planted link stays one (the next plant would write through it).
     let mut p = c.out("");
-    for comp in Path::new(&place).parent().into_iter().flat_map(|p| p.components()) {
+    for comp in Path::new(&place)
+        .parent()
+        .into_iter()
+        .flat_map(|p| p.components())
+    {
         p.push(comp);
         if fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink()) {
             return;

@@ -282,11 +282,7 @@ impl AnchoredDir {
             return Ok((Parent::Anchor(self.fd.as_fd()), leaf));
         }
         let parent: PathBuf = dirs.iter().collect();
-        let fd = self.open_beneath(
-            &parent,
-            OFlags::PATH | OFlags::DIRECTORY,
-            Mode::empty(),
-        )?;
+        let fd = self.open_beneath(&parent, OFlags::PATH | OFlags::DIRECTORY, Mode::empty())?;
         Ok((Parent::Owned(fd), leaf))
     }
 
@@ -393,8 +389,13 @@ impl AnchoredDir {
         {
             return Err(self.find_planted_link(rel));
         }
-        rustix::fs::chmodat(parent.fd(), leaf, Mode::from_raw_mode(mode), AtFlags::empty())
-            .map_err(|e| self.io("chmod", rel, e))
+        rustix::fs::chmodat(
+            parent.fd(),
+            leaf,
+            Mode::from_raw_mode(mode),
+            AtFlags::empty(),
+        )
+        .map_err(|e| self.io("chmod", rel, e))
     }
 
     /// chmod of `rel` that the caller itself just created (with `O_NOFOLLOW`, in a directory
@@ -402,8 +403,13 @@ impl AnchoredDir {
     pub fn chmod_created(&self, rel: impl AsRef<Path>, mode: u32) -> Result<(), AnchorError> {
         let rel = rel.as_ref();
         let (parent, leaf) = self.parent_of(rel)?;
-        rustix::fs::chmodat(parent.fd(), leaf, Mode::from_raw_mode(mode), AtFlags::empty())
-            .map_err(|e| self.io("chmod", rel, e))
+        rustix::fs::chmodat(
+            parent.fd(),
+            leaf,
+            Mode::from_raw_mode(mode),
+            AtFlags::empty(),
+        )
+        .map_err(|e| self.io("chmod", rel, e))
     }
 
     /// lchown of `rel` (a symlink's own owner changes, its target is untouched).
@@ -442,7 +448,12 @@ impl AnchoredDir {
 
     /// Go's `os.WriteFile`: open(`O_WRONLY|O_CREAT|O_TRUNC`, mode & ~umask), write, close —
     /// plus `O_NOFOLLOW`, so a symlink at `rel` is refused instead of written through.
-    pub fn write_file(&self, rel: impl AsRef<Path>, data: &[u8], mode: u32) -> Result<(), AnchorError> {
+    pub fn write_file(
+        &self,
+        rel: impl AsRef<Path>,
+        data: &[u8],
+        mode: u32,
+    ) -> Result<(), AnchorError> {
         let rel = rel.as_ref();
         let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::TRUNC | OFlags::NOFOLLOW;
         let fd = self.open_beneath(rel, flags, Mode::from_raw_mode(mode))?;
@@ -454,7 +465,12 @@ impl AnchoredDir {
     /// Replaces `name` with `data` at exactly `mode`: written to `<stem>.kubedrill-tmp` first
     /// (never through a symlink), then renamed over `name`, so a reader sees the old or the new
     /// file, never a torn one.
-    pub fn replace_file(&self, name: impl AsRef<Path>, data: &[u8], mode: u32) -> Result<(), AnchorError> {
+    pub fn replace_file(
+        &self,
+        name: impl AsRef<Path>,
+        data: &[u8],
+        mode: u32,
+    ) -> Result<(), AnchorError> {
         let name = name.as_ref();
         let tmp = name.with_extension("kubedrill-tmp");
         self.write_file(&tmp, data, mode)?;
@@ -475,7 +491,11 @@ impl AnchoredDir {
     }
 
     /// `symlinkat(target, rel)`.
-    pub fn symlink(&self, target: impl AsRef<Path>, rel: impl AsRef<Path>) -> Result<(), AnchorError> {
+    pub fn symlink(
+        &self,
+        target: impl AsRef<Path>,
+        rel: impl AsRef<Path>,
+    ) -> Result<(), AnchorError> {
         let rel = rel.as_ref();
         let (parent, leaf) = self.parent_of(rel)?;
         rustix::fs::symlinkat(target.as_ref(), parent.fd(), leaf)
@@ -507,7 +527,10 @@ impl AnchoredDir {
     }
 
     /// The names in the directory `rel` with their kinds (not following symlinks), sorted.
-    pub fn entries(&self, rel: impl AsRef<Path>) -> Result<Vec<(OsString, EntryKind)>, AnchorError> {
+    pub fn entries(
+        &self,
+        rel: impl AsRef<Path>,
+    ) -> Result<Vec<(OsString, EntryKind)>, AnchorError> {
         let rel = rel.as_ref();
         let fd = self.open_beneath(rel, dir_flags(), Mode::empty())?;
         read_entries(fd).map_err(|e| self.io("reading directory", rel, e))
@@ -560,12 +583,7 @@ fn remove_all_at(parent: BorrowedFd<'_>, name: &OsStr) -> io::Result<()> {
         Err(Errno::ISDIR) | Err(Errno::PERM) => {}
         Err(e) => return Err(e.into()),
     }
-    let fd = match rustix::fs::openat(
-        parent,
-        name,
-        dir_flags() | OFlags::NOFOLLOW,
-        Mode::empty(),
-    ) {
+    let fd = match rustix::fs::openat(parent, name, dir_flags() | OFlags::NOFOLLOW, Mode::empty()) {
         Ok(fd) => fd,
         Err(Errno::NOENT) => return Ok(()),
         Err(e) => return Err(e.into()),

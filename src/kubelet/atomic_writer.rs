@@ -621,11 +621,13 @@ impl AtomicWriter {
                         .map_err(|e| self.fs("setting mode on new temp directory", &name, e))?;
                     return Ok(name);
                 }
-                Ok(false) => last_err = Some(AnchorError::Io {
-                    action: "creating",
-                    path: dir.display_path(&name),
-                    source: io::ErrorKind::AlreadyExists.into(),
-                }),
+                Ok(false) => {
+                    last_err = Some(AnchorError::Io {
+                        action: "creating",
+                        path: dir.display_path(&name),
+                        source: io::ErrorKind::AlreadyExists.into(),
+                    })
+                }
                 Err(e) if e.io_kind() == Some(io::ErrorKind::AlreadyExists) => last_err = Some(e),
                 Err(e) => return Err(self.fs("creating new temp directory", &name, e)),
             }

@@ -719,7 +719,11 @@ impl PodSim {
 /// and its directory exists, return early — no mkdir, no chmod, so a sync that changes nothing
 /// raises no inotify event. Otherwise create the root and chmod it only when its permission bits
 /// differ (`setupDir`), with the mode of the volume's medium ([`volume_root_mode`]).
-fn set_up_root(anchor: &AnchoredDir, sim: &mut VolumeSim, mode: u32) -> Result<AnchoredDir, String> {
+fn set_up_root(
+    anchor: &AnchoredDir,
+    sim: &mut VolumeSim,
+    mode: u32,
+) -> Result<AnchoredDir, String> {
     let fail = |e: AnchorError| e.to_string();
     if sim.root_ready
         && let Ok(dir) = anchor.open_dir(&sim.rel)
