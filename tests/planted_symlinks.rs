@@ -395,3 +395,76 @@ proptest! {
         prop_assert_eq!(snapshot(&c.victim()), before);
     }
 }
+
+/// Names inside one volume directory where the writer-level property plants links.
+const VOLUME_PLACES: &[&str] = &[
+    "..data",
+    "..data_tmp",
+    "..2026_01_01_00_00_00.1",
+    "CURRENT_TS",
+    "CURRENT_TS/k",
+    "CURRENT_TS/d",
+    "CURRENT_TS/d/e",
+    "k",
+    "d",
+    "gone",
+];
+
+fn volume_payload(version: &str) -> kubedrill::kubelet::Payload {
+    ["k", "d/e", "new"]
+        .iter()
+        .map(|k| {
+            (
+                k.to_string(),
+                kubedrill::kubelet::FileProjection {
+                    data: format!("{k} {version}").into_bytes(),
+                    mode: 0o644,
+                    fs_user: None,
+                },
+            )
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// The simulator's path (volume setup, recovery, AtomicWriter with the fsGroup walk) never
+    /// reads, writes, chmods or chowns through a link planted in a volume directory.
+    #[test]
+    fn aw_planted_symlinks_in_a_volume_never_touch_the_victim(
+        plants in prop::collection::vec((0..VOLUME_PLACES.len(), 0..TARGETS.len()), 1..4),
+        with_previous in any::<bool>(),
+    ) {
+        use kubedrill::kubelet::anchored::AnchoredDir;
+        use kubedrill::kubelet::atomic_writer::{AtomicWriter, recover_interrupted_write};
+        use kubedrill::kubelet::ownership::apply_fs_group_at;
+
+        let c = Case::new();
+        let vol = c.out("vol");
+        fs::create_dir_all(&vol).unwrap();
+        let mut v1 = volume_payload("v1");
+        v1.insert(
+            "gone".to_string(),
+            kubedrill::kubelet::FileProjection { data: b"x".to_vec(), mode: 0o600, fs_user: None },
+        );
+        AtomicWriter::new(&vol, "t").write(&v1, None).unwrap();
+        for (place, target) in &plants {
+            plant_at(&c, &format!("vol/{}", VOLUME_PLACES[*place]), TARGETS[*target]);
+        }
+        let before = snapshot(&c.victim());
+        let run = || -> Result<(), String> {
+            let dir = AnchoredDir::open(&vol).map_err(|e| e.to_string())?;
+            recover_interrupted_write(&dir).map_err(|e| e.to_string())?;
+            let root = dir.try_clone().map_err(|e| e.to_string())?;
+            let hook = |_: &str| apply_fs_group_at(&root, 4321);
+            let previous = with_previous.then_some(&v1);
+            AtomicWriter::in_dir(dir, "t")
+                .write_with_previous(&volume_payload("v2"), previous, Some(&hook))
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        };
+        let _ = run();
+        prop_assert_eq!(snapshot(&c.victim()), before);
+    }
+}
