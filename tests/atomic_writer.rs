@@ -763,3 +763,151 @@ fn prop_concurrent_reader_never_sees_a_mix() {
     let (complete, _vanished) = reader.join().expect("reader saw a mixed version");
     assert!(complete > 0, "the reader completed at least one read");
 }
+
+// ---- Issue 6 §2: modes, file <-> directory ------------------------------------------------
+
+/// kubelet writes `os.FileMode(mode)`, and Go hands only the permission bits of a FileMode to
+/// open(2) and chmod(2): setuid, setgid and sticky in the int32 never reach the file.
+#[test]
+fn aw_1_4_only_permission_bits_reach_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let p: Payload = [
+        ("suid".to_string(), file("x", 0o4755)),
+        ("sgid".to_string(), file("x", 0o2644)),
+        ("sticky".to_string(), file("x", 0o1600)),
+        ("all".to_string(), file("x", 0o7777)),
+    ]
+    .into();
+    write(dir.path(), &p);
+    let mode = |n: &str| {
+        fs::metadata(dir.path().join(n))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o7777
+    };
+    assert_eq!(mode("suid"), 0o755);
+    assert_eq!(mode("sgid"), 0o644);
+    assert_eq!(mode("sticky"), 0o600);
+    assert_eq!(mode("all"), 0o777);
+}
+
+/// A key that was a file becomes a directory (`a` -> `a/b`) while another key changes: kubelet
+/// succeeds when Go's map order visits the changed key first, so kubedrill writes.
+#[test]
+fn aw_1_5_file_becomes_dir_with_another_change_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), &payload(&[("a", "file"), ("k", "v1")]));
+    let v2 = payload(&[("a/b", "nested"), ("k", "v2")]);
+    let out = write(dir.path(), &v2);
+    assert!(out.swapped);
+    assert_eq!(visible_tree(dir.path()), expected_tree(&v2));
+}
+
+/// The reverse (`a/b` -> `a`) with another change: written as well.
+#[test]
+fn aw_1_5_dir_becomes_file_with_another_change_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), &payload(&[("a/b", "nested"), ("k", "v1")]));
+    let v2 = payload(&[("a", "file"), ("k", "v2")]);
+    let out = write(dir.path(), &v2);
+    assert!(out.swapped);
+    assert_eq!(visible_tree(dir.path()), expected_tree(&v2));
+}
+
+/// With nothing else to write, every map order reaches the unreadable key: kubelet always
+/// fails (ENOTDIR reading `a/b` below the old file `a`), and so does kubedrill, keeping the old
+/// version live.
+#[test]
+fn aw_1_5_file_becomes_dir_alone_fails_like_kubelet() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), &payload(&[("a", "file"), ("k", "v1")]));
+    let old = data_target(dir.path());
+    let err = AtomicWriter::new(dir.path(), "t")
+        .write(&payload(&[("a/b", "nested"), ("k", "v1")]), None)
+        .unwrap_err();
+    assert!(err.to_string().contains("Not a directory"), "{err}");
+    assert_eq!(data_target(dir.path()), old);
+    assert_eq!(fs::read_to_string(dir.path().join("a")).unwrap(), "file");
+}
+
+/// The reverse alone: EISDIR reading the old directory `a` as a file, in every order.
+#[test]
+fn aw_1_5_dir_becomes_file_alone_fails_like_kubelet() {
+    let dir = tempfile::tempdir().unwrap();
+    let v1 = payload(&[("a/b", "nested"), ("k", "v1")]);
+    write(dir.path(), &v1);
+    let err = AtomicWriter::new(dir.path(), "t")
+        .write_with_previous(&payload(&[("a", "file"), ("k", "v1")]), Some(&v1), None)
+        .unwrap_err();
+    assert!(err.to_string().contains("Is a directory"), "{err}");
+    assert_eq!(visible_tree(dir.path()), expected_tree(&v1));
+}
+
+/// Given the previous payload, the per-key report needs no reading and matches the one made by
+/// reading the old files.
+#[test]
+fn aw_1_5_report_from_previous_payload_matches_report_from_disk() {
+    let v1 = payload(&[("a", "1"), ("b", "1"), ("c/d", "1")]);
+    let v2 = payload(&[("a", "2"), ("b", "1"), ("e", "new")]);
+    let by_reading = {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), &v1);
+        write(dir.path(), &v2)
+    };
+    let from_previous = {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), &v1);
+        AtomicWriter::new(dir.path(), "t")
+            .write_with_previous(&v2, Some(&v1), None)
+            .unwrap()
+    };
+    assert_eq!(from_previous.added, by_reading.added);
+    assert_eq!(from_previous.changed, by_reading.changed);
+    assert_eq!(from_previous.removed, by_reading.removed);
+    assert_eq!(by_reading.changed, vec!["a".to_string()]);
+    assert_eq!(by_reading.added, vec!["e".to_string()]);
+}
+
+// ---- Issue 7: recovery of an interrupted write (the volume plugin's step, not the writer's) ----
+
+#[test]
+fn aw_1_9_recovery_removes_stale_tmp_and_orphans_only() {
+    use kubedrill::kubelet::anchored::AnchoredDir;
+    use kubedrill::kubelet::atomic_writer::recover_interrupted_write;
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), &payload(&[("k", "v1")]));
+    let live = data_target(dir.path());
+    let anchor = AnchoredDir::open(dir.path()).unwrap();
+    assert_eq!(
+        recover_interrupted_write(&anchor).unwrap(),
+        Vec::<String>::new()
+    );
+
+    fs::create_dir(dir.path().join("..2026_01_01_00_00_00.7")).unwrap();
+    fs::write(dir.path().join("..2026_01_01_00_00_00.7/k"), "half").unwrap();
+    std::os::unix::fs::symlink("..2026_01_01_00_00_00.7", dir.path().join("..data_tmp")).unwrap();
+    // Not kubelet's names: left alone.
+    fs::create_dir(dir.path().join("..keep")).unwrap();
+    let repairs = recover_interrupted_write(&anchor).unwrap();
+    assert_eq!(repairs.len(), 2, "{repairs:?}");
+    assert_eq!(
+        dotdot_entries(dir.path()),
+        vec![live.clone(), "..data".to_string(), "..keep".to_string()]
+    );
+    // The next write succeeds where a stale ..data_tmp made every write fail (§1.9).
+    write(dir.path(), &payload(&[("k", "v2")]));
+    assert_eq!(fs::read_to_string(dir.path().join("k")).unwrap(), "v2");
+}
+
+#[test]
+fn aw_1_2_timestamp_dir_names_recognised() {
+    use kubedrill::kubelet::atomic_writer::is_timestamp_dir_name;
+    assert!(is_timestamp_dir_name("..2026_11_29_07_14_52.3172498345"));
+    assert!(is_timestamp_dir_name("..2026_11_29_07_14_52.1"));
+    assert!(!is_timestamp_dir_name("..data"));
+    assert!(!is_timestamp_dir_name("..data_tmp"));
+    assert!(!is_timestamp_dir_name("..2026_11_29_07_14_52."));
+    assert!(!is_timestamp_dir_name("2026_11_29_07_14_52.1"));
+    assert!(!is_timestamp_dir_name("..2026-11-29_07_14_52.1"));
+}

@@ -461,3 +461,88 @@ fn missing_manifest_file_exits_2() {
     assert!(r.stderr.contains("/nonexistent/x.yaml"), "{}", r.stderr);
     assert!(!Path::new("/tmp/never-kd").exists());
 }
+
+/// Issue 6 §1: a re-run that changes nothing must not touch the mount directory — kubelet's
+/// emptyDir SetUp returns early once set up and a no-op AtomicWriter write changes nothing, so
+/// an app reloading on any event in its config dir sees none.
+#[test]
+fn cm_2_6_noop_rerun_raises_no_event_on_the_mount_dir() {
+    use rustix::fs::inotify::{self, CreateFlags, WatchFlags};
+    let c = Case::new(&cm("settings", &[("a", "1"), ("app.conf", "v1")]), POD);
+    assert_eq!(c.project(&[]).code, 0);
+    let fd = inotify::init(CreateFlags::NONBLOCK | CreateFlags::CLOEXEC).unwrap();
+    let mask = WatchFlags::CREATE
+        | WatchFlags::ATTRIB
+        | WatchFlags::MOVED_FROM
+        | WatchFlags::MOVED_TO
+        | WatchFlags::DELETE
+        | WatchFlags::DELETE_SELF
+        | WatchFlags::MODIFY
+        | WatchFlags::CLOSE_WRITE;
+    inotify::add_watch(&fd, c.out("etc/config"), mask).unwrap();
+    let r = c.project(&[]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let mut buf = [std::mem::MaybeUninit::<u8>::uninit(); 4096];
+    let mut reader = inotify::Reader::new(&fd, &mut buf);
+    let mut events = Vec::new();
+    while let Ok(e) = reader.next() {
+        events.push(format!("{:?} {:?}", e.events(), e.file_name()));
+    }
+    assert_eq!(events, Vec::<String>::new());
+}
+
+/// Issue 6 §1: a Secret volume is a tmpfs on a node; the root a container sees is the tmpfs
+/// root, mode 01777 (upstream: secret.go wraps emptyDir{medium: Memory}, and emptyDir mounts the
+/// tmpfs without a mode option).
+#[test]
+fn sec_3_2_secret_volume_root_is_a_tmpfs_root() {
+    let pod = POD
+        .replace("        - name: config\n          mountPath: /etc/app.conf\n          subPath: app.conf\n", "        - name: creds\n          mountPath: /run/creds\n")
+        .replace("  volumes:\n", "  volumes:\n    - name: creds\n      secret:\n        secretName: db\n");
+    let objects = format!(
+        "{}---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: pw\n",
+        cm("settings", &[("app.conf", "v1")])
+    );
+    let c = Case::new(&objects, &pod);
+    let r = c.project(&[]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert_eq!(mode(&c.out("run/creds")), 0o1777);
+    assert_eq!(mode(&c.out("etc/config")), 0o777);
+}
+
+/// Issue 7: a stale `..data_tmp` (a `kill -9` between steps 8 and 9) used to make every later
+/// run fail; the volume plugin's setup now removes it and says so.
+#[test]
+fn aw_1_9_stale_data_tmp_is_repaired_by_the_next_run() {
+    let c = Case::new(&cm("settings", &[("a", "1"), ("app.conf", "v1")]), POD);
+    assert_eq!(c.project(&[]).code, 0);
+    let live = c.data_target("etc/config");
+    let orphan = c.out("etc/config/..2026_01_01_00_00_00.42");
+    fs::create_dir(&orphan).unwrap();
+    fs::write(orphan.join("a"), "half-written").unwrap();
+    std::os::unix::fs::symlink("..2026_01_01_00_00_00.42", c.out("etc/config/..data_tmp")).unwrap();
+    c.set_objects(&cm("settings", &[("a", "2"), ("app.conf", "v2")]));
+    let r = c.project(&[]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("repaired: removed stale ..data_tmp"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("repaired: removed orphaned ..2026_01_01_00_00_00.42"),
+        "{}",
+        r.stdout
+    );
+    let ts: Vec<String> = fs::read_dir(c.out("etc/config"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("..2"))
+        .collect();
+    assert_eq!(ts, vec![c.data_target("etc/config")]);
+    assert_ne!(ts[0], live);
+    assert_eq!(fs::read_to_string(c.out("etc/config/a")).unwrap(), "2");
+    let again = c.project(&[]);
+    assert!(!again.stdout.contains("repaired"), "{}", again.stdout);
+}

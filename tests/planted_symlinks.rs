@@ -307,12 +307,15 @@ const PLACES: &[&str] = &[
     ".kubedrill/volumes/config/..data_tmp",
     ".kubedrill/volumes/config/app.conf",
     ".kubedrill/volumes/config/CURRENT_TS",
+    ".kubedrill/volumes/config/CURRENT_TS/app.conf",
     "etc",
     "etc/config",
     "etc/config/..data",
     "etc/config/..data_tmp",
     "etc/config/..2026_01_01_00_00_00.1",
     "etc/config/CURRENT_TS",
+    "etc/config/CURRENT_TS/app.conf",
+    "etc/config/CURRENT_TS/a",
     "etc/config/app.conf",
     "etc/config/a",
     "etc/config/b",
@@ -323,6 +326,7 @@ const PLACES: &[&str] = &[
     "run/creds/..data",
     "run/creds/password",
     "run/creds/CURRENT_TS",
+    "run/creds/CURRENT_TS/password",
 ];
 
 /// Where a planted link points: into the victim tree, or one hop through a `..evil` sibling.
@@ -336,13 +340,13 @@ const TARGETS: &[&str] = &[
 ];
 
 fn plant_at(c: &Case, place: &str, target: &str) {
-    let place = if let Some(dir) = place.strip_suffix("/CURRENT_TS") {
-        match fs::read_link(c.out(dir).join("..data")) {
-            Ok(ts) => format!("{dir}/{}", ts.to_string_lossy()),
+    // `CURRENT_TS` stands for the timestamped dir `..data` names at planting time.
+    let place = match place.split_once("/CURRENT_TS") {
+        Some((dir, rest)) => match fs::read_link(c.out(dir).join("..data")) {
+            Ok(ts) => format!("{dir}/{}{rest}", ts.to_string_lossy()),
             Err(_) => return,
-        }
-    } else {
-        place.to_string()
+        },
+        None => place.to_string(),
     };
     // A parent that is already a planted link stays one (the next plant would write through it).
     let mut p = c.out("");
@@ -388,6 +392,79 @@ proptest! {
             c.set_objects(OBJECTS_V2);
             let _ = project(&c.options());
         }
+        prop_assert_eq!(snapshot(&c.victim()), before);
+    }
+}
+
+/// Names inside one volume directory where the writer-level property plants links.
+const VOLUME_PLACES: &[&str] = &[
+    "..data",
+    "..data_tmp",
+    "..2026_01_01_00_00_00.1",
+    "CURRENT_TS",
+    "CURRENT_TS/k",
+    "CURRENT_TS/d",
+    "CURRENT_TS/d/e",
+    "k",
+    "d",
+    "gone",
+];
+
+fn volume_payload(version: &str) -> kubedrill::kubelet::Payload {
+    ["k", "d/e", "new"]
+        .iter()
+        .map(|k| {
+            (
+                k.to_string(),
+                kubedrill::kubelet::FileProjection {
+                    data: format!("{k} {version}").into_bytes(),
+                    mode: 0o644,
+                    fs_user: None,
+                },
+            )
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// The simulator's path (volume setup, recovery, AtomicWriter with the fsGroup walk) never
+    /// reads, writes, chmods or chowns through a link planted in a volume directory.
+    #[test]
+    fn aw_planted_symlinks_in_a_volume_never_touch_the_victim(
+        plants in prop::collection::vec((0..VOLUME_PLACES.len(), 0..TARGETS.len()), 1..4),
+        with_previous in any::<bool>(),
+    ) {
+        use kubedrill::kubelet::anchored::AnchoredDir;
+        use kubedrill::kubelet::atomic_writer::{AtomicWriter, recover_interrupted_write};
+        use kubedrill::kubelet::ownership::apply_fs_group_at;
+
+        let c = Case::new();
+        let vol = c.out("vol");
+        fs::create_dir_all(&vol).unwrap();
+        let mut v1 = volume_payload("v1");
+        v1.insert(
+            "gone".to_string(),
+            kubedrill::kubelet::FileProjection { data: b"x".to_vec(), mode: 0o600, fs_user: None },
+        );
+        AtomicWriter::new(&vol, "t").write(&v1, None).unwrap();
+        for (place, target) in &plants {
+            plant_at(&c, &format!("vol/{}", VOLUME_PLACES[*place]), TARGETS[*target]);
+        }
+        let before = snapshot(&c.victim());
+        let run = || -> Result<(), String> {
+            let dir = AnchoredDir::open(&vol).map_err(|e| e.to_string())?;
+            recover_interrupted_write(&dir).map_err(|e| e.to_string())?;
+            let root = dir.try_clone().map_err(|e| e.to_string())?;
+            let hook = |_: &str| apply_fs_group_at(&root, 4321);
+            let previous = with_previous.then_some(&v1);
+            AtomicWriter::in_dir(dir, "t")
+                .write_with_previous(&volume_payload("v2"), previous, Some(&hook))
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        };
+        let _ = run();
         prop_assert_eq!(snapshot(&c.victim()), before);
     }
 }

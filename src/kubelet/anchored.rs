@@ -398,6 +398,20 @@ impl AnchoredDir {
         .map_err(|e| self.io("chmod", rel, e))
     }
 
+    /// chmod of `rel` that the caller itself just created (with `O_NOFOLLOW`, in a directory
+    /// only it knows), so it cannot be a symlink: one syscall, like kubelet's `os.Chmod`.
+    pub fn chmod_created(&self, rel: impl AsRef<Path>, mode: u32) -> Result<(), AnchorError> {
+        let rel = rel.as_ref();
+        let (parent, leaf) = self.parent_of(rel)?;
+        rustix::fs::chmodat(
+            parent.fd(),
+            leaf,
+            Mode::from_raw_mode(mode),
+            AtFlags::empty(),
+        )
+        .map_err(|e| self.io("chmod", rel, e))
+    }
+
     /// lchown of `rel` (a symlink's own owner changes, its target is untouched).
     pub fn lchown(
         &self,

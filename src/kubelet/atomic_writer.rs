@@ -271,12 +271,17 @@ impl AtomicWriter {
             Ok(None) => None,
             Err(e) => return Err(self.fs("reading link", DATA_DIR_NAME, e)),
         };
-        // Refuse foreign links before anything is written.
-        if let Some(old) = &old_ts
-            && dir.kind(old).map_err(WriteError::Planted)? == Some(EntryKind::Symlink)
-        {
-            return Err(self.planted(dir, old));
-        }
+        // The old version, opened once (an O_PATH handle: no event); a timestamped dir that is a
+        // symlink is refused here, before anything is written, as are foreign user-visible links.
+        let old_dir = match &old_ts {
+            Some(old) => match dir.open_dir(old) {
+                Ok(d) => Some(d),
+                // kubelet: the walk finds nothing and every file is missing, so it writes.
+                Err(e) if e.io_kind() == Some(io::ErrorKind::NotFound) => None,
+                Err(e) => return Err(self.fs("reading old data directory", old, e)),
+            },
+            None => None,
+        };
         self.check_user_visible_links(dir, &clean)?;
 
         let mut outcome = WriteOutcome {
@@ -285,13 +290,13 @@ impl AtomicWriter {
         };
         let mut paths_to_remove = BTreeSet::new();
         let mut should_write = true;
-        if let Some(old) = &old_ts {
+        if let Some(old) = &old_dir {
             // (3) what the old version has that the new one does not.
-            paths_to_remove = self.paths_to_remove(dir, &clean, old)?;
+            paths_to_remove = self.paths_to_remove(old, &clean)?;
             // (4) byte comparison (a mode-only change is not a change, §1.6).
             should_write = match previous {
-                Some(prev) => self.decide_from_previous(dir, &clean, prev, old, &mut outcome)?,
-                None => self.decide_by_reading(dir, &clean, old, &mut outcome)?,
+                Some(prev) => self.decide_from_previous(old, &clean, prev, &mut outcome)?,
+                None => self.decide_by_reading(old, &clean, &mut outcome)?,
             } || !paths_to_remove.is_empty();
         } else {
             outcome.added = clean.keys().map(|k| k.to_string()).collect();
@@ -301,7 +306,10 @@ impl AtomicWriter {
             // (5) new timestamped dir, 0755 regardless of umask.
             let ts_name = self.new_timestamp_dir(dir)?;
             // (6) write every file with its exact mode.
-            self.write_payload_to_dir(dir, &clean, &ts_name)?;
+            let ts_dir = dir
+                .open_dir(&ts_name)
+                .map_err(|e| self.fs("opening new data directory", &ts_name, e))?;
+            self.write_payload_to_dir(&ts_dir, &clean, &ts_name)?;
             // (7) ownership (fsGroup), via the caller.
             if let Some(set_perms) = set_perms {
                 set_perms(&ts_name).map_err(|source| WriteError::SetPerms {
@@ -340,11 +348,9 @@ impl AtomicWriter {
             outcome.removed = paths_to_remove
                 .iter()
                 .filter(|p| {
-                    let old = old_ts.as_deref().unwrap_or_default();
-                    !matches!(
-                        dir.kind(Path::new(old).join(p.as_str())),
-                        Ok(Some(EntryKind::Dir))
-                    )
+                    !old_dir
+                        .as_ref()
+                        .is_some_and(|old| matches!(old.kind(p.as_str()), Ok(Some(EntryKind::Dir))))
                 })
                 .cloned()
                 .collect();
@@ -462,15 +468,14 @@ impl AtomicWriter {
     /// parent of one (Go's `filepath.Walk`: each directory opened once, nothing followed).
     fn paths_to_remove(
         &self,
-        dir: &AnchoredDir,
+        old: &AnchoredDir,
         payload: &CleanPayload<'_>,
-        old_ts: &str,
     ) -> Result<BTreeSet<String>, WriteError> {
         let mut existing = BTreeSet::new();
-        match walk_relative(dir, Path::new(old_ts), "", &mut existing) {
+        match walk_relative(old, "", &mut existing) {
             Ok(()) => {}
             Err(e) if e.io_kind() == Some(io::ErrorKind::NotFound) => return Ok(BTreeSet::new()),
-            Err(e) => return Err(self.fs("walking old data directory", old_ts, e)),
+            Err(e) => return Err(self.fs("walking old data directory", old.path(), e)),
         }
         for path in payload.keys() {
             let mut p: &str = path;
@@ -486,9 +491,9 @@ impl AtomicWriter {
     }
 
     /// kubelet's `shouldWriteFile` for one key: `Lstat`, then read and compare.
-    fn old_file(&self, dir: &AnchoredDir, old_ts: &str, path: &str, data: &[u8]) -> OldFile {
-        let rel = Path::new(old_ts).join(path);
-        match dir.stat(&rel) {
+    fn old_file(&self, old: &AnchoredDir, path: &str, data: &[u8]) -> OldFile {
+        let rel = Path::new(path);
+        match old.stat(rel) {
             Ok(None) => return OldFile::Missing,
             Err(e) if e.raw_os_error() == Some(libc::ENOENT) => return OldFile::Missing,
             Err(e @ AnchorError::PlantedLink { .. }) => {
@@ -497,11 +502,11 @@ impl AtomicWriter {
             // ENOTDIR is not "does not exist" to Go's os.IsNotExist: the read below fails.
             _ => {}
         }
-        match dir.read_file(&rel) {
+        match old.read_file(rel) {
             Ok(Some(on_disk)) if on_disk == data => OldFile::Same,
             Ok(Some(_)) => OldFile::Differs,
             Ok(None) => OldFile::Missing,
-            Err(e) => OldFile::Unreadable(self.fs("reading", &rel, e)),
+            Err(e) => OldFile::Unreadable(self.fs("reading", old.display_path(rel), e)),
         }
     }
 
@@ -509,15 +514,14 @@ impl AtomicWriter {
     /// decision and the per-key report.
     fn decide_by_reading(
         &self,
-        dir: &AnchoredDir,
+        old: &AnchoredDir,
         payload: &CleanPayload<'_>,
-        old_ts: &str,
         outcome: &mut WriteOutcome,
     ) -> Result<bool, WriteError> {
         let mut unreadable = None;
         let mut needs_write = false;
         for (path, file) in payload {
-            match self.old_file(dir, old_ts, path, &file.data) {
+            match self.old_file(old, path, &file.data) {
                 OldFile::Missing => {
                     outcome.added.push(path.to_string());
                     needs_write = true;
@@ -543,10 +547,9 @@ impl AtomicWriter {
     /// write.
     fn decide_from_previous(
         &self,
-        dir: &AnchoredDir,
+        old: &AnchoredDir,
         payload: &CleanPayload<'_>,
         previous: &Payload,
-        old_ts: &str,
         outcome: &mut WriteOutcome,
     ) -> Result<bool, WriteError> {
         let prev: BTreeMap<Cow<'_, str>, &FileProjection> = previous
@@ -572,7 +575,7 @@ impl AtomicWriter {
         let mut unreadable = None;
         let mut needs_write = false;
         for (path, file) in first.into_iter().chain(rest) {
-            match self.old_file(dir, old_ts, path, &file.data) {
+            match self.old_file(old, path, &file.data) {
                 OldFile::Missing | OldFile::Differs => {
                     needs_write = true;
                     break;
@@ -641,33 +644,38 @@ impl AtomicWriter {
     /// `mode & 0777` and optional chown (§1.4).
     fn write_payload_to_dir(
         &self,
-        dir: &AnchoredDir,
+        ts_dir: &AnchoredDir,
         payload: &CleanPayload<'_>,
         ts_name: &str,
     ) -> Result<(), WriteError> {
         let ts = Path::new(ts_name);
         let mut made: BTreeSet<PathBuf> = BTreeSet::new();
         for (path, file) in payload {
-            let full = ts.join(path.as_ref());
-            let mut parent = PathBuf::from(ts_name);
+            let rel = Path::new(path.as_ref());
+            let full = ts.join(rel);
+            let mut parent = PathBuf::new();
             let segments: Vec<&str> = path.split('/').collect();
             for seg in &segments[..segments.len().saturating_sub(1)] {
                 parent.push(seg);
                 if made.contains(&parent) {
                     continue;
                 }
-                dir.mkdir(&parent, 0o777)
-                    .map_err(|e| self.fs("unable to create directory", &parent, e))?;
+                ts_dir
+                    .mkdir(&parent, 0o777)
+                    .map_err(|e| self.fs("unable to create directory", ts.join(&parent), e))?;
                 made.insert(parent.clone());
             }
             let mode = file.mode & FILE_MODE_MASK;
             self.inject_anchor(FaultPoint::WriteFile, path)
-                .and_then(|()| dir.write_file(&full, &file.data, mode))
+                .and_then(|()| ts_dir.write_file(rel, &file.data, mode))
                 .map_err(|e| self.fs("unable to write file", &full, e))?;
-            dir.chmod(&full, mode)
+            // The file was just created with O_NOFOLLOW in a directory only this writer knows.
+            ts_dir
+                .chmod_created(rel, mode)
                 .map_err(|e| self.fs("unable to set mode of file", &full, e))?;
             if let Some(uid) = file.fs_user {
-                dir.lchown(&full, Some(uid), None)
+                ts_dir
+                    .lchown(rel, Some(uid), None)
                     .map_err(|e| self.fs("unable to change file owner", &full, e))?;
             }
         }
@@ -742,11 +750,10 @@ fn checked_sibling(target: &Path) -> Option<&str> {
 /// following symlinks (Go's `filepath.Walk`).
 fn walk_relative(
     dir: &AnchoredDir,
-    base: &Path,
     prefix: &str,
     out: &mut BTreeSet<String>,
 ) -> Result<(), AnchorError> {
-    for (name, kind) in dir.entries(base.join(prefix))? {
+    for (name, kind) in dir.entries(prefix)? {
         let name = name.to_string_lossy();
         let rel = if prefix.is_empty() {
             name.to_string()
@@ -754,7 +761,7 @@ fn walk_relative(
             format!("{prefix}/{name}")
         };
         if kind == EntryKind::Dir {
-            walk_relative(dir, base, &rel, out)?;
+            walk_relative(dir, &rel, out)?;
         }
         out.insert(rel);
     }
