@@ -152,6 +152,7 @@ spec:
           valueFrom:
             fieldRef: {{fieldPath: metadata.name}}
         - {{name: EMPTY, value: ""}}
+        - {{name: UP, value: "../../.."}}
       volumeMounts:
         - {{name: data, mountPath: /kd-expansion/mine, subPathExpr: '{sub_path_expr}'}}
         - {{name: data, mountPath: /kd-expansion/all}}
@@ -224,7 +225,9 @@ fn subpath_expr_escaping_the_volume_fails_the_container() {
     let tmp = tempfile::tempdir().unwrap();
     let file = write_subpath_scenario(
         tmp.path(),
-        "logs/$(POD_NAME)/../../..",
+        // A literal `..` is refused by the API server (validateLocalDescendingPath on the
+        // expression); only the expanded value can climb, and kubelet refuses that.
+        "logs/$(POD_NAME)/$(UP)",
         "sleep 30",
         r"    - assert: {container: {name: app, state: waiting, reason: CreateContainerConfigError}, within: 10s}
     - assert: {event: {reason: Failed}, equals: 'Error: unable to provision SubPath `logs/web-0/../../..`: must not contain ''..'''}
