@@ -5,6 +5,12 @@
 //! writes volumes (through the [`AtomicWriter`]) but never starts a process: `sync` returns
 //! [`Action`]s that the backend carries out with a container runtime and reports back. That
 //! keeps kubelet's rules testable without processes and the runtime free of kubelet rules.
+//!
+//! Volume setup is the volume plugin's, as a watcher sees it on a node: the root is made (and
+//! chmod-ed) once, like emptyDir's SetUp, so a sync that changes nothing raises no inotify
+//! event; what an interrupted write left behind is repaired on the next sync; and the writer gets
+//! the payload written last time, so it reads no more of the old version than kubelet does. All
+//! of it goes through an anchored directory handle that never follows a symlink.
 
 use std::collections::BTreeMap;
 use std::fs;
