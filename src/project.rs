@@ -270,14 +270,21 @@ pub fn project(opts: &ProjectOptions) -> Result<ProjectReport, ProjectError> {
                         let node_rel = node_volume_dir(&mount.name);
                         let node = set_up_volume_root(&out, &node_rel, root_mode)?;
                         repaired = recover_interrupted_write(&node)?;
-                        write_volume(node, &mount.name, payload)?;
-                        let node_dir = opts.out.join(&node_rel);
-                        pin_sub_path(&out, &node_dir, sub, &target, mount, opts.restart)?
+                        match write_volume(node, &mount.name, payload)? {
+                            Err(msg) => MountResult::FailedMount(msg),
+                            Ok(_) => {
+                                let node_dir = opts.out.join(&node_rel);
+                                pin_sub_path(&out, &node_dir, sub, &target, mount, opts.restart)?
+                            }
+                        }
                     }
                     _ => {
                         let dir = set_up_volume_root(&out, &target, root_mode)?;
                         repaired = recover_interrupted_write(&dir)?;
-                        MountResult::Written(write_volume(dir, &mount.name, payload)?)
+                        match write_volume(dir, &mount.name, payload)? {
+                            Ok(outcome) => MountResult::Written(outcome),
+                            Err(msg) => MountResult::FailedMount(msg),
+                        }
                     }
                 }
             }
@@ -445,21 +452,35 @@ fn refuse_planted_links(
     Ok(())
 }
 
+/// The AtomicWriter on one volume. A write that fails at the filesystem (a payload where `x` is
+/// a file and `x/y` a key, a full disk) is kubelet's `FailedMount` for that volume, as on a node:
+/// the other volumes stay set up and the next run repairs what the failed write left. Only a
+/// refused link (something planted in DIR) is an error of the whole run.
 fn write_volume(
     dir: AnchoredDir,
     volume: &str,
     payload: &VolumePayload,
-) -> Result<WriteOutcome, ProjectError> {
+) -> Result<Result<WriteOutcome, String>, ProjectError> {
     let context = format!("volume {volume:?}");
-    let outcome = match payload.fs_group {
+    let written = match payload.fs_group {
         Some(gid) => {
             let root = dir.try_clone()?;
             let hook = |_: &str| apply_fs_group_at(&root, gid);
-            AtomicWriter::in_dir(dir, context).write(&payload.files, Some(&hook))?
+            AtomicWriter::in_dir(dir, context).write(&payload.files, Some(&hook))
         }
-        None => AtomicWriter::in_dir(dir, context).write(&payload.files, None)?,
+        None => AtomicWriter::in_dir(dir, context).write(&payload.files, None),
     };
-    Ok(outcome)
+    match written {
+        Ok(outcome) => Ok(Ok(outcome)),
+        Err(
+            e @ (WriteError::Io { .. }
+            | WriteError::SetPerms { .. }
+            | WriteError::InvalidPath { .. }),
+        ) => Ok(Err(format!(
+            "MountVolume.SetUp failed for volume {volume:?} : {e}"
+        ))),
+        Err(e) => Err(e.into()),
+    }
 }
 
 fn pin_sub_path(

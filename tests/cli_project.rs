@@ -546,3 +546,46 @@ fn aw_1_9_stale_data_tmp_is_repaired_by_the_next_run() {
     let again = c.project(&[]);
     assert!(!again.stdout.contains("repaired"), "{}", again.stdout);
 }
+
+/// §1.9 / §2.6: a payload where `x` is a file and `x/y` a key fails kubelet's write in every map
+/// order. On a node that is a FailedMount of that volume, not a failure of the pod's other
+/// volumes: `project` reports it (exit 1), keeps the good volume, and once the objects are fixed
+/// the next run repairs the half-written directory and leaves exactly one.
+#[test]
+fn aw_1_9_payload_file_and_dir_collision_is_failed_mount_of_that_volume_only() {
+    let objects = format!(
+        "{}---\n{}",
+        cm("a", &[("one", "1"), ("two", "2")]),
+        cm("b", &[("k", "v")])
+    );
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: app\n      image: x\n      volumeMounts:\n        - {name: good, mountPath: /etc/good}\n        - {name: clash, mountPath: /etc/clash}\n  volumes:\n    - name: clash\n      configMap:\n        name: a\n        items:\n          - {key: one, path: x}\n          - {key: two, path: x/y}\n    - name: good\n      configMap: {name: b}\n";
+    let case = Case::new(&objects, pod);
+    let r = case.project(&[]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains(
+            "FailedMount: MountVolume.SetUp failed for volume \"clash\" : volume \"clash\": unable to create directory"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(fs::read_to_string(case.out("etc/good/k")).unwrap(), "v");
+    assert!(!case.out("etc/clash/..data").exists(), "nothing swapped in");
+
+    // Fixed objects: the next run repairs the half-written dir and mounts the volume.
+    let fixed = pod.replace("path: x/y", "path: z/y");
+    fs::write(case.path("pod.yaml"), fixed).unwrap();
+    let r = case.project(&[]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("repaired:"), "{}", r.stdout);
+    assert_eq!(fs::read_to_string(case.out("etc/clash/z/y")).unwrap(), "2");
+    let timestamped = fs::read_dir(case.out("etc/clash"))
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            let n = e.file_name().to_string_lossy().into_owned();
+            n.starts_with("..") && n != "..data"
+        })
+        .count();
+    assert_eq!(timestamped, 1);
+}

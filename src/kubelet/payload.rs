@@ -148,9 +148,10 @@ fn fs_user_from(spec: &PodSpec) -> Option<i64> {
 /// Where a volume's files live on the node.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Medium {
-    /// A plain directory on the node's disk (configMap and downwardAPI volumes, §2.6).
+    /// A plain directory on the node's disk (configMap volumes, §2.6).
     Disk,
-    /// tmpfs: Secret and projected volumes never touch the node's disk (§3.2, §4.3).
+    /// tmpfs: Secret, projected and downwardAPI volumes never touch the node's disk (§3.2,
+    /// §4.3; `pkg/volume/downwardapi` wraps an `emptyDir{medium: Memory}` too).
     Memory,
 }
 
@@ -159,7 +160,7 @@ pub enum Medium {
 pub struct VolumePayload {
     /// The files, by path relative to the volume root, with their exact modes (before fsGroup).
     pub files: Payload,
-    /// Disk for configMap/downwardAPI, memory (tmpfs) for secret/projected.
+    /// Disk for configMap, memory (tmpfs) for secret, projected and downwardAPI.
     pub medium: Medium,
     /// True when any file's bytes came from a Secret (or a service account token): its contents
     /// must be redacted in reports.
@@ -260,7 +261,8 @@ pub fn build_volume_payload(
         )
         .map_err(|errors| fail(aggregate(&errors)))?;
         builder.merge(files, false);
-        Medium::Disk
+        // downwardapi.go wraps emptyDir{Medium: Memory}, like secret and projected.
+        Medium::Memory
     } else if volume.empty_dir.is_some() {
         return Ok(VolumeContent::EmptyDir);
     } else {
@@ -1289,7 +1291,7 @@ mod tests {
     }
 
     #[test]
-    fn downward_api_volume_on_disk() {
+    fn downward_api_volume_in_memory() {
         let p = payload(
             json!({"name": "v", "downwardAPI": {"defaultMode": 0o400, "items": [
                 {"path": "podname", "fieldRef": {"fieldPath": "metadata.name"}}
@@ -1297,7 +1299,7 @@ mod tests {
             &pod(),
             &Objects::default(),
         );
-        assert_eq!(p.medium, Medium::Disk);
+        assert_eq!(p.medium, Medium::Memory);
         assert_eq!(summary(&p), vec![s("podname", "web", 0o400)]);
         let e = error(
             json!({"name": "v", "downwardAPI": {"items": [
