@@ -389,13 +389,7 @@ impl AnchoredDir {
         {
             return Err(self.find_planted_link(rel));
         }
-        rustix::fs::chmodat(
-            parent.fd(),
-            leaf,
-            Mode::from_raw_mode(mode),
-            AtFlags::empty(),
-        )
-        .map_err(|e| self.io("chmod", rel, e))
+        self.chmod_created(rel, mode)
     }
 
     /// chmod of `rel` that the caller itself just created (with `O_NOFOLLOW`, in a directory
