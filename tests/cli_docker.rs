@@ -133,3 +133,43 @@ fn unreachable_engine_is_invalid_setup() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("cannot reach a Docker engine"), "{stderr}");
 }
+
+/// A container that prints and exits at once (`restartPolicy: Never`) keeps its output: the
+/// container is removed when kubedrill sees it exit, and used to be removed before the log copy
+/// had attached, so `log` saw nothing (seen in CI on upstream's variable-expansion test under
+/// `--jobs 4`). Many short-lived containers in parallel make that race likely.
+#[test]
+#[ignore = "needs a Docker engine and the kubedrill/busybox:test image (.ci/run provides both)"]
+fn output_of_a_container_that_exits_at_once_is_kept() {
+    require_docker();
+    let tmp = tempfile::tempdir().unwrap();
+    let pod = format!(
+        "apiVersion: v1\nkind: Pod\nmetadata: {{name: quick}}\nspec:\n  restartPolicy: Never\n  containers:\n    - name: app\n      image: {IMAGE}\n"
+    );
+    std::fs::write(tmp.path().join("pod.yaml"), pod).unwrap();
+    for i in 0..16 {
+        let scenario = format!(
+            "apiVersion: kubedrill.dev/v1alpha1\nkind: Scenario\nmetadata: {{name: quick-{i}}}\nspec:\n  workload:\n    file: pod.yaml\n    run:\n      app: {{command: [echo, line-{i}-done]}}\n  steps:\n    - assert: {{log: app, contains: line-{i}-done, within: 5s}}\n    - assert: {{container: {{name: app, state: terminated}}, within: 5s}}\n"
+        );
+        std::fs::write(tmp.path().join(format!("quick-{i}.yaml")), scenario).unwrap();
+    }
+    let before = leftover_containers();
+    let out = Command::new(BIN)
+        .current_dir(tmp.path())
+        .args(["run", ".", "--backend", "docker", "--jobs", "4"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("16 scenarios: 16 passed"), "{stdout}");
+    assert_eq!(
+        leftover_containers(),
+        before,
+        "no container outlives the run"
+    );
+}

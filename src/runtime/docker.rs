@@ -19,6 +19,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -174,6 +175,7 @@ impl DockerRuntime {
             pid: 0,
             logs: LogBuffer::new(),
             exit: Arc::new(Mutex::new(None)),
+            logs_done: Arc::new(AtomicBool::new(false)),
             started_at: Instant::now(),
             removed: false,
         };
@@ -253,8 +255,24 @@ pub struct DockerContainer {
     pid: u32,
     logs: LogBuffer,
     exit: Arc<Mutex<Option<ExitReason>>>,
+    /// Set by the log-copy thread when the engine's log stream has ended: a stopped
+    /// container is removed only after that, or a short-lived container's output (printed and
+    /// exited before the copy thread attached) would be lost with it.
+    logs_done: Arc<AtomicBool>,
     started_at: Instant,
     removed: bool,
+}
+
+/// How long removal waits for the log copy of a stopped container to finish.
+const LOG_DRAIN_WAIT: Duration = Duration::from_secs(3);
+
+/// Waits (bounded) until `done` is set. Blocking: called from the removal thread or before an
+/// await-free removal path.
+fn wait_for_logs(done: &AtomicBool) {
+    let deadline = Instant::now() + LOG_DRAIN_WAIT;
+    while !done.load(Ordering::Acquire) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
 }
 
 impl DockerContainer {
@@ -303,6 +321,12 @@ impl DockerContainer {
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
         }
+        if self.try_wait().is_some() {
+            let deadline = Instant::now() + LOG_DRAIN_WAIT;
+            while !self.logs_done.load(Ordering::Acquire) && Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        }
         let options = RemoveContainerOptionsBuilder::default().force(true).build();
         let _ = self.docker.remove_container(&self.id, Some(options)).await;
         self.removed = true;
@@ -313,9 +337,10 @@ impl DockerContainer {
     /// thread of their own, with its own runtime and engine connection, so they keep flowing
     /// while a scenario step keeps the scenario's runtime busy.
     fn follow(&self) {
-        let (id, logs) = (self.id.clone(), self.logs.clone());
+        let (id, logs, done) = (self.id.clone(), self.logs.clone(), self.logs_done.clone());
         let copy_logs = async move {
             let Ok(engine) = DockerRuntime::connect().await else {
+                done.store(true, Ordering::Release);
                 return;
             };
             let docker = engine.docker;
@@ -344,6 +369,13 @@ impl DockerContainer {
                     logs.push(kind, line.trim_end_matches(['\n', '\r']));
                 }
             }
+            // A last line without a newline is still a line.
+            for (kind, rest) in [(LogStream::Stdout, out), (LogStream::Stderr, err)] {
+                if !rest.is_empty() {
+                    logs.push(kind, rest.trim_end_matches('\r'));
+                }
+            }
+            done.store(true, Ordering::Release);
         };
         let _ = std::thread::Builder::new()
             .name("kubedrill-docker-log".into())
@@ -382,7 +414,12 @@ impl Drop for DockerContainer {
         // Drop cannot await: remove the container from a short-lived thread with its own
         // runtime, so a cancelled run leaves no container behind.
         let (docker, id) = (self.docker.clone(), self.id.clone());
+        let stopped = self.try_wait().is_some();
+        let logs_done = self.logs_done.clone();
         let _ = std::thread::spawn(move || {
+            if stopped {
+                wait_for_logs(&logs_done);
+            }
             let Ok(rt) = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
