@@ -8,10 +8,26 @@ use std::path::{Component, Path, PathBuf};
 /// The environment of process `pid` as the kernel holds it (`/proc/PID/environ`): what the
 /// container's process was exec'd with, in the order given. Entries without `=` are skipped;
 /// invalid UTF-8 is replaced.
+///
+/// A process in the middle of `execve` (a shell's `exec sleep`, an interpreter's launcher) shows
+/// an empty environ for a moment while the kernel swaps its memory: an empty read is retried for
+/// a few milliseconds, so an `env` assertion does not see every variable "missing" by chance.
 pub fn env_of_process(pid: u32) -> io::Result<Vec<(String, String)>> {
-    let raw = fs::read(format!("/proc/{pid}/environ"))?;
+    let path = format!("/proc/{pid}/environ");
+    let mut raw = fs::read(&path)?;
+    for _ in 0..EXEC_RETRIES {
+        if !raw.is_empty() {
+            break;
+        }
+        std::thread::sleep(EXEC_RETRY_PAUSE);
+        raw = fs::read(&path)?;
+    }
     Ok(parse_environ(&raw))
 }
+
+/// How often, and how far apart, an empty environ is read again (see [`env_of_process`]).
+const EXEC_RETRIES: usize = 25;
+const EXEC_RETRY_PAUSE: std::time::Duration = std::time::Duration::from_millis(2);
 
 fn parse_environ(raw: &[u8]) -> Vec<(String, String)> {
     raw.split(|b| *b == 0)
@@ -74,6 +90,35 @@ mod tests {
     #[test]
     fn own_environment_is_readable() -> io::Result<()> {
         env_of_process(std::process::id())?;
+        Ok(())
+    }
+
+    /// A process that execs itself hundreds of times: every read of its environment, taken
+    /// at random points of those execs, sees its variable (an unretried read saw it "missing").
+    #[test]
+    fn environ_read_during_exec_is_never_empty() -> io::Result<()> {
+        let script = r#"[ "$1" -gt 0 ] && exec sh -c "$0" "$0" $(($1 - 1)); sleep 0.05"#;
+        let mut child = std::process::Command::new("sh")
+            .args(["-c", script, script, "400"])
+            .env_clear()
+            .env("KD_MARK", "present")
+            .spawn()?;
+        let pid = child.id();
+        let (mut reads, mut missing) = (0, 0);
+        while child.try_wait()?.is_none() {
+            match env_of_process(pid) {
+                Ok(env) => {
+                    reads += 1;
+                    if !env.iter().any(|(k, v)| k == "KD_MARK" && v == "present") {
+                        missing += 1;
+                    }
+                }
+                Err(_) => break, // exited and reaped between try_wait and the read
+            }
+        }
+        child.wait()?;
+        assert!(reads > 50, "too few reads to mean anything: {reads}");
+        assert_eq!(missing, 0, "{missing} of {reads} reads missed the variable");
         Ok(())
     }
 
