@@ -14,11 +14,19 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Held by every test that compares the engine's container list before and after: tests of one
+/// binary run in parallel, and one test's containers must not count as another's leftovers.
+static ENGINE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Fails the test when the engine or the image is missing: it was asked for with `--ignored`.
-fn require_docker() {
+/// Returns the guard that serialises the engine tests.
+fn require_docker() -> std::sync::MutexGuard<'static, ()> {
     if let Some(why) = docker_missing() {
         panic!("this test needs a Docker engine and the {IMAGE} image: {why}");
     }
+    ENGINE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Why Docker tests cannot run here, if they cannot.
@@ -54,7 +62,7 @@ fn leftover_containers() -> String {
 #[test]
 #[ignore = "needs a Docker engine and the kubedrill/busybox:test image (.ci/run provides both)"]
 fn docker_backend_reproduces_kubelet_rules_and_cleans_up() {
-    require_docker();
+    let _engine = require_docker();
     let before = leftover_containers();
     let out = Command::new(BIN)
         .args([
@@ -86,7 +94,7 @@ fn docker_backend_reproduces_kubelet_rules_and_cleans_up() {
 #[test]
 #[ignore = "needs a Docker engine and the kubedrill/busybox:test image (.ci/run provides both)"]
 fn docker_missing_image_is_a_container_error() {
-    require_docker();
+    let _engine = require_docker();
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(
         root().join("tests/fixtures/docker/objects.yaml"),
@@ -141,7 +149,7 @@ fn unreachable_engine_is_invalid_setup() {
 #[test]
 #[ignore = "needs a Docker engine and the kubedrill/busybox:test image (.ci/run provides both)"]
 fn output_of_a_container_that_exits_at_once_is_kept() {
-    require_docker();
+    let _engine = require_docker();
     let tmp = tempfile::tempdir().unwrap();
     let pod = format!(
         "apiVersion: v1\nkind: Pod\nmetadata: {{name: quick}}\nspec:\n  restartPolicy: Never\n  containers:\n    - name: app\n      image: {IMAGE}\n"

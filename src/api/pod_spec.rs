@@ -23,7 +23,8 @@ use k8s_openapi::api::core::v1::{Container, EnvFromSource, EnvVar, PodSpec, Volu
 use super::go_quote::is_go_printable;
 use super::validation::{
     BadValue, FieldError, FieldPath, config_map_key_errors, dns1123_label_errors,
-    dns1123_subdomain_errors, local_descending_path_errors, regex_error, volumes_errors,
+    dns1123_subdomain_errors, dot_name_error, local_descending_path_errors, regex_error,
+    volumes_errors,
 };
 use crate::kubelet::KubeVersion;
 
@@ -133,13 +134,7 @@ impl EnvNames {
                         &["my.env-name", "MY_ENV.NAME", "MyEnvName1"],
                     ));
                 }
-                if name == "." {
-                    errors.push("must not be '.'".to_string());
-                } else if name == ".." {
-                    errors.push("must not be '..'".to_string());
-                } else if name.starts_with("..") {
-                    errors.push("must not start with '..'".to_string());
-                }
+                errors.extend(dot_name_error(name).map(String::from));
                 errors
             }
         }

@@ -503,14 +503,22 @@ pub fn config_map_key_errors(key: &str) -> Vec<String> {
             &["key.name", "KEY_NAME", "key-name"],
         ));
     }
-    if key == "." {
-        errors.push("must not be '.'".into());
-    } else if key == ".." {
-        errors.push("must not be '..'".into());
-    } else if key.starts_with("..") {
-        errors.push("must not start with '..'".into());
-    }
+    errors.extend(dot_name_error(key).map(String::from));
     errors
+}
+
+/// The rule `IsConfigMapKey` and `IsEnvVarName` share: a name that would mean "this
+/// directory", "the parent" or one of the AtomicWriter's reserved `..` entries.
+pub(crate) fn dot_name_error(name: &str) -> Option<&'static str> {
+    if name == "." {
+        Some("must not be '.'")
+    } else if name == ".." {
+        Some("must not be '..'")
+    } else if name.starts_with("..") {
+        Some("must not start with '..'")
+    } else {
+        None
+    }
 }
 
 fn is_dns1123_label(label: &str) -> bool {

@@ -266,8 +266,8 @@ pub struct DockerContainer {
 /// How long removal waits for the log copy of a stopped container to finish.
 const LOG_DRAIN_WAIT: Duration = Duration::from_secs(3);
 
-/// Waits (bounded) until `done` is set. Blocking: called from the removal thread or before an
-/// await-free removal path.
+/// Waits (bounded) until `done` is set. Blocking: called from the removal thread, or through
+/// `spawn_blocking` from async code.
 fn wait_for_logs(done: &AtomicBool) {
     let deadline = Instant::now() + LOG_DRAIN_WAIT;
     while !done.load(Ordering::Acquire) && Instant::now() < deadline {
@@ -322,10 +322,8 @@ impl DockerContainer {
             }
         }
         if self.try_wait().is_some() {
-            let deadline = Instant::now() + LOG_DRAIN_WAIT;
-            while !self.logs_done.load(Ordering::Acquire) && Instant::now() < deadline {
-                tokio::time::sleep(Duration::from_millis(5)).await;
-            }
+            let done = self.logs_done.clone();
+            let _ = tokio::task::spawn_blocking(move || wait_for_logs(&done)).await;
         }
         let options = RemoveContainerOptionsBuilder::default().force(true).build();
         let _ = self.docker.remove_container(&self.id, Some(options)).await;
