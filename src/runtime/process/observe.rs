@@ -10,22 +10,24 @@ use std::path::{Component, Path, PathBuf};
 /// invalid UTF-8 is replaced.
 ///
 /// A process in the middle of `execve` (a shell's `exec sleep`, an interpreter's launcher) shows
-/// an empty environ for a moment while the kernel swaps its memory: an empty read is retried for
-/// a few milliseconds, so an `env` assertion does not see every variable "missing" by chance.
+/// an empty or partial environ for a moment while the kernel swaps its memory: a read counts
+/// only when the next read gives the same bytes, so an `env` assertion does not see variables
+/// "missing" by chance. Bounded: after the retries the last read is taken as it is.
 pub fn env_of_process(pid: u32) -> io::Result<Vec<(String, String)>> {
     let path = format!("/proc/{pid}/environ");
     let mut raw = fs::read(&path)?;
     for _ in 0..EXEC_RETRIES {
-        if !raw.is_empty() {
+        let again = fs::read(&path)?;
+        if !again.is_empty() && again == raw {
             break;
         }
+        raw = again;
         std::thread::sleep(EXEC_RETRY_PAUSE);
-        raw = fs::read(&path)?;
     }
     Ok(parse_environ(&raw))
 }
 
-/// How often, and how far apart, an empty environ is read again (see [`env_of_process`]).
+/// How often, and how far apart, an unsettled environ is read again (see [`env_of_process`]).
 const EXEC_RETRIES: usize = 25;
 const EXEC_RETRY_PAUSE: std::time::Duration = std::time::Duration::from_millis(2);
 
@@ -101,7 +103,9 @@ mod tests {
         let mut child = std::process::Command::new("sh")
             .args(["-c", script, script, "400"])
             .env_clear()
+            .env("KD_FIRST", "1")
             .env("KD_MARK", "present")
+            .env("KD_LAST", "3")
             .spawn()?;
         let pid = child.id();
         let (mut reads, mut missing) = (0, 0);
@@ -109,7 +113,9 @@ mod tests {
             match env_of_process(pid) {
                 Ok(env) => {
                     reads += 1;
-                    if !env.iter().any(|(k, v)| k == "KD_MARK" && v == "present") {
+                    let has =
+                        |key: &str, value: &str| env.iter().any(|(k, v)| k == key && v == value);
+                    if !(has("KD_FIRST", "1") && has("KD_MARK", "present") && has("KD_LAST", "3")) {
                         missing += 1;
                     }
                 }
