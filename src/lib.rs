@@ -18,3 +18,4 @@ pub mod report;
 pub mod runner;
 pub mod runtime;
 pub mod scenario;
+pub(crate) mod yaml;

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::errors::{ScenarioError, ScenarioErrorKind, closest};
-use super::yaml::Node;
+use crate::yaml::Node;
 
 /// The file being decoded, for errors.
 #[derive(Debug, Clone, Copy)]

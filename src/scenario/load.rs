@@ -20,7 +20,7 @@ use super::format::{
     API_VERSION, Detection, KIND, ObjectRef, RunSpec, Scenario, ScenarioSpec, Timing, WorkloadSpec,
 };
 use super::steps::{self, ObjectState};
-use super::yaml::{self, Node};
+use crate::yaml::{self, Node};
 
 /// The fields of a scenario file's top level.
 pub(crate) const TOP_FIELDS: &[&str] = &["apiVersion", "kind", "metadata", "spec"];

@@ -31,7 +31,6 @@ pub mod format;
 mod load;
 mod schema;
 mod steps;
-mod yaml;
 
 pub use errors::{ScenarioError, ScenarioErrorKind};
 pub use format::{

@@ -19,7 +19,7 @@ use super::format::{
     Update, WorkloadSpec,
 };
 use super::load::object_ref;
-use super::yaml::Node;
+use crate::yaml::Node;
 
 /// The operations a step can have (exactly one).
 pub(crate) const OPERATIONS: &[&str] = &[

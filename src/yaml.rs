@@ -1,7 +1,7 @@
 //! A located YAML tree: every node keeps the line and column it starts at and its byte range
 //! in the text.
 //!
-//! The scenario decoder walks this tree by hand instead of deriving `Deserialize`, because
+//! Shared by the scenario decoder (and, in time, the manifest loader and lint). The scenario decoder walks this tree by hand instead of deriving `Deserialize`, because
 //! strict validation needs what serde does not give: the location of *every* node (a step, a
 //! key, a value), all keys of a mapping at once (to say "two operations" rather than "unknown
 //! field"), and scalars as written (`kubernetesVersion: 1.30` must stay `1.30`, `mode: 0440`
@@ -13,7 +13,7 @@ use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle, StructureStyle};
 
 /// One YAML node with where it is.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Node {
+pub struct Node {
     /// What the node holds.
     pub value: Value,
     /// 1-based line of the node's first character.
@@ -28,7 +28,7 @@ pub(crate) struct Node {
 
 /// A node's content.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Value {
+pub enum Value {
     /// A scalar as written (after escape processing); `plain` when unquoted and untagged.
     Scalar { text: String, plain: bool },
     /// A sequence.
@@ -39,7 +39,7 @@ pub(crate) enum Value {
 
 /// A YAML syntax error (1-based location).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct SyntaxError {
+pub struct SyntaxError {
     pub line: u64,
     pub column: u64,
     pub message: String,
@@ -144,14 +144,14 @@ fn size(node: &Node) -> usize {
 
 /// Parses every document of `text`; a document without content is a null scalar.
 #[cfg(test)]
-pub(crate) fn parse(text: &str) -> Result<Vec<Node>, SyntaxError> {
+pub fn parse(text: &str) -> Result<Vec<Node>, SyntaxError> {
     parse_documents(text, usize::MAX)
 }
 
 /// Parses the documents of `text` up to and including the `limit`-th non-null one, and stops
 /// there: a caller that accepts one document needs only to see that a second one exists, not
 /// to build every node of a 10,000-document file (issue 7).
-pub(crate) fn parse_documents(text: &str, limit: usize) -> Result<Vec<Node>, SyntaxError> {
+pub fn parse_documents(text: &str, limit: usize) -> Result<Vec<Node>, SyntaxError> {
     let mut documents = Vec::new();
     let mut non_null = 0;
     let mut alias_budget = ALIAS_BUDGET;
