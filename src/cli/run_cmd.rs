@@ -21,7 +21,7 @@ use kubedrill::report::{json, junit};
 use kubedrill::runner::{RunOptions, run_scenario};
 use kubedrill::scenario::{self, Scenario, ScenarioError};
 
-use crate::cli::{EXIT_FAILED, EXIT_INVALID, print_source_line};
+use crate::app::{EXIT_FAILED, EXIT_INVALID, print_source_line};
 
 /// Exit code after Ctrl-C, as shells report SIGINT (128 + 2).
 const EXIT_INTERRUPTED: u8 = 130;

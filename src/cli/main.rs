@@ -3,10 +3,10 @@
 //! Exit codes: 0 success, 1 kubelet would fail (FailedMount, CreateContainerConfigError),
 //! 2 invalid input or setup error.
 
-mod cli;
+mod app;
 mod dev_app;
 mod run_cmd;
 
 fn main() -> std::process::ExitCode {
-    cli::main()
+    app::main()
 }
