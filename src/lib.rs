@@ -7,6 +7,8 @@
 //!   a container's environment (AtomicWriter, volume payloads, env, subPath);
 //! - [`project`] drives both for the `kubedrill project` command.
 #![warn(missing_docs)]
+// `unsafe` only where a module says why (runtime/process: ns_exec, probe, runtime).
+#![deny(unsafe_code)]
 
 pub mod api;
 pub mod backend;

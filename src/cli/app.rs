@@ -1,19 +1,37 @@
-//! Argument parsing, console output and the mapping of errors to exit codes. Everything else
-//! lives in the library.
+//! The argument definition (clap derive) and the dispatch of each subcommand to its printer.
+//!
+//! This module owns the flags and which function handles a subcommand; it must not decide
+//! anything a subcommand does (the library does) nor exit codes (see [`crate::exit`]). Flags
+//! shared by every subcommand (`--color`, `-q`, `-v`) live on [`Cli`]; each subcommand's flags
+//! live on its variant of [`Command`].
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use kubedrill::kubelet::KubeVersion;
-use kubedrill::project::{self, ProjectError, ProjectOptions, ProjectReport};
+use kubedrill::project::{self, ProjectOptions};
+
+use crate::exit::{CliError, EXIT_INVALID, exit_code};
+use crate::output::ColorWhen;
+use crate::print::{print_error, print_report};
 
 /// Prove how your app behaves when the ConfigMaps and Secrets it consumes change.
 #[derive(Debug, Parser)]
 #[command(name = "kubedrill", version, about, long_about = None)]
-struct Cli {
+pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Colour the console output: auto (a terminal, unless NO_COLOR, CLICOLOR=0 or TERM=dumb;
+    /// CLICOLOR_FORCE forces it), always or never.
+    #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
+    color: ColorWhen,
+    /// Less output: a run prints its summary only; logs show errors only.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Structured logs (tracing) on stderr: -v debug, -vv trace.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
 }
 
 /// What `project` and `dev` project, and where.
@@ -96,7 +114,8 @@ enum Command {
         /// Override every scenario's timing profile: fast or kubelet.
         #[arg(long, value_name = "PROFILE", value_parser = ["fast", "kubelet"])]
         timing: Option<String>,
-        /// Also write a report: json=FILE or junit=FILE (repeatable).
+        /// Also write a report: json=FILE or junit=FILE (repeatable). FILE `-` is stdout; the
+        /// console output then goes to stderr.
         #[arg(long = "report", value_name = "FORMAT=FILE")]
         reports: Vec<String>,
         /// Run up to N scenarios at once, each in its own scratch directory.
@@ -112,6 +131,10 @@ enum Command {
         /// scenario, passed or not. Reports always carry the logs.
         #[arg(long)]
         logs: bool,
+        /// Reproduce this Kubernetes version's kubelet in every scenario (overrides
+        /// spec.kubernetesVersion), e.g. 1.29.
+        #[arg(long, value_name = "VERSION")]
+        kube_version: Option<KubeVersion>,
     },
     /// Check scenario files without running them (exit 2 on the first invalid file).
     Validate {
@@ -130,6 +153,13 @@ enum Command {
         #[arg(required = true, value_name = "MANIFEST")]
         manifests: Vec<PathBuf>,
     },
+    /// Print a shell completion script: bash, zsh, fish or powershell.
+    Completion {
+        /// The shell.
+        shell: crate::docs_cmd::Shell,
+    },
+    /// Print the man page (roff): `kubedrill man | man -l -`.
+    Man,
     /// Internal: set up a container's mount namespace from SPEC, then exec its command.
     #[command(name = "__ns-exec", hide = true)]
     NsExec {
@@ -141,11 +171,8 @@ enum Command {
     Watchdog,
 }
 
-/// Exit code for invalid input or a setup error.
-pub(crate) const EXIT_INVALID: u8 = 2;
-/// Exit code when kubelet would fail to start a container.
-pub(crate) const EXIT_FAILED: u8 = 1;
-
+/// Parses the arguments, sets up output and logging, runs the subcommand and maps its outcome
+/// to the exit code.
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -158,9 +185,23 @@ pub fn main() -> ExitCode {
             };
         }
     };
+    crate::output::set_color(cli.color);
+    crate::output::set_quiet(cli.quiet);
+    crate::logging::init(
+        crate::logging::level(cli.quiet, cli.verbose),
+        anstream::AutoStream::choice(&std::io::stderr()) != anstream::ColorChoice::Never,
+    );
     match cli.command {
+        // The namespace child and the watchdog keep their own exit codes (125-127, …).
         Command::NsExec { spec } => kubedrill::runtime::process::ns_exec_main(&spec),
         Command::Watchdog => kubedrill::runtime::process::watchdog_main(),
+        command => exit_code(dispatch(command)),
+    }
+}
+
+fn dispatch(command: Command) -> Result<(), CliError> {
+    match command {
+        Command::NsExec { .. } | Command::Watchdog => Ok(()),
         Command::Run {
             paths,
             backend,
@@ -170,6 +211,7 @@ pub fn main() -> ExitCode {
             keep,
             show_secrets,
             logs,
+            kube_version,
         } => crate::run_cmd::run(crate::run_cmd::RunArgs {
             paths,
             backend,
@@ -179,280 +221,47 @@ pub fn main() -> ExitCode {
             keep,
             show_secrets,
             logs,
+            kube_version,
         }),
         Command::Validate { paths } => crate::run_cmd::validate(&paths),
-        Command::Lint { manifests } => lint(&manifests),
+        Command::Lint { manifests } => crate::lint_cmd::lint(&manifests),
         Command::Dev {
             target,
             container,
             command,
             show_secrets,
-        } => dev(
+        } => crate::dev_cmd::dev(
             target.options(false),
-            container.as_deref(),
-            &command,
-            show_secrets,
+            crate::dev_cmd::DevArgs {
+                container: container.as_deref(),
+                command: &command,
+                show_secrets,
+            },
         ),
         Command::Schema => {
-            match serde_json::to_string_pretty(&kubedrill::scenario::json_schema()) {
-                Ok(s) => {
-                    println!("{s}");
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    ExitCode::from(EXIT_INVALID)
-                }
-            }
+            let schema = serde_json::to_string_pretty(&kubedrill::scenario::json_schema())
+                .map_err(CliError::invalid)?;
+            crate::output::document(format!("{schema}\n").as_bytes())?;
+            Ok(())
         }
+        Command::Completion { shell } => crate::docs_cmd::completion(shell),
+        Command::Man => crate::docs_cmd::man(),
         Command::Project { target, restart } => {
             let opts = target.options(restart);
             match project::project(&opts) {
                 Ok(report) => {
-                    print_report(&report, &opts.out);
+                    print_report(&report, &opts.out)?;
                     if report.has_failures() {
-                        ExitCode::from(EXIT_FAILED)
+                        Err(CliError::Failed)
                     } else {
-                        ExitCode::SUCCESS
+                        Ok(())
                     }
                 }
                 Err(e) => {
                     print_error(&e);
-                    ExitCode::from(EXIT_INVALID)
+                    Err(CliError::InvalidReported)
                 }
             }
         }
-    }
-}
-
-fn dev(
-    opts: ProjectOptions,
-    container: Option<&str>,
-    command: &[String],
-    show_secrets: bool,
-) -> ExitCode {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicBool, Ordering};
-    let stop = Arc::new(AtomicBool::new(false));
-    {
-        let stop = stop.clone();
-        std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
-                return;
-            };
-            // SIGINT (Ctrl-C) or SIGTERM: stop the app and exit cleanly, never orphan it.
-            rt.block_on(async {
-                use tokio::signal::unix::{SignalKind, signal};
-                match (
-                    signal(SignalKind::interrupt()),
-                    signal(SignalKind::terminate()),
-                ) {
-                    (Ok(mut int), Ok(mut term)) => {
-                        tokio::select! {
-                            _ = int.recv() => {}
-                            _ = term.recv() => {}
-                        }
-                    }
-                    _ => {
-                        let _ = tokio::signal::ctrl_c().await;
-                    }
-                }
-            });
-            stop.store(true, Ordering::Relaxed);
-        });
-    }
-    let mut first_failed_input = false;
-    let mut first = true;
-    let mut app: Option<crate::dev_app::DevApp> = None;
-    let mut app_failed = false;
-    // The app's output is redacted like a run's logs: every Secret value seen in any version of
-    // the manifests stays redacted after an edit replaced it.
-    let mut redactor = kubedrill::runner::redact::Redactor::new(&[], !show_secrets);
-    let result = kubedrill::dev::run(&opts, &stop, |event| match event {
-        kubedrill::dev::DevEvent::Tick => {
-            if let Some(app) = app.as_mut() {
-                for line in app.poll() {
-                    println!("{}", redactor.text(&line));
-                }
-            }
-        }
-        kubedrill::dev::DevEvent::Watching(files) => {
-            println!(
-                "watching {} (Ctrl-C to stop)",
-                files
-                    .iter()
-                    .map(|f| f.display().to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-        }
-        kubedrill::dev::DevEvent::Projected { changed, result } => {
-            if !changed.is_empty() {
-                println!(
-                    "changed: {}",
-                    changed
-                        .iter()
-                        .map(|f| f.display().to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                );
-            }
-            match result {
-                Ok(report) => {
-                    redactor.extend(crate::dev_app::secret_values(&opts));
-                    print_report(&report, &opts.out);
-                    if first && !command.is_empty() {
-                        match crate::dev_app::DevApp::start(&report, &opts.out, container, command)
-                        {
-                            Ok(a) => {
-                                println!("app started (pid {}): {}", a.pid(), command.join(" "));
-                                app = Some(a);
-                            }
-                            Err(e) => {
-                                eprintln!("error: starting the app: {e}");
-                                app_failed = true;
-                                stop.store(true, Ordering::Relaxed);
-                            }
-                        }
-                    }
-                }
-                Err(e) => {
-                    print_error(&e);
-                    if first {
-                        first_failed_input = true;
-                        stop.store(true, Ordering::Relaxed);
-                    } else {
-                        eprintln!(
-                            "  (nothing written: {} keeps the last good projection)",
-                            opts.out.display()
-                        );
-                    }
-                }
-            }
-            first = false;
-        }
-    });
-    if let Some(app) = app {
-        app.stop();
-    }
-    match result {
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(EXIT_INVALID)
-        }
-        Ok(()) if first_failed_input || app_failed => ExitCode::from(EXIT_INVALID),
-        Ok(()) => ExitCode::SUCCESS,
-    }
-}
-
-fn lint(manifests: &[PathBuf]) -> ExitCode {
-    let set = match kubedrill::api::manifest::load_files(manifests) {
-        Ok(set) => set,
-        Err(e) => {
-            eprintln!("error: {e}");
-            print_source_line(e.file(), e.line(), e.column());
-            return ExitCode::from(EXIT_INVALID);
-        }
-    };
-    let findings = kubedrill::lint::lint(&set);
-    for f in &findings {
-        let level = match f.level {
-            kubedrill::lint::Level::Info => "info",
-            kubedrill::lint::Level::Warning => "warning",
-            kubedrill::lint::Level::Error => "error",
-        };
-        println!(
-            "{}: {level} {}: {} (hint: {})",
-            f.location, f.code, f.message, f.hint
-        );
-    }
-    let serious = findings
-        .iter()
-        .filter(|f| f.level >= kubedrill::lint::Level::Warning)
-        .count();
-    println!(
-        "{} finding(s): {serious} warning(s) or error(s), {} info",
-        findings.len(),
-        findings.len() - serious
-    );
-    if serious > 0 {
-        ExitCode::from(EXIT_FAILED)
-    } else {
-        ExitCode::SUCCESS
-    }
-}
-
-/// ✗ where kubelet would fail, ✓ otherwise.
-fn mark(failed: bool) -> &'static str {
-    if failed { "✗" } else { "✓" }
-}
-
-fn print_report(report: &ProjectReport, out: &Path) {
-    println!("pod {} -> {}", report.pod, out.display());
-    for m in &report.mounts {
-        let mark = mark(matches!(m.result, project::MountResult::FailedMount(_)));
-        println!(
-            "  {mark} {}: volume {:?} at {}: {}",
-            m.container, m.volume, m.mount_path, m.result
-        );
-        for r in &m.repaired {
-            println!("      repaired: {r}");
-        }
-    }
-    for e in &report.env {
-        let mark = mark(matches!(e.result, project::EnvResult::ConfigError(_)));
-        println!(
-            "  {mark} {}: env {}: {}",
-            e.container,
-            e.file.display(),
-            e.result
-        );
-        for ev in &e.events {
-            println!("      event: {ev}");
-        }
-    }
-}
-
-/// Prints an error; for a manifest error with a location, also the offending line and a caret.
-fn print_error(e: &ProjectError) {
-    eprintln!("error: {e}");
-    let ProjectError::Load(load) = e else { return };
-    print_source_line(load.file(), load.line(), load.column());
-}
-
-/// The offending line of `file` and a caret under the column, when known; Secret values on
-/// it are redacted.
-pub(crate) fn print_source_line(file: &Path, line: Option<u64>, col: Option<u64>) {
-    let Some(line) = line else {
-        return;
-    };
-    let Ok(text) = std::fs::read_to_string(file) else {
-        return;
-    };
-    // The line may hold a Secret value the message itself was careful not to print.
-    let text = kubedrill::runner::redact::redact_secret_source(&text);
-    let Some(src) = text.lines().nth(line.saturating_sub(1) as usize) else {
-        return;
-    };
-    // A hostile file may hold one 50 KB line: show at most a window around the column.
-    const WINDOW: usize = 60;
-    let chars: Vec<char> = src.chars().collect();
-    let at = col
-        .map_or(0, |c| c.saturating_sub(1) as usize)
-        .min(chars.len());
-    let start = at.saturating_sub(WINDOW);
-    let end = (at + WINDOW).min(chars.len());
-    let shown: String = chars[start..end].iter().collect();
-    let (before, after) = (
-        if start > 0 { "…" } else { "" },
-        if end < chars.len() { "…" } else { "" },
-    );
-    eprintln!("{line:>5} | {before}{shown}{after}");
-    if col.is_some() {
-        let pad = at - start + before.chars().count();
-        eprintln!("      | {}^", " ".repeat(pad));
     }
 }

@@ -1,6 +1,10 @@
 //! `kubedrill dev -- COMMAND`: the app under development, run by the process runtime so it sees
 //! the projected volumes at their real mountPaths and exactly the projected env, while `dev`
 //! keeps the volumes in sync with the manifests being edited.
+//!
+//! It owns turning a projection report into a process runtime [`ContainerSpec`] and the app's
+//! lifetime; it must not decide what is projected (the library's `project`) nor print (the
+//! caller, [`crate::dev_cmd`], does).
 
 use std::path::Path;
 use std::time::Duration;

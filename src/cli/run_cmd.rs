@@ -5,28 +5,27 @@
 //! and removes its scratch dir. When a run is killed outright, the process runtime's watchdog
 //! removes its scratch dir; whatever is left (the watchdog killed too, Docker containers) the
 //! next run removes before it starts.
+//!
+//! This is the binary's edge of a run: it turns arguments into [`RunOptions`], prints and maps
+//! the outcome to a [`CliError`]. It must not decide whether a step passed (the runner does)
+//! nor how a report is laid out (`kubedrill::report` does).
 
 use std::collections::VecDeque;
-use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::sync::Mutex;
 use std::sync::mpsc;
 use std::time::Instant;
 
 use kubedrill::backend::local::RuntimeKind;
-use kubedrill::report::console::ConsoleReporter;
+use kubedrill::kubelet::KubeVersion;
 use kubedrill::report::model::{RunEvent, ScenarioResult};
 use kubedrill::report::{json, junit};
 use kubedrill::runner::{RunOptions, run_scenario};
 use kubedrill::scenario::{self, Scenario, ScenarioError};
 
-use crate::app::{EXIT_FAILED, EXIT_INVALID, print_source_line};
-
-/// Exit code after Ctrl-C, as shells report SIGINT (128 + 2).
-const EXIT_INTERRUPTED: u8 = 130;
-/// Exit code after SIGTERM (128 + 15): a supervisor that stopped kubedrill sees its signal.
-const EXIT_TERMINATED: u8 = 143;
+use crate::exit::{CliError, StopSignal};
+use crate::outln;
+use crate::print::print_source_line;
 
 /// The `run` subcommand's arguments.
 pub struct RunArgs {
@@ -39,21 +38,79 @@ pub struct RunArgs {
     pub show_secrets: bool,
     /// `--logs`: print each container's log after its scenario.
     pub logs: bool,
+    /// `--kube-version`: overrides every scenario's `spec.kubernetesVersion`.
+    pub kube_version: Option<KubeVersion>,
 }
 
 enum Report {
     Json(PathBuf),
     Junit(PathBuf),
+    /// `json=-`: the JSON report on stdout.
+    JsonStdout,
+    /// `junit=-`: the JUnit report on stdout.
+    JunitStdout,
 }
 
 fn parse_report(spec: &str) -> Result<Report, String> {
     match spec.split_once('=') {
+        Some(("json", "-")) => Ok(Report::JsonStdout),
+        Some(("junit", "-")) => Ok(Report::JunitStdout),
         Some(("json", f)) if !f.is_empty() => Ok(Report::Json(PathBuf::from(f))),
         Some(("junit", f)) if !f.is_empty() => Ok(Report::Junit(PathBuf::from(f))),
         _ => Err(format!(
-            "invalid --report {spec:?} (hint: write json=FILE or junit=FILE)"
+            "invalid --report {spec:?} (hint: write json=FILE or junit=FILE; FILE `-` is stdout)"
         )),
     }
+}
+
+/// Parses every `--report`; at most one may claim stdout, and when one does, console output
+/// moves to stderr so stdout carries nothing but the report.
+fn parse_reports(specs: &[String]) -> Result<Vec<Report>, CliError> {
+    let reports: Vec<Report> = specs
+        .iter()
+        .map(|r| parse_report(r))
+        .collect::<Result<_, _>>()
+        .map_err(CliError::Invalid)?;
+    let on_stdout = reports
+        .iter()
+        .filter(|r| matches!(r, Report::JsonStdout | Report::JunitStdout))
+        .count();
+    if on_stdout > 1 {
+        return Err(CliError::invalid(
+            "only one --report can write to stdout (hint: give the others a FILE)",
+        ));
+    }
+    if on_stdout == 1 {
+        crate::output::console_to_stderr();
+    }
+    Ok(reports)
+}
+
+/// Writes every report; the first that fails is a setup error (exit 2).
+fn write_reports(reports: &[Report], results: &[ScenarioResult]) -> Result<(), CliError> {
+    for r in reports {
+        let (target, res) = match r {
+            Report::Json(p) => (p.display().to_string(), json::write_json(p, results)),
+            Report::Junit(p) => (p.display().to_string(), junit::write_junit(p, results)),
+            Report::JsonStdout => (
+                "to stdout".into(),
+                json::write_json_to(std::io::stdout().lock(), results),
+            ),
+            Report::JunitStdout => (
+                "to stdout".into(),
+                junit::write_junit_to(std::io::stdout().lock(), results),
+            ),
+        };
+        tracing::debug!(report = %target, ok = res.is_ok(), "report written");
+        match res {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                return Err(CliError::BrokenPipe);
+            }
+            Err(e) => return Err(CliError::Invalid(format!("writing report {target}: {e}"))),
+        }
+    }
+    Ok(())
 }
 
 fn print_scenario_error(e: &ScenarioError) {
@@ -75,23 +132,23 @@ fn load_all(paths: &[PathBuf]) -> Result<Vec<Scenario>, ScenarioError> {
 }
 
 /// `kubedrill validate`.
-pub fn validate(paths: &[PathBuf]) -> ExitCode {
+pub fn validate(paths: &[PathBuf]) -> Result<(), CliError> {
     let files = match scenario::discover(paths) {
         Ok(f) => f,
         Err(e) => {
             print_scenario_error(&e);
-            return ExitCode::from(EXIT_INVALID);
+            return Err(CliError::InvalidReported);
         }
     };
     let mut bad = false;
     for f in &files {
         match scenario::load(f) {
-            Ok(s) => println!(
+            Ok(s) => outln!(
                 "ok {} ({}: {} steps)",
                 f.display(),
                 s.name,
                 s.spec.steps.len()
-            ),
+            )?,
             Err(e) => {
                 print_scenario_error(&e);
                 bad = true;
@@ -99,38 +156,25 @@ pub fn validate(paths: &[PathBuf]) -> ExitCode {
         }
     }
     if bad {
-        ExitCode::from(EXIT_INVALID)
+        Err(CliError::InvalidReported)
     } else {
-        ExitCode::SUCCESS
+        Ok(())
     }
 }
 
 /// `kubedrill run`.
-pub fn run(args: RunArgs) -> ExitCode {
+pub fn run(args: RunArgs) -> Result<(), CliError> {
     let runtime = match args.backend.as_str() {
         "process" => RuntimeKind::Process,
         "docker" => {
             // Fail before anything runs when there is no engine to talk to.
-            let reachable = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|e| e.to_string())
-                .and_then(|rt| {
-                    rt.block_on(kubedrill::runtime::docker::DockerRuntime::connect())
-                        .map_err(|e| e.to_string())
-                });
-            let docker = match reachable {
-                Ok(d) => d,
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    return ExitCode::from(EXIT_INVALID);
-                }
-            };
+            let docker = kubedrill::runtime::blocking::block_on(
+                kubedrill::runtime::docker::DockerRuntime::connect(),
+            )
+            .map_err(CliError::invalid)?
+            .map_err(CliError::invalid)?;
             // Containers of runs killed before they could remove them.
-            let removed = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map(|rt| rt.block_on(docker.remove_orphans()))
+            let removed = kubedrill::runtime::blocking::block_on(docker.remove_orphans())
                 .unwrap_or_default();
             if !removed.is_empty() {
                 eprintln!(
@@ -142,39 +186,37 @@ pub fn run(args: RunArgs) -> ExitCode {
             RuntimeKind::Docker
         }
         other => {
-            eprintln!(
-                "error: backend {other:?} is not available in this build (hint: use --backend \
+            return Err(CliError::Invalid(format!(
+                "backend {other:?} is not available in this build (hint: use --backend \
                  process or docker; the kind and cluster backends are planned)"
-            );
-            return ExitCode::from(EXIT_INVALID);
+            )));
         }
     };
-    let reports: Vec<Report> = match args.reports.iter().map(|r| parse_report(r)).collect() {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(EXIT_INVALID);
-        }
-    };
-    let scenarios = match load_all(&args.paths) {
+    tracing::debug!(backend = %args.backend, "backend ready");
+    let reports = parse_reports(&args.reports)?;
+    let mut scenarios = match load_all(&args.paths) {
         Ok(s) => s,
         Err(e) => {
             print_scenario_error(&e);
-            return ExitCode::from(EXIT_INVALID);
+            return Err(CliError::InvalidReported);
         }
     };
     if scenarios.is_empty() {
-        eprintln!("error: no scenario files found (hint: a scenario has `kind: Scenario`)");
-        return ExitCode::from(EXIT_INVALID);
+        return Err(CliError::invalid(
+            "no scenario files found (hint: a scenario has `kind: Scenario`)",
+        ));
     }
+    if let Some(version) = args.kube_version {
+        override_kube_version(&mut scenarios, version)?;
+    }
+    tracing::debug!(
+        scenarios = scenarios.len(),
+        jobs = args.jobs,
+        "scenarios loaded"
+    );
     sweep_stale_scratch();
-    let exe = match std::env::current_exe() {
-        Ok(e) => e,
-        Err(e) => {
-            eprintln!("error: cannot find the kubedrill executable: {e}");
-            return ExitCode::from(EXIT_INVALID);
-        }
-    };
+    let exe = std::env::current_exe()
+        .map_err(|e| CliError::Invalid(format!("cannot find the kubedrill executable: {e}")))?;
     // Said once per run: without mount namespaces apps must read `$KUBEDRILL_ROOT/<mountPath>`.
     if runtime == RuntimeKind::Process
         && let kubedrill::runtime::process::Isolation::PathMapping { reason } =
@@ -195,29 +237,43 @@ pub fn run(args: RunArgs) -> ExitCode {
         print_logs: args.logs,
     };
     let (results, interrupted) = run_parallel(scenarios, &opts, args.jobs.max(1));
-    for r in &reports {
-        let (path, res) = match r {
-            Report::Json(p) => (p, json::write_json(p, &results)),
-            Report::Junit(p) => (p, junit::write_junit(p, &results)),
-        };
-        if let Err(e) = res {
-            eprintln!("error: writing report {}: {e}", path.display());
-            return ExitCode::from(EXIT_INVALID);
-        }
-    }
+    tracing::debug!(
+        results = results.len(),
+        interrupted = ?interrupted,
+        "run finished"
+    );
+    write_reports(&reports, &results)?;
     if let Some(signal) = interrupted {
         eprintln!("interrupted: stopped every process and removed scratch directories");
-        ExitCode::from(match signal {
-            Interrupt::Terminate => EXIT_TERMINATED,
-            Interrupt::Interrupt => EXIT_INTERRUPTED,
-        })
+        Err(match signal {
+            Interrupt::Terminate => StopSignal::Terminate,
+            Interrupt::Interrupt => StopSignal::Interrupt,
+        }
+        .into())
     } else if results.iter().any(|r| r.error.is_some()) {
-        ExitCode::from(EXIT_INVALID)
+        Err(CliError::InvalidReported)
     } else if results.iter().any(|r| !r.passed()) {
-        ExitCode::from(EXIT_FAILED)
+        Err(CliError::Failed)
     } else {
-        ExitCode::SUCCESS
+        Ok(())
     }
+}
+
+/// `--kube-version`: every scenario runs as that version's kubelet, and its workload is checked
+/// again under that version's API rules (env names differ before 1.30), as the loader does for
+/// `spec.kubernetesVersion`.
+fn override_kube_version(scenarios: &mut [Scenario], version: KubeVersion) -> Result<(), CliError> {
+    for sc in scenarios {
+        sc.spec.kube_version = Some(version);
+        if let Err(e) =
+            kubedrill::api::manifest::check_workload(&sc.spec.workload.workload, version, None)
+        {
+            eprintln!("error: {}: {e}", sc.file.display());
+            print_source_line(e.file(), e.line(), e.column());
+            return Err(CliError::InvalidReported);
+        }
+    }
+    Ok(())
 }
 
 /// Removes the scratch directories of runs that were killed before they could (see
@@ -264,8 +320,7 @@ fn run_parallel(
     let signal = std::sync::Arc::new(Mutex::new(None));
     spawn_interrupt_watcher(cancel_tx, std::sync::Arc::clone(&signal));
     let (tx, rx) = mpsc::channel::<(usize, Option<RunEvent>, Option<ScenarioResult>)>();
-    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let mut console = ConsoleReporter::new(std::io::stdout(), color).with_logs(opts.print_logs);
+    let mut console = crate::output::console_reporter().with_logs(opts.print_logs);
     let mut results: Vec<Option<ScenarioResult>> = vec![None; count];
     std::thread::scope(|scope| {
         for _ in 0..jobs.min(count) {

@@ -2,9 +2,9 @@
 //! diagnostics block under each failed or errored step, then a summary over all scenarios.
 //!
 //! It owns only presentation. It never decides whether a scenario passed (that is
-//! [`ScenarioResult::passed`]) nor whether to use colour (the CLI decides from isatty and
-//! `NO_COLOR`), and it never sees unredacted Secret values: redaction happened when the events
-//! were made.
+//! [`ScenarioResult::passed`]) nor whether to use colour (the CLI decides from `--color`, the
+//! terminal and `NO_COLOR`/`CLICOLOR`/`CLICOLOR_FORCE`/`TERM`), and it never sees unredacted
+//! Secret values: redaction happened when the events were made. Colours are [`anstyle`] styles.
 //!
 //! Scenarios may run concurrently (`--jobs N`). Output stays grouped per scenario: the first
 //! scenario to start streams straight to the writer; events of the others are held and written,
@@ -17,6 +17,8 @@ use std::io::{self, Write};
 use std::path::Path;
 use std::time::Duration;
 
+use anstyle::{AnsiColor, Style};
+
 use super::model::{Diagnostics, Outcome, RunEvent, RunEventKind, ScenarioResult, StepResult};
 
 /// Width (in characters) the step description is padded to, so observed values line up.
@@ -28,11 +30,10 @@ const OBSERVED_MAX: usize = 40;
 /// Indentation of a failure block under its step line.
 const BLOCK_INDENT: &str = "       ";
 
-const GREEN: &str = "\x1b[32m";
-const RED: &str = "\x1b[31m";
-const YELLOW: &str = "\x1b[33m";
-const BOLD: &str = "\x1b[1m";
-const RESET: &str = "\x1b[0m";
+const GREEN: Style = AnsiColor::Green.on_default();
+const RED: Style = AnsiColor::Red.on_default();
+const YELLOW: Style = AnsiColor::Yellow.on_default();
+const BOLD: Style = Style::new().bold();
 
 /// Streams a run to a terminal (or any writer) in the shape
 ///
@@ -60,6 +61,8 @@ pub struct ConsoleReporter<W: Write> {
     states: HashMap<String, ScenarioState>,
     /// `--logs`: each container's log follows its scenario's result.
     logs: bool,
+    /// `-q`: only the closing summary is written.
+    quiet: bool,
 }
 
 #[derive(Default)]
@@ -86,7 +89,15 @@ impl<W: Write> ConsoleReporter<W> {
             order: Vec::new(),
             states: HashMap::new(),
             logs: false,
+            quiet: false,
         }
+    }
+
+    /// `-q/--quiet`: nothing per scenario, only the closing [`summary`](Self::summary) (which
+    /// names every failed scenario and its first failed step).
+    pub fn with_quiet(mut self, quiet: bool) -> Self {
+        self.quiet = quiet;
+        self
     }
 
     /// `--logs`: after each scenario's result line, every container's log (as
@@ -104,6 +115,9 @@ impl<W: Write> ConsoleReporter<W> {
     /// Renders one event. Output of the scenario currently shown is written (and flushed) at
     /// once; output of scenarios running alongside it is written when their turn comes.
     pub fn handle(&mut self, event: &RunEvent) -> io::Result<()> {
+        if self.quiet {
+            return Ok(());
+        }
         let color = self.color;
         match &event.kind {
             RunEventKind::ScenarioStarted {
@@ -539,9 +553,9 @@ fn entry_label(entry: &super::model::TreeEntry) -> String {
     }
 }
 
-fn paint(text: &str, tint: &str, color: bool) -> String {
+fn paint(text: &str, tint: Style, color: bool) -> String {
     if color {
-        format!("{tint}{text}{RESET}")
+        format!("{}{text}{}", tint.render(), tint.render_reset())
     } else {
         text.to_owned()
     }

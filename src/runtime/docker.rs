@@ -375,16 +375,7 @@ impl DockerContainer {
             }
             done.store(true, Ordering::Release);
         };
-        let _ = std::thread::Builder::new()
-            .name("kubedrill-docker-log".into())
-            .spawn(move || {
-                if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                {
-                    rt.block_on(copy_logs);
-                }
-            });
+        let _ = super::blocking::spawn_thread("kubedrill-docker-log", move || copy_logs);
         let (docker, id, exit) = (self.docker.clone(), self.id.clone(), self.exit.clone());
         tokio::spawn(async move {
             let options = WaitContainerOptionsBuilder::default().build();
@@ -418,13 +409,7 @@ impl Drop for DockerContainer {
             if stopped {
                 wait_for_logs(&logs_done);
             }
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
-                return;
-            };
-            rt.block_on(async {
+            let _ = super::blocking::block_on(async {
                 let options = RemoveContainerOptionsBuilder::default().force(true).build();
                 let _ = docker.remove_container(&id, Some(options)).await;
             });

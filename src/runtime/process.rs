@@ -59,13 +59,21 @@
 //! This module must not decide *what* is mounted or which env a container gets: that is
 //! kubelet's job ([`crate::kubelet`]); it receives the resolved result.
 
+mod child_error;
 mod errors;
 mod logs;
+// The three modules with `unsafe` (the crate denies it elsewhere); each block has its SAFETY
+// comment. ns_exec: `unshare` and a raw `rt_sigaction` in the single-threaded child.
+#[allow(unsafe_code)]
 mod ns_exec;
 mod observe;
 mod path_mapping;
+// probe: a `pre_exec` hook that unshares in the forked probe child.
+#[allow(unsafe_code)]
 mod probe;
 mod running;
+// runtime: a `pre_exec` hook that sets the parent-death signal.
+#[allow(unsafe_code)]
 mod runtime;
 mod scaffold;
 mod spec;

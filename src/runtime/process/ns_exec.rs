@@ -15,66 +15,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 
 use rustix::thread::UnshareFlags;
-use serde::{Deserialize, Serialize};
 
+use super::child_error::{ChildError, ChildErrorKind, os_message, quoted};
 use super::probe::{flag_names, unshare_attempts};
 use super::scaffold::{self, Workspace};
 use super::spec::{ExecPlan, PlanIsolation, mount_order};
 use super::watchdog;
-
-/// What went wrong before the container command ran.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub(crate) enum ChildErrorKind {
-    /// Namespaces could not be created.
-    Namespaces,
-    /// A volume could not be mounted.
-    Mount,
-    /// The command could not be executed.
-    Exec,
-    /// Anything else (working directory, scratch).
-    Setup,
-}
-
-/// A start failure as sent over the status pipe.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct ChildError {
-    pub kind: ChildErrorKind,
-    pub message: String,
-    /// The mountPath, for [`ChildErrorKind::Mount`].
-    pub mount_path: Option<PathBuf>,
-    /// 127 when the command was not found, 126 when it is not executable, else 125.
-    pub exit_code: u8,
-}
-
-impl ChildError {
-    pub(crate) fn setup(message: impl Into<String>) -> Self {
-        Self {
-            kind: ChildErrorKind::Setup,
-            message: message.into(),
-            mount_path: None,
-            exit_code: 125,
-        }
-    }
-
-    pub(crate) fn mount(mount_path: &Path, message: impl Into<String>) -> Self {
-        Self {
-            kind: ChildErrorKind::Mount,
-            message: message.into(),
-            mount_path: Some(mount_path.to_path_buf()),
-            exit_code: 125,
-        }
-    }
-
-    fn exec(message: impl Into<String>, exit_code: u8) -> Self {
-        Self {
-            kind: ChildErrorKind::Exec,
-            message: message.into(),
-            mount_path: None,
-            exit_code,
-        }
-    }
-}
 
 /// Entry point of the hidden `kubedrill __ns-exec SPEC` subcommand: sets up the mount namespace
 /// described by the spec file, then execs the container command. Returns only on failure.
@@ -228,17 +174,6 @@ fn is_executable(md: &fs::Metadata) -> bool {
     !md.is_dir() && md.permissions().mode() & 0o111 != 0
 }
 
-/// The OS error's text without Rust's " (os error N)" suffix, lowercased like Go's.
-pub(crate) fn os_message(e: &io::Error) -> String {
-    let s = e.to_string();
-    let s = s.split(" (os error").next().unwrap_or(&s);
-    let mut chars = s.chars();
-    match chars.next() {
-        Some(first) => first.to_lowercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
-
 /// Enters the namespaces and mounts every volume at its mountPath.
 fn set_up_mounts(plan: &ExecPlan) -> Result<(), ChildError> {
     let c = &plan.container;
@@ -334,17 +269,6 @@ fn map_ids(uid: u32, gid: u32) -> Result<(), ChildError> {
     write("setgroups", "deny".into())?;
     write("uid_map", format!("{uid} {uid} 1\n"))?;
     write("gid_map", format!("{gid} {gid} 1\n"))
-}
-
-/// `/proc/self/fd/N`, a path the kernel resolves to what the descriptor pins.
-pub(crate) fn fd_path(fd: impl AsFd) -> PathBuf {
-    use std::os::fd::AsRawFd;
-    Path::new("/proc/self/fd").join(fd.as_fd().as_raw_fd().to_string())
-}
-
-/// For messages: a path as Go's `%q` would print it.
-pub(crate) fn quoted(p: &Path) -> String {
-    format!("{:?}", p.as_os_str().to_string_lossy())
 }
 
 #[cfg(test)]

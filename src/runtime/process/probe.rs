@@ -120,7 +120,7 @@ fn probe() -> Isolation {
                 reason: format!(
                     "unshare({}) and a mount in it: {}",
                     flag_names(tried.last().copied()),
-                    super::ns_exec::os_message(&e)
+                    super::child_error::os_message(&e)
                 ),
             },
         },

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use super::errors::RuntimeError;
 use super::logs::{LogBuffer, LogStream};
-use super::ns_exec::{ChildError, ChildErrorKind};
+use super::child_error::{ChildError, ChildErrorKind};
 use super::path_mapping::{KUBEDRILL_ROOT, lay_out_path_mapping};
 use super::probe::{Isolation, probe_isolation};
 use super::running::{DEFAULT_KILL_GRACE, ExitWatch, RunningProcess};

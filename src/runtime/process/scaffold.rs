@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use rustix::fs::{Mode, OFlags, StatVfsMountFlags};
 use rustix::mount::{MountFlags, UnmountFlags};
 
-use super::ns_exec::{ChildError, fd_path, os_message, quoted};
+use super::child_error::{ChildError, fd_path, os_message, quoted};
 use super::spec::MountSpec;
 
 /// A private tmpfs holding the mirrors, mounted over `<scratch>/ns` inside the namespace and

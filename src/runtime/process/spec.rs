@@ -130,7 +130,7 @@ pub(crate) struct ExecPlan {
     /// Namespace or path mapping.
     pub isolation: PlanIsolation,
     /// stdin is the write end of the status pipe: the child reports a start failure there as
-    /// one JSON [`super::ns_exec::ChildError`]; a successful exec closes it (`O_CLOEXEC`).
+    /// one JSON [`super::child_error::ChildError`]; a successful exec closes it (`O_CLOEXEC`).
     pub status_on_stdin: bool,
     /// The pid of the kubedrill that started the container: the child dies with it (see
     /// [`super::watchdog`]). `None` in plans of older versions.
