@@ -13,6 +13,7 @@
 pub mod api;
 pub mod backend;
 pub mod dev;
+pub mod duration;
 pub mod kubelet;
 pub mod lint;
 pub mod project;

@@ -45,6 +45,7 @@ use crate::kubelet::ownership::{apply_fs_group_at, volume_root_mode};
 use crate::kubelet::payload::{
     MountError, PodContext, VolumeContent, VolumePayload, build_volume_payload,
 };
+use crate::kubelet::pod_identity;
 use crate::kubelet::subpath::{self, SubPathError};
 
 /// Where kubedrill keeps its own state inside the output directory.
@@ -619,43 +620,10 @@ fn pod_identity(
     {
         return Ok((name.to_string(), uid.to_string()));
     }
-    let name = match workload.kind.as_str() {
-        "Pod" => workload.name.clone(),
-        "StatefulSet" => format!("{}-0", workload.name),
-        "Deployment" => format!(
-            "{}-{}-{}",
-            workload.name,
-            random_suffix(10),
-            random_suffix(5)
-        ),
-        "CronJob" => format!(
-            "{}-{}-{}",
-            workload.name,
-            rand::random_range(10_000_000u32..99_999_999),
-            random_suffix(5)
-        ),
-        _ => format!("{}-{}", workload.name, random_suffix(5)),
-    };
-    let hex = format!("{:032x}", rand::random::<u128>());
-    // The shape of a Kubernetes UID (a v4 UUID).
-    let uid = format!(
-        "{}-{}-4{}-a{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[13..16],
-        &hex[17..20],
-        &hex[20..32]
-    );
+    let name = pod_identity::pod_name(workload, pod_identity::PodSuffix::Random);
+    let uid = pod_identity::pod_uid(rand::random::<u128>());
     state.replace_file("pod", format!("{name} {uid}\n").as_bytes(), 0o600)?;
     Ok((name, uid))
-}
-
-/// apimachinery's `rand.String`: consonants and digits that cannot spell words.
-fn random_suffix(len: usize) -> String {
-    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
-    (0..len)
-        .map(|_| ALPHABET[rand::random_range(0..ALPHABET.len())] as char)
-        .collect()
 }
 
 /// An emptyDir volume's root mode on a node (kubelet's `defaultPerm`, §2.6).

@@ -2,13 +2,14 @@
 //! Ctrl-C stops it.
 
 use std::fs;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_kubedrill");
+mod common;
+
+use common::{BIN, lines_of, wait_line};
 
 const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: app\n      image: x\n      volumeMounts:\n        - {name: cfg, mountPath: /etc/config}\n  volumes:\n    - name: cfg\n      configMap: {name: settings}\n";
 
@@ -25,36 +26,6 @@ fn wait_for(path: &Path, want: &str) -> bool {
             return true;
         }
         std::thread::sleep(Duration::from_millis(20));
-    }
-    false
-}
-
-/// Collects the child's stdout and stderr lines in the background.
-fn lines_of(child: &mut Child) -> mpsc::Receiver<String> {
-    let (tx, rx) = mpsc::channel();
-    for stream in [
-        Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
-        Box::new(child.stderr.take().unwrap()),
-    ] {
-        let tx = tx.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-    }
-    rx
-}
-
-fn wait_line(rx: &mpsc::Receiver<String>, needle: &str, seen: &mut Vec<String>) -> bool {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < deadline {
-        if let Ok(l) = rx.recv_timeout(Duration::from_millis(50)) {
-            seen.push(l.clone());
-            if l.contains(needle) {
-                return true;
-            }
-        }
     }
     false
 }
@@ -121,7 +92,8 @@ fn dev_projects_every_saved_edit_and_ignores_invalid_ones() {
     )
     .unwrap();
     let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(0));
+    // Issue 12: stopped by SIGINT, dev exits as shells report it (128 + 2).
+    assert_eq!(status.code(), Some(130));
 }
 
 #[test]
@@ -188,7 +160,8 @@ fn dev_runs_the_app_with_volumes_at_their_mount_paths() {
         rustix::process::Signal::TERM,
     )
     .unwrap();
-    assert_eq!(child.wait().unwrap().code(), Some(0));
+    // Issue 12: stopped by SIGTERM, dev exits 143 (128 + 15).
+    assert_eq!(child.wait().unwrap().code(), Some(143));
     let alive = fs::read_dir("/proc")
         .unwrap()
         .flatten()
@@ -239,7 +212,7 @@ fn stop(mut child: Child) {
         rustix::process::Signal::INT,
     )
     .unwrap();
-    assert_eq!(child.wait().unwrap().code(), Some(0));
+    assert_eq!(child.wait().unwrap().code(), Some(130));
 }
 
 /// Issue 6 §3: a read-only `cat` of a watched manifest used to start an endless loop of

@@ -5,36 +5,20 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use sha2::{Digest, Sha256};
 
-const BIN: &str = env!("CARGO_BIN_EXE_kubedrill");
+mod common;
+
+use common::Out;
 
 /// The Secret's value: short and guessable, so neither it nor a hash of it may be shown.
 const SECRET: &str = "hunter2";
 
 const APP_CONF_V1: &str = "[database]\nhost=db-v1\nport=5432\n";
 
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 fn kubedrill(tmp: &Path, args: &[&str]) -> Out {
-    let out = Command::new(BIN)
-        .args(args)
-        .current_dir(tmp)
-        .env("TMPDIR", tmp)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run kubedrill");
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    common::kubedrill_at(tmp, tmp, args)
 }
 
 /// A ConfigMap with a multi-line `app.conf`, a Secret, a pod mounting both, and a scenario

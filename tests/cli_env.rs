@@ -7,7 +7,10 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_kubedrill");
+mod common;
+
+use common::BIN;
+
 const IMAGE: &str = "kubedrill/busybox:test";
 
 const OBJECTS: &str =

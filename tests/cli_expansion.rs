@@ -5,30 +5,20 @@
 
 use std::fs;
 use std::path::Path;
-use std::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_kubedrill");
+mod common;
 
 struct Out {
     code: i32,
     stdout: String,
 }
 
+/// Stdout and stderr together: the checks here do not care which stream a line is on.
 fn kubedrill(tmp: &Path, args: &[&str]) -> Out {
-    let out = Command::new(BIN)
-        .args(args)
-        .current_dir(tmp)
-        .env("TMPDIR", tmp)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run kubedrill");
+    let out = common::kubedrill_at(tmp, tmp, args);
     Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
+        code: out.code,
+        stdout: out.combined(),
     }
 }
 

@@ -7,11 +7,13 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rustix::process::{Pid, Signal, kill_process};
 
-const BIN: &str = env!("CARGO_BIN_EXE_kubedrill");
+mod common;
+
+use common::{BIN, alive, signal, wait_until};
 
 /// Writes a scenario whose app is `sh -c COMMAND` and which then sleeps for a minute.
 fn write_scenario(dir: &Path, name: &str, command: &str) -> PathBuf {
@@ -51,39 +53,7 @@ fn start_run(tmp: &Path, scenario: &Path, extra: &[&str]) -> Child {
 
 /// Live (not zombie) processes whose command line contains `marker`.
 fn processes_with(marker: &str) -> Vec<u32> {
-    let mut pids = Vec::new();
-    for e in fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        if let Ok(cmd) = fs::read(format!("/proc/{pid}/cmdline"))
-            && String::from_utf8_lossy(&cmd).contains(marker)
-            && alive(pid)
-        {
-            pids.push(pid);
-        }
-    }
-    pids
-}
-
-/// Whether `pid` exists and is not a zombie (an unreaped zombie runs nothing).
-fn alive(pid: u32) -> bool {
-    fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
-        // The state follows the parenthesised command name.
-        stat.rsplit_once(") ")
-            .is_some_and(|(_, rest)| !rest.starts_with('Z') && !rest.starts_with('X'))
-    })
-}
-
-fn wait_until(limit: Duration, mut ok: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + limit;
-    while Instant::now() < deadline {
-        if ok() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    ok()
+    common::live_processes_with(marker)
 }
 
 /// The scratch directories in `tmp`, with the pid in their owner file.
@@ -108,10 +78,6 @@ fn dir_of(tmp: &Path, owner: u32) -> Option<PathBuf> {
         .into_iter()
         .find(|(_, o)| *o == Some(owner))
         .map(|(d, _)| d)
-}
-
-fn signal(child: &Child, sig: Signal) {
-    kill_process(Pid::from_raw(child.id() as i32).unwrap(), sig).unwrap();
 }
 
 /// A scenario that finishes at once (its only step sleeps 10 ms).

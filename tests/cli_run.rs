@@ -6,58 +6,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_kubedrill");
+mod common;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+use common::{BIN, Out, processes_with, root, scratch_dirs};
 
 /// Runs kubedrill with TMPDIR pointing at `tmp`, so every scratch dir it makes is visible.
 fn kubedrill_in(tmp: &Path, args: &[&str]) -> Out {
-    let out = Command::new(BIN)
-        .args(args)
-        .current_dir(root())
-        .env("TMPDIR", tmp)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run kubedrill");
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn scratch_dirs(tmp: &Path) -> Vec<String> {
-    fs::read_dir(tmp)
-        .map(|rd| {
-            rd.filter_map(|e| e.ok())
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| n.starts_with("kubedrill-"))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn processes_with(marker: &str) -> Vec<u32> {
-    let mut pids = Vec::new();
-    for e in fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        if let Ok(cmd) = fs::read(format!("/proc/{pid}/cmdline"))
-            && String::from_utf8_lossy(&cmd).contains(marker)
-        {
-            pids.push(pid);
-        }
-    }
-    pids
+    common::kubedrill_at(&root(), tmp, args)
 }
 
 fn mount_count() -> usize {

@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-const BIN: &str = env!("CARGO_BIN_EXE_kubedrill");
+mod common;
+
+use common::BIN;
 
 /// Kills per run of the test (the campaign did 1,000; 80 keep the suite fast while
 /// landing dozens of kills inside the write).

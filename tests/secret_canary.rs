@@ -10,7 +10,9 @@ use std::process::Command;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
-const BIN: &str = env!("CARGO_BIN_EXE_kubedrill");
+mod common;
+
+use common::BIN;
 
 /// A PEM-shaped canary: armour lines (not secret) around body lines that are.
 const PEM_BODY: [&str; 5] = [
@@ -180,21 +182,8 @@ fn canary_lines_never_appear_in_console_json_or_junit() {
 
 /// Runs kubedrill in `dir`; returns (exit code, stdout + stderr).
 fn kubedrill_in(dir: &Path, args: &[&str]) -> (i32, String) {
-    let out = Command::new(BIN)
-        .args(args)
-        .current_dir(dir)
-        .env("TMPDIR", dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run kubedrill");
-    (
-        out.status.code().unwrap_or(-1),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
+    let out = common::kubedrill_at(dir, dir, args);
+    (out.code, out.combined())
 }
 
 #[test]

@@ -20,6 +20,7 @@ use crate::kubelet::KubeVersion;
 use crate::kubelet::command::expand_command_and_args;
 use crate::kubelet::payload::PodContext;
 use crate::kubelet::pod::{Action, BackOff, MountPlan, PodSim};
+use crate::kubelet::pod_identity::{self, PodSuffix};
 use crate::kubelet::timing::{SplitMix64, TimingProfile};
 use crate::kubelet::view::ObjectView;
 use crate::report::model::{Diagnostics, VolumeTree};
@@ -95,11 +96,9 @@ impl LocalBackend {
         self.generation += 1;
         let w = &self.opts.workload;
         let mut ctx = PodContext::from_pod(&w.pod_metadata, &w.spec, &w.namespace);
-        ctx.name = pod_name(w, self.generation);
-        ctx.uid = format!(
-            "{:08x}-0000-4000-a000-{:012x}",
-            self.generation,
-            self.rng.next_u64() >> 16
+        ctx.name = pod_identity::pod_name(w, PodSuffix::Generation(self.generation));
+        ctx.uid = pod_identity::pod_uid(
+            ((self.generation as u128) << 96) | (self.rng.next_u64() >> 16) as u128,
         );
         let backoff = if self.opts.timing.syncs_on_mutation() {
             BackOff::FAST
@@ -323,14 +322,6 @@ impl LocalBackend {
         if self.opts.timing.syncs_on_mutation() {
             self.sync().await;
         }
-    }
-}
-
-fn pod_name(w: &Workload, generation: u32) -> String {
-    match w.kind.as_str() {
-        "Pod" => w.name.clone(),
-        "StatefulSet" => format!("{}-0", w.name),
-        _ => format!("{}-{generation}", w.name),
     }
 }
 

@@ -94,11 +94,7 @@ pub fn dev(opts: ProjectOptions, args: DevArgs<'_>) -> Result<(), CliError> {
                         match DevApp::start(&report, &opts.out, container, command) {
                             Ok(a) => {
                                 printed(
-                                    outln!(
-                                        "app started (pid {}): {}",
-                                        a.pid(),
-                                        command.join(" ")
-                                    ),
+                                    outln!("app started (pid {}): {}", a.pid(), command.join(" ")),
                                     &stop,
                                 );
                                 app = Some(a);
@@ -148,29 +144,30 @@ pub fn dev(opts: ProjectOptions, args: DevArgs<'_>) -> Result<(), CliError> {
 fn watch_signals(stop: &Arc<AtomicBool>) -> Arc<Mutex<Option<StopSignal>>> {
     let seen = Arc::new(Mutex::new(None));
     let (stop, record) = (Arc::clone(stop), Arc::clone(&seen));
-    let watcher = kubedrill::runtime::blocking::spawn_thread("kubedrill-signals", move || async move {
-        use tokio::signal::unix::{SignalKind, signal};
-        let which = match (
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::terminate()),
-        ) {
-            (Ok(mut int), Ok(mut term)) => {
-                tokio::select! {
-                    _ = int.recv() => StopSignal::Interrupt,
-                    _ = term.recv() => StopSignal::Terminate,
+    let watcher =
+        kubedrill::runtime::blocking::spawn_thread("kubedrill-signals", move || async move {
+            use tokio::signal::unix::{SignalKind, signal};
+            let which = match (
+                signal(SignalKind::interrupt()),
+                signal(SignalKind::terminate()),
+            ) {
+                (Ok(mut int), Ok(mut term)) => {
+                    tokio::select! {
+                        _ = int.recv() => StopSignal::Interrupt,
+                        _ = term.recv() => StopSignal::Terminate,
+                    }
                 }
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    StopSignal::Interrupt
+                }
+            };
+            tracing::debug!(signal = ?which, "stopping");
+            if let Ok(mut s) = record.lock() {
+                *s = Some(which);
             }
-            _ => {
-                let _ = tokio::signal::ctrl_c().await;
-                StopSignal::Interrupt
-            }
-        };
-        tracing::debug!(signal = ?which, "stopping");
-        if let Ok(mut s) = record.lock() {
-            *s = Some(which);
-        }
-        stop.store(true, Ordering::Relaxed);
-    });
+            stop.store(true, Ordering::Relaxed);
+        });
     if let Err(e) = watcher {
         eprintln!("warning: cannot watch for Ctrl-C: {e}");
     }

@@ -30,7 +30,10 @@ pub fn lint(manifests: &[PathBuf]) -> Result<(), CliError> {
         };
         outln!(
             "{}: {level} {}: {} (hint: {})",
-            f.location, f.code, f.message, f.hint
+            f.location,
+            f.code,
+            f.message,
+            f.hint
         )?;
     }
     let serious = findings

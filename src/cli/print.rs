@@ -25,7 +25,10 @@ pub fn print_report(report: &ProjectReport, out: &Path) -> io::Result<()> {
         let mark = mark(matches!(m.result, project::MountResult::FailedMount(_)));
         outln!(
             "  {mark} {}: volume {:?} at {}: {}",
-            m.container, m.volume, m.mount_path, m.result
+            m.container,
+            m.volume,
+            m.mount_path,
+            m.result
         )?;
         for r in &m.repaired {
             outln!("      repaired: {r}")?;

@@ -174,8 +174,8 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
             .map_err(CliError::invalid)?
             .map_err(CliError::invalid)?;
             // Containers of runs killed before they could remove them.
-            let removed = kubedrill::runtime::blocking::block_on(docker.remove_orphans())
-                .unwrap_or_default();
+            let removed =
+                kubedrill::runtime::blocking::block_on(docker.remove_orphans()).unwrap_or_default();
             if !removed.is_empty() {
                 eprintln!(
                     "note: removed {} container(s) left by killed runs: {}",
@@ -268,8 +268,13 @@ fn override_kube_version(scenarios: &mut [Scenario], version: KubeVersion) -> Re
         if let Err(e) =
             kubedrill::api::manifest::check_workload(&sc.spec.workload.workload, version, None)
         {
-            eprintln!("error: {}: {e}", sc.file.display());
+            eprintln!("error: {e}");
             print_source_line(e.file(), e.line(), e.column());
+            eprintln!(
+                "  (--kube-version {version} applies that version's API rules to the workload of \
+                 {})",
+                sc.file.display()
+            );
             return Err(CliError::InvalidReported);
         }
     }

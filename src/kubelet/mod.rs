@@ -10,6 +10,7 @@ pub mod env;
 pub mod ownership;
 pub mod payload;
 pub mod pod;
+pub mod pod_identity;
 pub mod subpath;
 pub mod subpath_expr;
 pub mod timing;

@@ -91,11 +91,11 @@ impl TimingProfile {
             Some(p) => format!(
                 "{} (sync {}, jitter {}, {}{}, seed {})",
                 self.name,
-                humantime::format_duration(p),
+                crate::duration::written(p),
                 self.jitter,
                 self.detection.as_str(),
                 if self.detection == Detection::Cache {
-                    format!(" ttl {}", humantime::format_duration(self.cache_ttl))
+                    format!(" ttl {}", crate::duration::written(self.cache_ttl))
                 } else {
                     String::new()
                 },

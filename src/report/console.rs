@@ -211,21 +211,9 @@ impl<W: Write> ConsoleReporter<W> {
 }
 
 /// Formats a duration the way the reports show it: `850µs`, `3ms`, `1.25s`, `2m05s`,
-/// `1h02m05s`.
+/// `1h02m05s` (see [`crate::duration::measured`]).
 pub fn format_duration(d: Duration) -> String {
-    if d < Duration::from_millis(1) {
-        format!("{}µs", d.as_micros())
-    } else if d < Duration::from_secs(1) {
-        format!("{}ms", d.as_millis())
-    } else if d < Duration::from_secs(60) {
-        format!("{:.2}s", d.as_secs_f64())
-    } else if d < Duration::from_secs(3600) {
-        let secs = d.as_secs();
-        format!("{}m{:02}s", secs / 60, secs % 60)
-    } else {
-        let secs = d.as_secs();
-        format!("{}h{:02}m{:02}s", secs / 3600, secs % 3600 / 60, secs % 60)
-    }
+    crate::duration::measured(d)
 }
 
 /// A step's description as shown to users: `name: summary` when the step has a name.

@@ -615,13 +615,7 @@ fn lower_first(s: &str) -> String {
     }
 }
 
-/// `250ms`, `1.5s`, `90s`.
+/// `250ms`, `1.5s`, `90s` (see [`crate::duration::written`]).
 pub fn fmt_dur(d: Duration) -> String {
-    if d < Duration::from_secs(1) {
-        format!("{}ms", d.as_millis())
-    } else if d.subsec_millis() == 0 {
-        format!("{}s", d.as_secs())
-    } else {
-        format!("{:.2}s", d.as_secs_f64())
-    }
+    crate::duration::written(d)
 }

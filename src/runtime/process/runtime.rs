@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use super::child_error::{ChildError, ChildErrorKind};
 use super::errors::RuntimeError;
 use super::logs::{LogBuffer, LogStream};
-use super::child_error::{ChildError, ChildErrorKind};
 use super::path_mapping::{KUBEDRILL_ROOT, lay_out_path_mapping};
 use super::probe::{Isolation, probe_isolation};
 use super::running::{DEFAULT_KILL_GRACE, ExitWatch, RunningProcess};
