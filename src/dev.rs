@@ -7,6 +7,8 @@
 //! Editors save by writing a temporary file and renaming it over the original, which kills an
 //! inotify watch on the file itself (the very bug kubedrill exists to catch, P1): so the
 //! *directories* holding the manifests are watched and events are matched by file name.
+//!
+//! `dev -- COMMAND` runs the app itself through [`app`].
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -18,6 +20,8 @@ use notify::event::{AccessKind, AccessMode, ModifyKind};
 use notify::{EventKind, RecursiveMode, Watcher};
 
 use crate::project::{ProjectError, ProjectOptions, ProjectReport, project};
+
+pub mod app;
 
 /// How long to wait for more events after one, so a save that touches a file several times
 /// projects once.

@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use kubedrill::kubelet::KubeVersion;
 use kubedrill::project::{self, ProjectOptions};
 
@@ -244,8 +244,8 @@ fn dispatch(command: Command) -> Result<(), CliError> {
             crate::output::document(format!("{schema}\n").as_bytes())?;
             Ok(())
         }
-        Command::Completion { shell } => crate::docs_cmd::completion(shell),
-        Command::Man => crate::docs_cmd::man(),
+        Command::Completion { shell } => crate::docs_cmd::completion(Cli::command(), shell),
+        Command::Man => crate::docs_cmd::man(Cli::command()),
         Command::Project { target, restart } => {
             let opts = target.options(restart);
             match project::project(&opts) {

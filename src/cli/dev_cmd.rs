@@ -1,6 +1,6 @@
 //! `kubedrill dev`: the console side of live mode. The library ([`kubedrill::dev::run`]) watches
 //! and projects; this module prints each projection, starts the app (`dev -- COMMAND`, see
-//! [`crate::dev_app`]) after the first good one, shows its output redacted, and stops on SIGINT
+//! [`kubedrill::dev::app`]) after the first good one, shows its output redacted, and stops on SIGINT
 //! (exit 130) or SIGTERM (exit 143).
 //!
 //! It must not decide what is projected or whether an edit is valid: that is the library's.
@@ -10,10 +10,10 @@ use std::sync::{Arc, Mutex};
 
 use kubedrill::project::ProjectOptions;
 
-use crate::dev_app::{DevApp, secret_values};
 use crate::exit::{CliError, StopSignal};
 use crate::outln;
 use crate::print::{print_error, print_report};
+use kubedrill::dev::app::{DevApp, secret_values};
 
 /// What `dev` needs besides the projection options.
 pub struct DevArgs<'a> {
@@ -32,6 +32,7 @@ pub fn dev(opts: ProjectOptions, args: DevArgs<'_>) -> Result<(), CliError> {
         command,
         show_secrets,
     } = args;
+    let _span = tracing::debug_span!("dev", out = %opts.out.display()).entered();
     let stop = Arc::new(AtomicBool::new(false));
     let signal = watch_signals(&stop);
     let mut first_failed_input = false;

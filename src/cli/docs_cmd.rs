@@ -1,12 +1,10 @@
 //! `kubedrill completion SHELL` and `kubedrill man`: shell completions (clap_complete) and a
-//! roff man page (clap_mangen), both generated from the one argument definition in
-//! [`crate::app`], so they never drift from the real flags.
+//! roff man page (clap_mangen), both generated from the one argument definition the caller
+//! passes in (`crate::app`'s, so they never drift from the real flags; taking it as a value
+//! keeps this module below `app`, without an import cycle).
 //!
 //! It must not define arguments of its own beyond those two subcommands.
 
-use clap::CommandFactory;
-
-use crate::app::Cli;
 use crate::exit::CliError;
 
 /// The shells `completion` writes scripts for.
@@ -22,8 +20,8 @@ pub enum Shell {
     Powershell,
 }
 
-/// Writes the completion script for `shell` to stdout.
-pub fn completion(shell: Shell) -> Result<(), CliError> {
+/// Writes the completion script of `cmd` for `shell` to stdout.
+pub fn completion(mut cmd: clap::Command, shell: Shell) -> Result<(), CliError> {
     use clap_complete::Shell as S;
     let shell = match shell {
         Shell::Bash => S::Bash,
@@ -31,7 +29,6 @@ pub fn completion(shell: Shell) -> Result<(), CliError> {
         Shell::Fish => S::Fish,
         Shell::Powershell => S::PowerShell,
     };
-    let mut cmd = Cli::command();
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut cmd, "kubedrill", &mut script);
     crate::output::document(&script)?;
@@ -40,9 +37,9 @@ pub fn completion(shell: Shell) -> Result<(), CliError> {
 
 /// Writes the man page (roff) to stdout: `kubedrill man | man -l -`. Its SUBCOMMANDS section
 /// lists every visible subcommand; `kubedrill SUBCOMMAND --help` has their options.
-pub fn man() -> Result<(), CliError> {
+pub fn man(cmd: clap::Command) -> Result<(), CliError> {
     let mut page = Vec::new();
-    clap_mangen::Man::new(Cli::command()).render(&mut page)?;
+    clap_mangen::Man::new(cmd).render(&mut page)?;
     crate::output::document(&page)?;
     Ok(())
 }

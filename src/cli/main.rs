@@ -9,7 +9,6 @@
 #![deny(unsafe_code)]
 
 mod app;
-mod dev_app;
 mod dev_cmd;
 mod docs_cmd;
 mod exit;

@@ -164,6 +164,8 @@ pub fn validate(paths: &[PathBuf]) -> Result<(), CliError> {
 
 /// `kubedrill run`.
 pub fn run(args: RunArgs) -> Result<(), CliError> {
+    // Every event of the run's edge carries the backend and the job count (`-v`).
+    let _span = tracing::debug_span!("run", backend = %args.backend, jobs = args.jobs).entered();
     let runtime = match args.backend.as_str() {
         "process" => RuntimeKind::Process,
         "docker" => {

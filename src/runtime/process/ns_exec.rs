@@ -5,6 +5,11 @@
 //! (the child's stdin, duplicated close-on-exec), so a successful exec reads as end of file.
 //! Exit codes: 125 setup or mount failure, 126 command not executable, 127 command not found,
 //! 2 unreadable spec.
+//!
+//! It owns the order of the child's work (namespaces, mounts, signal reset, exec). It must not
+//! decide what is mounted where (the spec it reads says so, made by the runtime from kubelet's
+//! result) nor how a mountPath is made to exist (`scaffold`); its `unsafe` (the `unshare` and a
+//! raw `rt_sigaction`) is allowed here only, each block with its SAFETY comment.
 
 use std::fs;
 use std::io::{self, Write};

@@ -1,4 +1,10 @@
 //! Whether this machine lets us create mount namespaces, probed once per process.
+//!
+//! The probe forks a short-lived child that tries exactly what `__ns-exec` will (`unshare`, then
+//! making `/` private), so the answer holds for real containers. It owns that answer and the
+//! list of `unshare` flag sets to try; it must not decide what the runtime does without
+//! namespaces (the path mapping in `path_mapping` does). Its one `unsafe` block (the `pre_exec`
+//! hook) has its SAFETY comment.
 
 use std::io;
 use std::os::unix::process::CommandExt;

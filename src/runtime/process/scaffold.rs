@@ -1,5 +1,8 @@
 //! Inside the new mount namespace: making a mountPath exist without touching the host (the
 //! *mirror* described in the module docs of [`super`]) and bind-mounting volumes onto it.
+//!
+//! It owns the mount mechanics only; it must not decide which volumes are mounted or in which
+//! order (`ns_exec` follows the spec's order) and it never writes to the host's filesystem.
 
 use std::ffi::OsStr;
 use std::fs;

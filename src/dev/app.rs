@@ -3,14 +3,52 @@
 //! keeps the volumes in sync with the manifests being edited.
 //!
 //! It owns turning a projection report into a process runtime [`ContainerSpec`] and the app's
-//! lifetime; it must not decide what is projected (the library's `project`) nor print (the
-//! caller, [`crate::dev_cmd`], does).
+//! lifetime; it must not decide what is projected ([`crate::project`]) nor print anything (the
+//! binary shows the lines [`DevApp::poll`] returns).
 
-use std::path::Path;
+use std::io;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use kubedrill::project::{EnvResult, MountResult, ProjectOptions, ProjectReport, STATE_DIR};
-use kubedrill::runtime::process::{ContainerSpec, MountSpec, ProcessRuntime, RunningProcess};
+use crate::project::{EnvResult, MountResult, ProjectOptions, ProjectReport, STATE_DIR};
+use crate::runtime::process::{
+    ContainerSpec, MountSpec, ProcessRuntime, RunningProcess, RuntimeError,
+};
+
+/// Why the app could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum DevAppError {
+    /// The projected pod has no container at all.
+    #[error("the pod has no container")]
+    NoContainer,
+    /// `--container` names no container of the pod.
+    #[error("the pod has no container {0:?} (hint: --container)")]
+    UnknownContainer(String),
+    /// Kubelet would not start the container (CreateContainerConfigError, FailedMount).
+    #[error("container {container} cannot start: {reason}")]
+    CannotStart {
+        /// The container.
+        container: String,
+        /// Kubelet's reason.
+        reason: String,
+    },
+    /// The projected env file could not be read.
+    #[error("{}: {source}", path.display())]
+    EnvFile {
+        /// The env file.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: io::Error,
+    },
+    /// The kubedrill executable (re-executed for `__ns-exec`) or a runtime could not be found
+    /// or built.
+    #[error("{0}")]
+    Setup(#[source] io::Error),
+    /// The process runtime refused or failed to start the app.
+    #[error(transparent)]
+    Runtime(#[from] RuntimeError),
+}
 
 /// The running app and the runtime that drives its output capture.
 pub struct DevApp {
@@ -28,25 +66,31 @@ impl DevApp {
         out: &Path,
         container: Option<&str>,
         command: &[String],
-    ) -> Result<DevApp, String> {
+    ) -> Result<DevApp, DevAppError> {
         let name = match container {
             Some(c) => c.to_string(),
             None => report
                 .env
                 .first()
                 .map(|e| e.container.clone())
-                .ok_or("the pod has no container")?,
+                .ok_or(DevAppError::NoContainer)?,
         };
         let env_report = report
             .env
             .iter()
             .find(|e| e.container == name)
-            .ok_or_else(|| format!("the pod has no container {name:?} (hint: --container)"))?;
+            .ok_or_else(|| DevAppError::UnknownContainer(name.clone()))?;
         if let EnvResult::ConfigError(msg) = &env_report.result {
-            return Err(format!("container {name} cannot start: {msg}"));
+            return Err(DevAppError::CannotStart {
+                container: name,
+                reason: msg.clone(),
+            });
         }
-        let env_text = std::fs::read_to_string(&env_report.file)
-            .map_err(|e| format!("{}: {e}", env_report.file.display()))?;
+        let env_text =
+            std::fs::read_to_string(&env_report.file).map_err(|source| DevAppError::EnvFile {
+                path: env_report.file.clone(),
+                source,
+            })?;
         let env = env_text
             .lines()
             .filter_map(|l| l.split_once('='))
@@ -55,7 +99,10 @@ impl DevApp {
         let mut mounts = Vec::new();
         for m in report.mounts.iter().filter(|m| m.container == name) {
             if let MountResult::FailedMount(msg) = &m.result {
-                return Err(format!("container {name} cannot start: {msg}"));
+                return Err(DevAppError::CannotStart {
+                    container: name.clone(),
+                    reason: msg.clone(),
+                });
             }
             let rel = m.mount_path.trim_start_matches('/');
             mounts.push(MountSpec {
@@ -64,12 +111,12 @@ impl DevApp {
                 read_only: !matches!(m.result, MountResult::EmptyDir),
             });
         }
-        let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+        let exe = std::env::current_exe().map_err(DevAppError::Setup)?;
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
             .build()
-            .map_err(|e| e.to_string())?;
+            .map_err(DevAppError::Setup)?;
         let spec = ContainerSpec {
             name: name.clone(),
             command: command.to_vec(),
@@ -78,9 +125,7 @@ impl DevApp {
             mounts,
             scratch: out.join(STATE_DIR).join("dev-app"),
         };
-        let process = rt
-            .block_on(ProcessRuntime::new(exe).start(&spec))
-            .map_err(|e| e.to_string())?;
+        let process = rt.block_on(ProcessRuntime::new(exe).start(&spec))?;
         Ok(DevApp {
             rt,
             process,
@@ -131,7 +176,7 @@ impl DevApp {
 pub fn secret_values(opts: &ProjectOptions) -> Vec<Vec<u8>> {
     let mut files = opts.manifests.clone();
     files.extend(opts.workload.iter().cloned());
-    let Ok(set) = kubedrill::api::manifest::load_files(&files) else {
+    let Ok(set) = crate::api::manifest::load_files(&files) else {
         return Vec::new();
     };
     set.secrets
