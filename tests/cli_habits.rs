@@ -56,17 +56,18 @@ const GREEN: &str = "\x1b[32m";
 /// Flags, environment, and whether the console output is coloured.
 type ColourCase<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], bool);
 
-/// Runs ARGS with stdout a pipe whose reading end is closed before kubedrill writes.
+/// Runs ARGS with stdout a pipe whose reading end is closed before kubedrill starts, as
+/// `kubedrill … | head` is once `head` has read enough: every write to stdout fails with EPIPE.
 fn with_closed_stdout(args: &[&str]) -> (Option<i32>, String) {
-    let mut child = command()
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = command()
         .args(args)
         .current_dir(common::root())
-        .stdout(Stdio::piped())
+        .stdout(writer)
         .stderr(Stdio::piped())
-        .spawn()
+        .output()
         .unwrap();
-    drop(child.stdout.take());
-    let out = child.wait_with_output().unwrap();
     (
         out.status.code(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
