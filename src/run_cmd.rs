@@ -6,19 +6,17 @@
 //! removes its scratch dir; whatever is left (the watchdog killed too, Docker containers) the
 //! next run removes before it starts.
 
-use std::collections::VecDeque;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Mutex;
-use std::sync::mpsc;
-use std::time::Instant;
+use std::time::Duration;
 
-use kubedrill::backend::local::RuntimeKind;
+use kubedrill::backend::local::{LocalBackendFactory, RuntimeKind};
 use kubedrill::report::console::ConsoleReporter;
-use kubedrill::report::model::{RunEvent, ScenarioResult};
+use kubedrill::report::model::ScenarioResult;
 use kubedrill::report::{json, junit};
-use kubedrill::runner::{RunOptions, run_scenario};
+use kubedrill::runner::select::{Selection, discover};
+use kubedrill::runner::{Cancel, Interrupt, RunAllOptions, RunOptions, run_all};
 use kubedrill::scenario::{self, Scenario, ScenarioError};
 
 use crate::cli::{EXIT_FAILED, EXIT_INVALID, print_source_line};
@@ -39,6 +37,16 @@ pub struct RunArgs {
     pub show_secrets: bool,
     /// `--logs`: print each container's log after its scenario.
     pub logs: bool,
+    /// `--filter REGEX`: only scenarios whose name or file path matches.
+    pub filter: Option<String>,
+    /// `-l key=value`: only scenarios whose labels match every selector.
+    pub selectors: Vec<String>,
+    /// `--fail-fast`: start no further scenario once one has failed.
+    pub fail_fast: bool,
+    /// `--repeat N`: run each scenario N times and report flaky ones.
+    pub repeat: usize,
+    /// `--timeout D`: a scenario running longer fails.
+    pub timeout: Option<Duration>,
 }
 
 enum Report {
@@ -61,22 +69,19 @@ fn print_scenario_error(e: &ScenarioError) {
     print_source_line(e.file(), e.line(), e.column());
 }
 
-/// Loads every scenario named by `paths` (default `./scenarios`).
+/// Loads every scenario under `paths` (default `./scenarios`; directories recursively).
 fn load_all(paths: &[PathBuf]) -> Result<Vec<Scenario>, ScenarioError> {
     let paths = if paths.is_empty() {
         vec![PathBuf::from("scenarios")]
     } else {
         paths.to_vec()
     };
-    scenario::discover(&paths)?
-        .iter()
-        .map(|p| scenario::load(p))
-        .collect()
+    discover(&paths)?.iter().map(|p| scenario::load(p)).collect()
 }
 
 /// `kubedrill validate`.
 pub fn validate(paths: &[PathBuf]) -> ExitCode {
-    let files = match scenario::discover(paths) {
+    let files = match discover(paths) {
         Ok(f) => f,
         Err(e) => {
             print_scenario_error(&e);
@@ -156,6 +161,13 @@ pub fn run(args: RunArgs) -> ExitCode {
             return ExitCode::from(EXIT_INVALID);
         }
     };
+    let selection = match Selection::new(args.filter.as_deref(), &args.selectors) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_INVALID);
+        }
+    };
     let scenarios = match load_all(&args.paths) {
         Ok(s) => s,
         Err(e) => {
@@ -165,6 +177,18 @@ pub fn run(args: RunArgs) -> ExitCode {
     };
     if scenarios.is_empty() {
         eprintln!("error: no scenario files found (hint: a scenario has `kind: Scenario`)");
+        return ExitCode::from(EXIT_INVALID);
+    }
+    let found = scenarios.len();
+    let scenarios: Vec<Scenario> = scenarios
+        .into_iter()
+        .filter(|s| selection.matches(s))
+        .collect();
+    if scenarios.is_empty() {
+        eprintln!(
+            "error: none of the {found} scenario(s) found matches --filter/-l (hint: `kubedrill \
+             validate PATH` lists them with their names)"
+        );
         return ExitCode::from(EXIT_INVALID);
     }
     sweep_stale_scratch();
@@ -185,16 +209,57 @@ pub fn run(args: RunArgs) -> ExitCode {
              volumes under $KUBEDRILL_ROOT/<mountPath> instead of at the mountPath"
         );
     }
-    let opts = RunOptions {
+    let factory = LocalBackendFactory {
+        runtime,
         exe,
         keep: args.keep,
-        show_secrets: args.show_secrets,
-        timing: args.timing.clone(),
         scratch_root: None,
-        runtime,
-        print_logs: args.logs,
     };
-    let (results, interrupted) = run_parallel(scenarios, &opts, args.jobs.max(1));
+    let progress = kubedrill::report::progress::WaitLine::on_terminal();
+    let opts = RunAllOptions {
+        run: RunOptions {
+            show_secrets: args.show_secrets,
+            timing: args.timing.clone(),
+            timeout: args.timeout,
+            on_wait: progress.callback(),
+        },
+        jobs: args.jobs.max(1),
+        repeat: args.repeat.max(1),
+        fail_fast: args.fail_fast,
+    };
+    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let mut console = ConsoleReporter::new(std::io::stdout(), color).with_logs(args.logs);
+    let cancel = Cancel::on_signals();
+    let outcome = run_all(
+        &scenarios,
+        &factory,
+        &opts,
+        &mut |e| {
+            progress.suspend(|| {
+                let _ = console.handle(e);
+            })
+        },
+        &cancel,
+    );
+    progress.clear();
+    let results: Vec<ScenarioResult> = outcome.results.clone();
+    let _ = console.summary(&results);
+    for f in &outcome.flaky {
+        println!(
+            "flaky: {} ({}): passed {} of {} runs",
+            f.scenario,
+            f.file.display(),
+            f.passed,
+            f.passed + f.failed
+        );
+    }
+    if outcome.not_started > 0 {
+        println!(
+            "--fail-fast: {} scenario run(s) not started after the first failure",
+            outcome.not_started
+        );
+    }
+    let interrupted = cancel.signal();
     for r in &reports {
         let (path, res) = match r {
             Report::Json(p) => (p, json::write_json(p, &results)),
@@ -237,126 +302,4 @@ fn sweep_stale_scratch() {
             dir.display()
         );
     }
-}
-
-/// The signal that stopped a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Interrupt {
-    /// SIGINT (Ctrl-C).
-    Interrupt,
-    /// SIGTERM.
-    Terminate,
-}
-
-/// Runs scenarios on `jobs` worker threads (each with its own single-threaded tokio runtime)
-/// and streams their events to the console from this thread. Returns the results in input
-/// order and the signal that stopped the run, if one did.
-fn run_parallel(
-    scenarios: Vec<Scenario>,
-    opts: &RunOptions,
-    jobs: usize,
-) -> (Vec<ScenarioResult>, Option<Interrupt>) {
-    let run_start = Instant::now();
-    let count = scenarios.len();
-    let queue: Mutex<VecDeque<(usize, Scenario)>> =
-        Mutex::new(scenarios.into_iter().enumerate().collect());
-    let (cancel_tx, cancel_rx) = tokio::sync::watch::channel(false);
-    let signal = std::sync::Arc::new(Mutex::new(None));
-    spawn_interrupt_watcher(cancel_tx, std::sync::Arc::clone(&signal));
-    let (tx, rx) = mpsc::channel::<(usize, Option<RunEvent>, Option<ScenarioResult>)>();
-    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let mut console = ConsoleReporter::new(std::io::stdout(), color).with_logs(opts.print_logs);
-    let mut results: Vec<Option<ScenarioResult>> = vec![None; count];
-    std::thread::scope(|scope| {
-        for _ in 0..jobs.min(count) {
-            let tx = tx.clone();
-            let queue = &queue;
-            let mut cancel = cancel_rx.clone();
-            scope.spawn(move || {
-                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                else {
-                    return;
-                };
-                loop {
-                    if *cancel.borrow() {
-                        return;
-                    }
-                    let next = queue.lock().ok().and_then(|mut q| q.pop_front());
-                    let Some((i, sc)) = next else { return };
-                    let result = rt.block_on(async {
-                        let mut emit = |e: RunEvent| {
-                            let _ = tx.send((i, Some(e), None));
-                        };
-                        tokio::select! {
-                            r = run_scenario(&sc, opts, run_start, &mut emit) => Some(r),
-                            _ = cancel.wait_for(|c| *c) => None,
-                        }
-                    });
-                    match result {
-                        Some(r) => {
-                            let _ = tx.send((i, None, Some(r)));
-                        }
-                        None => return,
-                    }
-                }
-            });
-        }
-        drop(tx);
-        for (i, event, result) in rx {
-            if let Some(e) = event {
-                let _ = console.handle(&e);
-            }
-            if let Some(r) = result {
-                results[i] = Some(r);
-            }
-        }
-    });
-    let interrupted = if *cancel_rx.borrow() {
-        Some(
-            signal
-                .lock()
-                .ok()
-                .and_then(|s| *s)
-                .unwrap_or(Interrupt::Interrupt),
-        )
-    } else {
-        None
-    };
-    let results: Vec<ScenarioResult> = results.into_iter().flatten().collect();
-    let _ = console.summary(&results);
-    (results, interrupted)
-}
-
-/// Turns SIGINT and SIGTERM into a cancellation every worker sees, recording which it was.
-fn spawn_interrupt_watcher(
-    cancel: tokio::sync::watch::Sender<bool>,
-    signal_seen: std::sync::Arc<Mutex<Option<Interrupt>>>,
-) {
-    std::thread::spawn(move || {
-        let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-        else {
-            return;
-        };
-        rt.block_on(async move {
-            use tokio::signal::unix::{SignalKind, signal};
-            let (Ok(mut int), Ok(mut term)) = (
-                signal(SignalKind::interrupt()),
-                signal(SignalKind::terminate()),
-            ) else {
-                return;
-            };
-            let which = tokio::select! {
-                _ = int.recv() => Interrupt::Interrupt,
-                _ = term.recv() => Interrupt::Terminate,
-            };
-            if let Ok(mut seen) = signal_seen.lock() {
-                *seen = Some(which);
-            }
-            let _ = cancel.send(true);
-        });
-    });
 }
