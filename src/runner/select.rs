@@ -14,8 +14,9 @@ use crate::scenario::{self, Scenario, ScenarioError};
 /// scenarios reference are not scenarios (a scenario file in them still runs when named
 /// directly). `expected-failures` holds scenarios that fail on purpose; it is skipped until
 /// scenarios can declare an expected failure (`spec.expect`, issue 12), then it runs with the
-/// rest.
-pub const SKIPPED_DIRS: &[&str] = &["apps", "manifests", "expected-failures"];
+/// rest; so is `gaps` (conformance scenarios kubedrill cannot yet run as upstream expects, see
+/// scenarios/conformance/README.md).
+pub const SKIPPED_DIRS: &[&str] = &["apps", "manifests", "expected-failures", "gaps"];
 
 /// Every scenario file under `paths`: a file as given; a directory, every `kind: Scenario`
 /// YAML file in it and, recursively, in its sub-directories (sorted; hidden directories,
