@@ -76,7 +76,10 @@ fn load_all(paths: &[PathBuf]) -> Result<Vec<Scenario>, ScenarioError> {
     } else {
         paths.to_vec()
     };
-    discover(&paths)?.iter().map(|p| scenario::load(p)).collect()
+    discover(&paths)?
+        .iter()
+        .map(|p| scenario::load(p))
+        .collect()
 }
 
 /// `kubedrill validate`.

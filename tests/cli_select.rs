@@ -30,7 +30,14 @@ fn kubedrill(cwd: &Path, tmp: &Path, args: &[&str]) -> Out {
 
 /// A scenario `file` named `name` with `labels` (a YAML flow map or "") whose app runs
 /// `command`, in `dir` with its manifests.
-fn scenario(dir: &Path, file: &str, name: &str, labels: &str, command: &str, steps: &str) -> PathBuf {
+fn scenario(
+    dir: &Path,
+    file: &str,
+    name: &str,
+    labels: &str,
+    command: &str,
+    steps: &str,
+) -> PathBuf {
     fs::create_dir_all(dir).unwrap();
     fs::write(
         dir.join("objects.yaml"),
@@ -63,7 +70,14 @@ const PASS: &str = "    - assert: {file: /etc/kd-select/LEVEL, equals: INFO}\n";
 /// A tree: top.yaml, nested/deeper/inner.yaml, manifests/ and apps/ (not scenarios' places),
 /// and a non-scenario YAML.
 fn tree(root: &Path) {
-    scenario(root, "top", "top", "{tier: reload, speed: fast}", "sleep 30", PASS);
+    scenario(
+        root,
+        "top",
+        "top",
+        "{tier: reload, speed: fast}",
+        "sleep 30",
+        PASS,
+    );
     scenario(
         &root.join("nested/deeper"),
         "inner",
@@ -72,8 +86,22 @@ fn tree(root: &Path) {
         "sleep 30",
         PASS,
     );
-    scenario(&root.join("manifests"), "hidden-m", "hidden-m", "", "sleep 30", PASS);
-    scenario(&root.join("apps"), "hidden-a", "hidden-a", "", "sleep 30", PASS);
+    scenario(
+        &root.join("manifests"),
+        "hidden-m",
+        "hidden-m",
+        "",
+        "sleep 30",
+        PASS,
+    );
+    scenario(
+        &root.join("apps"),
+        "hidden-a",
+        "hidden-a",
+        "",
+        "sleep 30",
+        PASS,
+    );
     fs::write(root.join("nested/values.yaml"), "kind: ConfigMap\n").unwrap();
 }
 
@@ -95,7 +123,11 @@ fn run_discovers_scenarios_in_nested_folders_but_not_apps_or_manifests() {
     assert_eq!(ran(&r), ["top", "inner"], "{}", r.stdout);
     let v = kubedrill(tmp.path(), tmp.path(), &["validate", "tree"]);
     assert_eq!(v.code, 0, "{}", v.stderr);
-    assert!(v.stdout.contains("nested/deeper/inner.yaml"), "{}", v.stdout);
+    assert!(
+        v.stdout.contains("nested/deeper/inner.yaml"),
+        "{}",
+        v.stdout
+    );
 }
 
 #[test]
@@ -107,12 +139,24 @@ fn run_filter_matches_name_or_path() {
     assert_eq!(ran(&r), ["inner"]);
     let r = kubedrill(tmp.path(), tmp.path(), &["run", "tree", "-k", "deeper/"]);
     assert_eq!(ran(&r), ["inner"], "{}", r.stdout);
-    let r = kubedrill(tmp.path(), tmp.path(), &["run", "tree", "--filter", "nothing-like-it"]);
+    let r = kubedrill(
+        tmp.path(),
+        tmp.path(),
+        &["run", "tree", "--filter", "nothing-like-it"],
+    );
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("none of the 2 scenario(s) found matches"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("none of the 2 scenario(s) found matches"),
+        "{}",
+        r.stderr
+    );
     let r = kubedrill(tmp.path(), tmp.path(), &["run", "tree", "--filter", "("]);
     assert_eq!(r.code, 2);
-    assert!(r.stderr.starts_with("error: invalid --filter \"(\""), "{}", r.stderr);
+    assert!(
+        r.stderr.starts_with("error: invalid --filter \"(\""),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -156,7 +200,8 @@ fn run_fail_fast_starts_nothing_after_a_failure() {
     assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
     assert_eq!(ran(&r), ["a-fails"]);
     assert!(
-        r.stdout.contains("--fail-fast: 1 scenario run(s) not started"),
+        r.stdout
+            .contains("--fail-fast: 1 scenario run(s) not started"),
         "{}",
         r.stdout
     );
@@ -187,7 +232,8 @@ fn run_repeat_reports_flaky_scenarios() {
     assert!(r.stdout.contains("▶ coin [run 1/3]"), "{}", r.stdout);
     assert!(r.stdout.contains("▶ steady [run 3/3]"), "{}", r.stdout);
     assert!(
-        r.stdout.contains("flaky: coin (flaky/coin.yaml): passed 1 of 3 runs"),
+        r.stdout
+            .contains("flaky: coin (flaky/coin.yaml): passed 1 of 3 runs"),
         "{}",
         r.stdout
     );
@@ -214,7 +260,8 @@ fn run_timeout_fails_the_scenario_and_stops_its_processes() {
     assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
     assert!(started.elapsed() < std::time::Duration::from_secs(15));
     assert!(
-        r.stdout.contains("the scenario timed out: still running after")
+        r.stdout
+            .contains("the scenario timed out: still running after")
             && r.stdout.contains("(--timeout 1s)"),
         "{}",
         r.stdout
@@ -234,8 +281,22 @@ fn run_timeout_fails_the_scenario_and_stops_its_processes() {
 fn run_two_scenarios_with_one_name_under_jobs_2_print_apart() {
     let tmp = tempfile::tempdir().unwrap();
     let slow = "    - sleep: 300ms\n    - assert: {file: /etc/kd-select/LEVEL, equals: INFO}\n    - sleep: 300ms\n";
-    scenario(&tmp.path().join("twins/a"), "twin", "twin", "", "sleep 30", slow);
-    scenario(&tmp.path().join("twins/b"), "twin", "twin", "", "sleep 30", slow);
+    scenario(
+        &tmp.path().join("twins/a"),
+        "twin",
+        "twin",
+        "",
+        "sleep 30",
+        slow,
+    );
+    scenario(
+        &tmp.path().join("twins/b"),
+        "twin",
+        "twin",
+        "",
+        "sleep 30",
+        slow,
+    );
     let r = kubedrill(tmp.path(), tmp.path(), &["run", "twins", "--jobs", "2"]);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     let lines: Vec<&str> = r.stdout.lines().collect();

@@ -22,9 +22,8 @@ fn seed_reload_scenario(dir: &Path, timing: &str) -> kubedrill::scenario::Scenar
     for f in ["configmap.yaml", "secret.yaml", "deployment.yaml"] {
         std::fs::copy(root().join("scenarios/seed").join(f), dir.join(f)).unwrap();
     }
-    let mut steps = String::from(
-        "    - assert: {file: /etc/config/app.conf, contains: host=db-svc}\n",
-    );
+    let mut steps =
+        String::from("    - assert: {file: /etc/config/app.conf, contains: host=db-svc}\n");
     let mut previous = "db-svc".to_string();
     for n in 1..=3 {
         let host = format!("db-v{n}");
@@ -93,13 +92,18 @@ async fn timing_7_3_kubelet_updates_show_at_the_next_periodic_sync_in_virtual_ti
             "latency {l:?} outside the kubelet window: {lat:?}"
         );
     }
-    assert!(virtual_elapsed >= Duration::from_secs(180), "{virtual_elapsed:?}");
+    assert!(
+        virtual_elapsed >= Duration::from_secs(180),
+        "{virtual_elapsed:?}"
+    );
     // The clock was virtual: minutes passed on it, a small fraction of that in real time.
     assert!(
         real_elapsed * 20 < virtual_elapsed,
         "real {real_elapsed:?} for virtual {virtual_elapsed:?}"
     );
-    eprintln!("3 kubelet-timed updates: virtual {virtual_elapsed:?}, real {real_elapsed:?}, latencies {lat:?}");
+    eprintln!(
+        "3 kubelet-timed updates: virtual {virtual_elapsed:?}, real {real_elapsed:?}, latencies {lat:?}"
+    );
 }
 
 /// The same seed gives the same sync schedule, so the same latencies (`timing.seed`).
@@ -142,5 +146,9 @@ async fn timing_7_3_within_shorter_than_the_sync_period_fails_after_its_virtual_
     }
     assert!(result.steps[1].outcome == Outcome::Passed, "{result:#?}");
     // 20 s throughout + 30 s within, both virtual, all before the first sync (60 s or later).
-    assert!(start.elapsed() >= Duration::from_secs(50), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() >= Duration::from_secs(50),
+        "{:?}",
+        start.elapsed()
+    );
 }

@@ -12,15 +12,17 @@
 //!
 //! [`LocalBackendFactory`] is how the CLI hands the runner one such backend per scenario.
 
+use base64::Engine;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use base64::Engine;
 use tokio::time::Instant;
 
 pub use super::containers::RuntimeKind;
 use super::containers::{KILL_GRACE, Running, Runtime, SimulatedContainer};
 use super::http::observe_http;
-use super::observe::{observe_dir, observe_dir_at, observe_file, observe_file_at, volume_has_secret};
+use super::observe::{
+    observe_dir, observe_dir_at, observe_file, observe_file_at, volume_has_secret,
+};
 use super::volume_tree::volume_tree;
 use super::{Backend, BackendError, BackendFactory, LogLine, Observed};
 use crate::api::{Manifest, ObjectStore, Workload};
@@ -546,12 +548,9 @@ impl Backend for LocalBackend {
     }
 
     async fn signal(&mut self, container: &str, signal: &str) -> Result<(), BackendError> {
-        let p = self
-            .processes
-            .get(container)
-            .ok_or_else(|| {
-                BackendError::NoSuchContainer(format!("container {container} is not running"))
-            })?;
+        let p = self.processes.get(container).ok_or_else(|| {
+            BackendError::NoSuchContainer(format!("container {container} is not running"))
+        })?;
         p.signal(signal)
             .await
             .map_err(|e| BackendError::Runtime(format!("signal {signal} to {container}: {e}")))
@@ -671,9 +670,10 @@ impl Backend for LocalBackend {
                 }
             }
             Observation::Pod(_) => Observed::Pod {
-                phase: self.pod.as_ref().map_or(PodPhase::Unknown, |p| {
-                    pod_phase(p.phase())
-                }),
+                phase: self
+                    .pod
+                    .as_ref()
+                    .map_or(PodPhase::Unknown, |p| pod_phase(p.phase())),
             },
             Observation::Event { reason } => Observed::Events(
                 self.pod

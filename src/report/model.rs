@@ -33,6 +33,9 @@ pub struct WaitProgress {
     pub done: bool,
 }
 
+/// Who hears of [`WaitProgress`] (shared by the worker threads of a run).
+pub type OnWait = std::sync::Arc<dyn Fn(&WaitProgress) + Send + Sync>;
+
 /// The kinds of [`RunEvent`].
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase", tag = "type")]

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use indicatif::{ProgressBar, ProgressDrawTarget};
 
-use super::model::WaitProgress;
+use super::model::{OnWait, WaitProgress};
 
 /// The line (or nothing, when stderr is not a terminal).
 #[derive(Debug, Clone)]
@@ -30,7 +30,7 @@ impl WaitLine {
 
     /// For the runner's `RunOptions::on_wait`: `None` when there is nothing to draw, so the
     /// runner does not even build the messages.
-    pub fn callback(&self) -> Option<Arc<dyn Fn(&WaitProgress) + Send + Sync>> {
+    pub fn callback(&self) -> Option<OnWait> {
         let bar = self.bar.clone()?;
         Some(Arc::new(move |p: &WaitProgress| {
             if p.done {

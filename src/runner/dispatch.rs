@@ -183,8 +183,8 @@ struct Job {
 
 /// What a worker sends the calling thread.
 enum Message {
-    Event(usize, RunEvent),
-    Done(usize, Box<ScenarioResult>),
+    Event(usize, Box<RunEvent>),
+    Done(usize, ScenarioResult),
 }
 
 /// Runs `scenarios` (each `opts.repeat` times) on `opts.jobs` worker threads with backends from
@@ -250,7 +250,7 @@ fn run_all_with<F: BackendFactory>(
                         let scenario = repetition(&scenarios[job.scenario], job.run, repeat);
                         let result = rt.block_on(async {
                             let mut emit = |e: RunEvent| {
-                                let _ = tx.send(Message::Event(job.id, e));
+                                let _ = tx.send(Message::Event(job.id, Box::new(e)));
                             };
                             tokio::select! {
                                 r = run_scenario(&scenario, factory, &opts.run, run_start, &mut emit) => Some(r),
@@ -263,7 +263,7 @@ fn run_all_with<F: BackendFactory>(
                         if opts.fail_fast && !result.passed() {
                             stop_starting.store(true, std::sync::atomic::Ordering::Release);
                         }
-                        let _ = tx.send(Message::Done(job.id, Box::new(result)));
+                        let _ = tx.send(Message::Done(job.id, result));
                     }
                 });
             match spawned {
@@ -274,8 +274,8 @@ fn run_all_with<F: BackendFactory>(
         drop(tx);
         for message in rx {
             match message {
-                Message::Event(id, e) => order.push(id, e, sink),
-                Message::Done(id, r) => results[id] = Some(*r),
+                Message::Event(id, e) => order.push(id, *e, sink),
+                Message::Done(id, r) => results[id] = Some(r),
             }
         }
         for h in handles {

@@ -12,9 +12,9 @@ pub mod redact;
 mod run;
 pub mod select;
 
-pub use dispatch::{Cancel, Flaky, Interrupt, RunAllOptions, RunOutcome, run_all};
 pub use crate::report::model::WaitProgress;
+pub use dispatch::{Cancel, Flaky, Interrupt, RunAllOptions, RunOutcome, run_all};
 pub use run::{
-    POLL_INTERVAL, RunOptions, describe_observation, fmt_dur, run_scenario,
-    summarize, timing_profile,
+    POLL_INTERVAL, RunOptions, describe_observation, fmt_dur, run_scenario, summarize,
+    timing_profile,
 };

@@ -17,7 +17,7 @@ use super::redact::Redactor;
 use crate::backend::{Backend, BackendFactory, clock};
 use crate::kubelet::timing::{Detection as KDetection, TimingProfile};
 use crate::report::model::{
-    ContainerLog, WaitProgress, Outcome, RunEvent, RunEventKind, ScenarioResult, StepResult,
+    ContainerLog, Outcome, RunEvent, RunEventKind, ScenarioResult, StepResult, WaitProgress,
 };
 use crate::scenario::format::{
     AssertTiming, Assertion, Detection, Observation, Operation, Predicates, Scenario, Step, Timing,
@@ -42,7 +42,7 @@ pub struct RunOptions {
     pub timeout: Option<Duration>,
     /// Called while an eventual or consistent assertion waits (about once a second), for a
     /// progress line on a terminal; never called when `None`.
-    pub on_wait: Option<std::sync::Arc<dyn Fn(&WaitProgress) + Send + Sync>>,
+    pub on_wait: Option<crate::report::model::OnWait>,
 }
 
 impl std::fmt::Debug for RunOptions {
@@ -350,8 +350,10 @@ async fn execute<B: Backend>(
             let until = Instant::now() + *d;
             while Instant::now() < until {
                 backend.tick().await;
-                tokio::time::sleep(POLL_INTERVAL.min(until.saturating_duration_since(Instant::now())))
-                    .await;
+                tokio::time::sleep(
+                    POLL_INTERVAL.min(until.saturating_duration_since(Instant::now())),
+                )
+                .await;
             }
             (Outcome::Passed, None, None)
         }

@@ -94,7 +94,11 @@ fn dispatch_scenarios_no_worker_could_run_are_setup_errors_not_silence() {
         &Cancel::new(),
         &|_| Err(std::io::Error::other("no threads left")),
     );
-    assert_eq!(outcome.results.len(), 3, "every scenario found has a result");
+    assert_eq!(
+        outcome.results.len(),
+        3,
+        "every scenario found has a result"
+    );
     assert!(!outcome.all_passed());
     for r in &outcome.results {
         let error = r.error.as_deref().unwrap_or_default();
@@ -142,12 +146,23 @@ fn dispatch_runs_with_one_name_reach_the_sink_one_after_the_other() {
     assert_eq!(
         kinds,
         [
-            "start", "step", "step", "last-step", "finish", "start", "step", "step", "last-step",
+            "start",
+            "step",
+            "step",
+            "last-step",
+            "finish",
+            "start",
+            "step",
+            "step",
+            "last-step",
             "finish"
         ],
         "{seen:?}"
     );
-    assert_eq!(seen[0].0, seen[4].0, "one run's start and finish belong together");
+    assert_eq!(
+        seen[0].0, seen[4].0,
+        "one run's start and finish belong together"
+    );
     assert_ne!(seen[0].0, seen[5].0);
 }
 
@@ -168,7 +183,11 @@ fn dispatch_repeat_names_each_run_and_fail_fast_stops_starting() {
         &mut |_| {},
         &Cancel::new(),
     );
-    let names: Vec<&str> = outcome.results.iter().map(|r| r.scenario.as_str()).collect();
+    let names: Vec<&str> = outcome
+        .results
+        .iter()
+        .map(|r| r.scenario.as_str())
+        .collect();
     assert_eq!(
         names,
         [
