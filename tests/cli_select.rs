@@ -331,3 +331,32 @@ fn run_long_wait_prints_no_progress_when_not_a_terminal() {
     assert!(!r.stderr.contains("waiting up to"), "{}", r.stderr);
     assert!(!r.stdout.contains("waiting up to"), "{}", r.stdout);
 }
+
+/// On a terminal (a pty from util-linux `script`), a long wait shows what it waits for, its
+/// limit and the time so far.
+#[test]
+fn run_long_wait_shows_progress_on_a_terminal() {
+    let tmp = tempfile::tempdir().unwrap();
+    scenario(
+        &tmp.path().join("wait"),
+        "wait",
+        "wait",
+        "",
+        "sleep 30",
+        "    - assert: {file: /etc/kd-select/LEVEL, equals: INFO, throughout: 2500ms}\n",
+    );
+    let out = Command::new("script")
+        .args(["-qec", &format!("{BIN} run wait"), "/dev/null"])
+        .current_dir(tmp.path())
+        .env("TMPDIR", tmp.path())
+        .env("NO_COLOR", "1")
+        .env("TERM", "xterm")
+        .output()
+        .expect("run script (util-linux)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("waiting up to 2.5s for file /etc/kd-select/LEVEL (1s)"),
+        "{text}"
+    );
+}

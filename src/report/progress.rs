@@ -7,7 +7,7 @@
 use std::io::IsTerminal;
 use std::sync::Arc;
 
-use indicatif::{ProgressBar, ProgressDrawTarget};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::model::{OnWait, WaitProgress};
 
@@ -24,7 +24,11 @@ impl WaitLine {
         if !std::io::stderr().is_terminal() || dumb {
             return WaitLine { bar: None };
         }
-        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        // Hidden until something waits: nothing is drawn for runs that never wait.
+        let bar = ProgressBar::hidden().with_style(
+            ProgressStyle::with_template("{spinner} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
         WaitLine { bar: Some(bar) }
     }
 
@@ -34,10 +38,13 @@ impl WaitLine {
         let bar = self.bar.clone()?;
         Some(Arc::new(move |p: &WaitProgress| {
             if p.done {
-                bar.set_message("");
                 bar.finish_and_clear();
+                bar.set_draw_target(ProgressDrawTarget::hidden());
                 bar.reset();
             } else {
+                if bar.is_hidden() {
+                    bar.set_draw_target(ProgressDrawTarget::stderr());
+                }
                 bar.set_message(wait_message(p));
                 bar.tick();
             }
