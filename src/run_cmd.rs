@@ -1,6 +1,8 @@
-//! `kubedrill run` and `kubedrill validate`: load every scenario first (invalid input stops
-//! everything before anything runs), run them on worker threads (`--jobs`), stream events to
-//! the console, write reports, and map results to exit codes. Ctrl-C (exit 130) or SIGTERM
+//! `kubedrill run` and `kubedrill validate`: find and load every scenario first (invalid input
+//! stops everything before anything runs), pick them (`--filter`, `-l`), hand them to the
+//! library's dispatcher ([`kubedrill::runner::run_all`]: `--jobs`, `--repeat`, `--fail-fast`,
+//! Ctrl-C) with a local backend factory, print its events on the console, write reports, and
+//! map results to exit codes. Ctrl-C (exit 130) or SIGTERM
 //! (exit 143) cancels the running scenarios; dropping a scenario's run kills its processes
 //! and removes its scratch dir. When a run is killed outright, the process runtime's watchdog
 //! removes its scratch dir; whatever is left (the watchdog killed too, Docker containers) the

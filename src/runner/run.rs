@@ -140,8 +140,18 @@ pub async fn run_scenario<F: BackendFactory + ?Sized>(
     result.backend = backend.name().to_string();
     emit_started(scenario, &result, run_start, emit);
     let deadline = opts.timeout.map(|t| (started + t, t));
-    if let Err(e) = backend.start(&objects).await {
-        result.error = Some(redactor.text(&e.to_string()));
+    let start = match deadline {
+        None => backend.start(&objects).await.map_err(|e| e.to_string()),
+        Some((at, limit)) => match tokio::time::timeout_at(at, backend.start(&objects)).await {
+            Ok(r) => r.map_err(|e| e.to_string()),
+            Err(_) => Err(format!(
+                "the scenario timed out while its pod was starting (--timeout {})",
+                fmt_dur(limit)
+            )),
+        },
+    };
+    if let Err(e) = start {
+        result.error = Some(redactor.text(&e));
     } else {
         redactor.extend(backend.secret_values());
         let mut completed: BTreeMap<String, SystemTime> = BTreeMap::new();
