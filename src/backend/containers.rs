@@ -16,6 +16,13 @@ pub enum RuntimeKind {
     Process,
     /// Docker containers on the local engine.
     Docker,
+    /// No process at all: each container is an idle stand-in that "runs" until kubelet kills
+    /// it, sees its volumes at their host paths and its env as kubelet resolved it, and logs
+    /// nothing. Kubelet's own work (payloads, the `..data` swap, env, states, events, timing)
+    /// is exactly as with processes. It needs no OS support and no real time, so scenarios that
+    /// observe volumes, env, states and events run under tokio's paused clock (see
+    /// [`super::clock`]); not offered on the command line.
+    Simulated,
 }
 
 impl RuntimeKind {
@@ -24,6 +31,7 @@ impl RuntimeKind {
         match self {
             RuntimeKind::Process => "process",
             RuntimeKind::Docker => "docker",
+            RuntimeKind::Simulated => "simulated",
         }
     }
 }
@@ -35,6 +43,8 @@ pub(super) enum Runtime {
     Process(ProcessRuntime),
     /// Connected on first use, inside the scenario's own async runtime.
     Docker(Option<DockerRuntime>),
+    /// See [`RuntimeKind::Simulated`].
+    Simulated,
 }
 
 /// A started container, whichever runtime runs it.
@@ -42,6 +52,14 @@ pub(super) enum Runtime {
 pub(super) enum Running {
     Process(RunningProcess),
     Docker(DockerContainer),
+    Simulated(SimulatedContainer),
+}
+
+/// A [`RuntimeKind::Simulated`] container: its resolved env and an empty log.
+#[derive(Debug)]
+pub(super) struct SimulatedContainer {
+    pub(super) env: Vec<(String, String)>,
+    pub(super) logs: LogBuffer,
 }
 
 impl Running {
@@ -49,6 +67,8 @@ impl Running {
         match self {
             Running::Process(p) => p.pid(),
             Running::Docker(c) => c.pid(),
+            // No process of its own: observations go through its mounts, not /proc.
+            Running::Simulated(_) => 0,
         }
     }
 
@@ -56,6 +76,7 @@ impl Running {
         match self {
             Running::Process(p) => p.logs(),
             Running::Docker(c) => c.logs(),
+            Running::Simulated(c) => &c.logs,
         }
     }
 
@@ -63,6 +84,7 @@ impl Running {
         match self {
             Running::Process(p) => p.try_wait(),
             Running::Docker(c) => c.try_wait(),
+            Running::Simulated(_) => None,
         }
     }
 
@@ -70,6 +92,7 @@ impl Running {
         match self {
             Running::Process(p) => p.kill().await,
             Running::Docker(c) => c.kill(KILL_GRACE).await,
+            Running::Simulated(_) => ExitReason::Signaled(libc::SIGKILL),
         }
     }
 
@@ -86,10 +109,16 @@ impl Running {
                     .ok_or_else(|| format!("unknown signal {name:?}"))?;
                 c.signal(&number.to_string()).await
             }
+            Running::Simulated(_) => crate::scenario::signal_number(name)
+                .map(|_| ())
+                .ok_or_else(|| format!("unknown signal {name:?}")),
         }
     }
 
     pub(super) fn env(&self) -> std::io::Result<Vec<(String, String)>> {
-        env_of_process(self.pid())
+        match self {
+            Running::Simulated(c) => Ok(c.env.clone()),
+            _ => env_of_process(self.pid()),
+        }
     }
 }

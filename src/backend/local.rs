@@ -2,19 +2,29 @@
 //! ([`PodSim`], [`ObjectView`], a [`TimingProfile`]) and a container runtime (local processes
 //! or Docker, see [`RuntimeKind`]). It composes those parts and carries out their decisions;
 //! kubelet's rules live in [`crate::kubelet`].
-
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::time::Instant;
+//!
+//! Time: everything this backend schedules (the next periodic sync, back-offs, event times)
+//! reads [`tokio::time::Instant`], so under `tokio::time::pause()` a 60–90 s kubelet sync
+//! period passes in microseconds. The process and Docker runtimes wait for real things (a
+//! child's readiness pipe, a container's exit) with tokio timeouts, so a paused clock, which
+//! jumps ahead whenever the runtime is idle, would time those waits out: virtual-time runs use
+//! [`RuntimeKind::Simulated`], which starts no process. See [`super::clock`].
+//!
+//! [`LocalBackendFactory`] is how the CLI hands the runner one such backend per scenario.
 
 use base64::Engine;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use tokio::time::Instant;
 
 pub use super::containers::RuntimeKind;
-use super::containers::{KILL_GRACE, Running, Runtime};
+use super::containers::{KILL_GRACE, Running, Runtime, SimulatedContainer};
 use super::http::observe_http;
-use super::observe::{observe_dir, observe_file, volume_has_secret};
+use super::observe::{
+    observe_dir, observe_dir_at, observe_file, observe_file_at, volume_has_secret,
+};
 use super::volume_tree::volume_tree;
-use super::{Backend, BackendError, Observed};
+use super::{Backend, BackendError, BackendFactory, LogLine, Observed};
 use crate::api::{Manifest, ObjectStore, Workload};
 use crate::kubelet::KubeVersion;
 use crate::kubelet::command::expand_command_and_args;
@@ -23,10 +33,13 @@ use crate::kubelet::pod::{Action, BackOff, MountPlan, PodSim};
 use crate::kubelet::pod_identity::{self, PodSuffix};
 use crate::kubelet::timing::{SplitMix64, TimingProfile};
 use crate::kubelet::view::ObjectView;
-use crate::report::model::{Diagnostics, VolumeTree};
+use crate::report::model::{ContainerLog, Diagnostics, VolumeTree};
 use crate::runtime::docker::{DockerRuntime, DockerSpec};
 use crate::runtime::process::{ContainerSpec, MountSpec, ProcessRuntime};
-use crate::scenario::format::{ObjectKind, Observation, RunSpec, Update};
+use crate::runtime::scratch::ScratchDir;
+use crate::scenario::format::{
+    ContainerStateKind, ObjectKind, Observation, PodPhase, RunSpec, Scenario, Update,
+};
 
 /// How the local backend runs containers.
 #[derive(Debug)]
@@ -64,6 +77,58 @@ pub struct LocalBackend {
     last_logs: BTreeMap<String, crate::runtime::process::LogBuffer>,
     mounts: BTreeMap<String, Vec<MountPlan>>,
     started: Instant,
+    /// The scratch directory this backend owns (removed on drop unless kept).
+    scratch_dir: Option<ScratchDir>,
+    /// `--keep`: keep the scratch directory, with the container logs in it.
+    keep: bool,
+}
+
+/// Makes a [`LocalBackend`] per scenario, each in its own private scratch directory.
+#[derive(Debug, Clone)]
+pub struct LocalBackendFactory {
+    /// Processes, Docker containers, or simulated containers.
+    pub runtime: RuntimeKind,
+    /// The kubedrill executable (the process runtime re-executes it).
+    pub exe: PathBuf,
+    /// Keep scratch directories (with the container logs) and report where they are.
+    pub keep: bool,
+    /// Where scratch directories are made (default: the system temp dir).
+    pub scratch_root: Option<PathBuf>,
+}
+
+impl BackendFactory for LocalBackendFactory {
+    type Backend = LocalBackend;
+
+    fn create(
+        &self,
+        scenario: &Scenario,
+        timing: &TimingProfile,
+    ) -> Result<LocalBackend, BackendError> {
+        // Private (it holds projected Secret values) and locked by this process, so the next
+        // run removes it if this one is killed.
+        let scratch = ScratchDir::create(self.scratch_root.as_deref(), self.keep)
+            .map_err(|e| BackendError::io("creating a scratch directory", e))?;
+        // `kubedrill run s.yaml` from the scenario's own directory: the parent is "", i.e. ".".
+        let base_dir = scenario
+            .file
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        let base_dir = std::fs::canonicalize(&base_dir).unwrap_or(base_dir);
+        let mut backend = LocalBackend::new(LocalOptions {
+            runtime: self.runtime,
+            workload: scenario.spec.workload.workload.clone(),
+            run: scenario.spec.workload.run.clone(),
+            base_dir,
+            scratch: scratch.path().to_path_buf(),
+            timing: timing.clone(),
+            kube_version: scenario.spec.kube_version.unwrap_or_default(),
+            exe: self.exe.clone(),
+        });
+        backend.scratch_dir = Some(scratch);
+        backend.keep = self.keep;
+        Ok(backend)
+    }
 }
 
 impl LocalBackend {
@@ -74,6 +139,7 @@ impl LocalBackend {
                 Runtime::Process(ProcessRuntime::new(&opts.exe).with_kill_grace(KILL_GRACE))
             }
             RuntimeKind::Docker => Runtime::Docker(None),
+            RuntimeKind::Simulated => Runtime::Simulated,
         };
         let rng = SplitMix64::new(opts.timing.seed);
         LocalBackend {
@@ -89,6 +155,8 @@ impl LocalBackend {
             last_logs: BTreeMap::new(),
             mounts: BTreeMap::new(),
             started: Instant::now(),
+            scratch_dir: None,
+            keep: false,
         }
     }
 
@@ -107,7 +175,7 @@ impl LocalBackend {
         };
         let root = self.opts.scratch.join(format!("pod-{}", self.generation));
         let pod = PodSim::new(ctx, w.spec.clone(), root, self.opts.kube_version, backoff)
-            .map_err(|e| BackendError(format!("creating pod directory: {e}")))?;
+            .map_err(|e| BackendError::io("creating pod directory", e))?;
         self.pod = Some(pod);
         Ok(())
     }
@@ -119,10 +187,10 @@ impl LocalBackend {
             &self.store,
             self.opts.timing.detection,
             self.opts.timing.cache_ttl,
-            now,
+            now.into_std(),
         );
         let actions = match self.pod.as_mut() {
-            Some(pod) => pod.sync(&self.view, now),
+            Some(pod) => pod.sync(&self.view, now.into_std()),
             None => return,
         };
         self.execute(actions).await;
@@ -162,7 +230,7 @@ impl LocalBackend {
                 pod.container_start_failed(
                     &name,
                     "no run: command for this container in the scenario",
-                    Instant::now(),
+                    Instant::now().into_std(),
                 );
             }
             return;
@@ -268,18 +336,22 @@ impl LocalBackend {
                     Err(e) => Err(e),
                 }
             }
+            Runtime::Simulated => Ok(Running::Simulated(SimulatedContainer {
+                env,
+                logs: crate::runtime::process::LogBuffer::new(),
+            })),
         };
         match started {
             Ok(p) => {
                 self.last_logs.insert(name.clone(), p.logs().clone());
                 self.processes.insert(name.clone(), p);
                 if let Some(pod) = self.pod.as_mut() {
-                    pod.container_started(&name, now);
+                    pod.container_started(&name, now.into_std());
                 }
             }
             Err(e) => {
                 if let Some(pod) = self.pod.as_mut() {
-                    pod.container_start_failed(&name, &e, now);
+                    pod.container_start_failed(&name, &e, now.into_std());
                 }
             }
         }
@@ -318,6 +390,27 @@ impl LocalBackend {
             .unwrap_or_else(|| "unknown".into())
     }
 
+    /// For a [`RuntimeKind::Simulated`] container: where `path` inside it is on the host,
+    /// through the deepest mount that holds it (kubelet's mounts are all it has).
+    fn simulated_path(&self, container: &str, path: &str) -> Option<PathBuf> {
+        if !matches!(self.processes.get(container), Some(Running::Simulated(_))) {
+            return None;
+        }
+        let plans = self.mounts.get(container)?;
+        let mount = plans
+            .iter()
+            .filter(|m| Path::new(path).starts_with(&m.container_path))
+            .max_by_key(|m| m.container_path.as_os_str().len())?;
+        let rest = Path::new(path).strip_prefix(&mount.container_path).ok()?;
+        let mut host = mount.host_path.clone();
+        for c in rest.components() {
+            if let std::path::Component::Normal(n) = c {
+                host.push(n);
+            }
+        }
+        Some(host)
+    }
+
     async fn mutated(&mut self) {
         if self.opts.timing.syncs_on_mutation() {
             self.sync().await;
@@ -325,8 +418,9 @@ impl LocalBackend {
     }
 }
 
-fn not_found(e: impl std::fmt::Display) -> BackendError {
-    BackendError(e.to_string())
+/// The object store's refusal (not found, immutable, invalid), as the API server says it.
+fn rejected(e: impl std::fmt::Display) -> BackendError {
+    BackendError::Rejected(e.to_string())
 }
 
 impl Backend for LocalBackend {
@@ -363,7 +457,7 @@ impl Backend for LocalBackend {
                         Some(b64) => Some(
                             base64::engine::general_purpose::STANDARD
                                 .decode(b64)
-                                .map_err(|e| BackendError(format!("binaryData[{k}]: {e}")))?,
+                                .map_err(|e| rejected(format!("binaryData[{k}]: {e}")))?,
                         ),
                         None => None,
                     };
@@ -371,7 +465,7 @@ impl Backend for LocalBackend {
                 }
                 self.store
                     .patch_config_map(&ns, &u.name, u.data.clone(), binary)
-                    .map_err(not_found)?;
+                    .map_err(rejected)?;
                 format!("configmap/{} patched", u.name)
             }
             ObjectKind::Secret => {
@@ -381,7 +475,7 @@ impl Backend for LocalBackend {
                         Some(b64) => Some(
                             base64::engine::general_purpose::STANDARD
                                 .decode(b64)
-                                .map_err(|e| BackendError(format!("data[{k}]: {e}")))?,
+                                .map_err(|e| rejected(format!("data[{k}]: {e}")))?,
                         ),
                         None => None,
                     };
@@ -389,7 +483,7 @@ impl Backend for LocalBackend {
                 }
                 self.store
                     .patch_secret(&ns, &u.name, data, u.string_data.clone())
-                    .map_err(not_found)?;
+                    .map_err(rejected)?;
                 format!("secret/{} patched", u.name)
             }
         };
@@ -401,11 +495,11 @@ impl Backend for LocalBackend {
         let ns = self.opts.workload.namespace.clone();
         let msg = match kind {
             ObjectKind::ConfigMap => {
-                self.store.delete_config_map(&ns, name).map_err(not_found)?;
+                self.store.delete_config_map(&ns, name).map_err(rejected)?;
                 format!("configmap \"{name}\" deleted")
             }
             ObjectKind::Secret => {
-                self.store.delete_secret(&ns, name).map_err(not_found)?;
+                self.store.delete_secret(&ns, name).map_err(rejected)?;
                 format!("secret \"{name}\" deleted")
             }
         };
@@ -419,7 +513,7 @@ impl Backend for LocalBackend {
             .as_mut()
             .is_some_and(|p| p.request_restart(container));
         if !ok {
-            return Err(BackendError(format!(
+            return Err(BackendError::NoSuchContainer(format!(
                 "no container {container:?} in the pod"
             )));
         }
@@ -445,13 +539,12 @@ impl Backend for LocalBackend {
     }
 
     async fn signal(&mut self, container: &str, signal: &str) -> Result<(), BackendError> {
-        let p = self
-            .processes
-            .get(container)
-            .ok_or_else(|| BackendError(format!("container {container} is not running")))?;
+        let p = self.processes.get(container).ok_or_else(|| {
+            BackendError::NoSuchContainer(format!("container {container} is not running"))
+        })?;
         p.signal(signal)
             .await
-            .map_err(|e| BackendError(format!("signal {signal} to {container}: {e}")))
+            .map_err(|e| BackendError::Runtime(format!("signal {signal} to {container}: {e}")))
     }
 
     async fn tick(&mut self) {
@@ -467,7 +560,7 @@ impl Backend for LocalBackend {
                 self.last_logs.insert(name.clone(), p.logs().clone());
             }
             if let Some(pod) = self.pod.as_mut() {
-                pod.container_exited(&name, code, now);
+                pod.container_exited(&name, code, now.into_std());
             }
             need_sync = true;
         }
@@ -490,7 +583,10 @@ impl Backend for LocalBackend {
                     Ok(pid) => pid,
                     Err(o) => return o,
                 };
-                observe_file(pid, path)
+                match self.simulated_path(&c, path) {
+                    Some(host) => observe_file_at(&host, path),
+                    None => observe_file(pid, path),
+                }
             }
             Observation::Dir { path, container } => {
                 let c = self.only_container(container);
@@ -498,7 +594,10 @@ impl Backend for LocalBackend {
                     Ok(pid) => pid,
                     Err(o) => return o,
                 };
-                observe_dir(pid, path)
+                match self.simulated_path(&c, path) {
+                    Some(host) => observe_dir_at(&host, path),
+                    None => observe_dir(pid, path),
+                }
             }
             Observation::Env { name, container } => {
                 let c = self.only_container(container);
@@ -516,9 +615,15 @@ impl Backend for LocalBackend {
                 }
             }
             Observation::Log { container, .. } => match self.last_logs.get(container) {
-                Some(buf) => {
-                    Observed::Log(buf.lines().into_iter().map(|l| (l.at, l.text)).collect())
-                }
+                Some(buf) => Observed::Log(
+                    buf.lines()
+                        .into_iter()
+                        .map(|l| LogLine {
+                            at: super::clock::wall_at(l.at),
+                            text: l.text,
+                        })
+                        .collect(),
+                ),
                 None => Observed::Log(Vec::new()),
             },
             Observation::Http {
@@ -538,7 +643,17 @@ impl Backend for LocalBackend {
                 let name = self.only_container(&m.name);
                 match self.pod.as_ref().and_then(|p| p.status_of(&name)) {
                     Some(c) => Observed::Container {
-                        state: c.state.name().to_string(),
+                        state: match &c.state {
+                            crate::kubelet::pod::ContainerState::Waiting { .. } => {
+                                ContainerStateKind::Waiting
+                            }
+                            crate::kubelet::pod::ContainerState::Running { .. } => {
+                                ContainerStateKind::Running
+                            }
+                            crate::kubelet::pod::ContainerState::Terminated { .. } => {
+                                ContainerStateKind::Terminated
+                            }
+                        },
                         reason: c.state.reason().map(str::to_string),
                         restarts: c.restart_count,
                     },
@@ -549,8 +664,7 @@ impl Backend for LocalBackend {
                 phase: self
                     .pod
                     .as_ref()
-                    .map_or("Unknown", |p| p.phase().as_str())
-                    .to_string(),
+                    .map_or(PodPhase::Unknown, |p| pod_phase(p.phase())),
             },
             Observation::Event { reason } => Observed::Events(
                 self.pod
@@ -630,7 +744,7 @@ impl Backend for LocalBackend {
                 d.events.push(format!(
                     "+{:.3}s {} {}{}: {}",
                     e.first
-                        .saturating_duration_since(self.started)
+                        .saturating_duration_since(self.started.into_std())
                         .as_secs_f64(),
                     e.event_type,
                     e.reason,
@@ -656,10 +770,59 @@ impl Backend for LocalBackend {
             p.kill().await;
         }
     }
+
+    fn finish(&mut self, logs: &[ContainerLog]) -> Result<Option<PathBuf>, BackendError> {
+        let Some(scratch) = self.scratch_dir.take() else {
+            return Ok(None);
+        };
+        if !self.keep {
+            return Ok(None);
+        }
+        let written = keep_logs(scratch.path(), logs).map_err(|e| {
+            BackendError::io(
+                format!("writing container logs into {}", scratch.path().display()),
+                e,
+            )
+        });
+        let kept = scratch.keep();
+        written.map(|()| Some(kept))
+    }
+}
+
+/// kubelet's pod phase as the API spells it.
+fn pod_phase(phase: crate::kubelet::pod::PodPhase) -> PodPhase {
+    match phase.as_str() {
+        "Pending" => PodPhase::Pending,
+        "Running" => PodPhase::Running,
+        "Succeeded" => PodPhase::Succeeded,
+        "Failed" => PodPhase::Failed,
+        _ => PodPhase::Unknown,
+    }
+}
+
+/// `--keep`: each container's (redacted) log as `logs/CONTAINER.log` in the kept scratch dir.
+fn keep_logs(scratch: &Path, logs: &[ContainerLog]) -> std::io::Result<()> {
+    let dir = scratch.join("logs");
+    std::fs::create_dir_all(&dir)?;
+    for log in logs {
+        // Container names are DNS labels (validated); refuse anything that could leave `dir`.
+        if log.container.is_empty()
+            || log.container.starts_with('.')
+            || log.container.contains(['/', '\0'])
+        {
+            continue;
+        }
+        let mut text = log.lines.join("\n");
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        std::fs::write(dir.join(format!("{}.log", log.container)), text)?;
+    }
+    Ok(())
 }
 
 fn apply_one(store: &mut ObjectStore, m: &Manifest, replace: bool) -> Result<String, BackendError> {
-    let err = |e: crate::api::StoreError| BackendError(format!("{}: {e}", m.origin()));
+    let err = |e: crate::api::StoreError| rejected(format!("{}: {e}", m.origin()));
     match m {
         Manifest::ConfigMap(cm, _) => {
             let name = m.name().to_string();
@@ -681,7 +844,7 @@ fn apply_one(store: &mut ObjectStore, m: &Manifest, replace: bool) -> Result<Str
                 Ok(format!("secret/{name} created"))
             }
         }
-        Manifest::Workload(w) => Err(BackendError(format!(
+        Manifest::Workload(w) => Err(rejected(format!(
             "{}: {} {} cannot be applied by a step (hint: steps apply ConfigMaps and Secrets; use recreate: pod)",
             w.origin, w.kind, w.name
         ))),

@@ -2,6 +2,7 @@
 //! [`Backend`] with mutations and lifecycle operations and asks it for [`Observed`] facts; it
 //! never knows whether it talks to the local simulator ([`local`]) or a real cluster.
 
+pub mod clock;
 mod containers;
 pub mod http;
 pub mod local;
@@ -11,4 +12,4 @@ pub mod tls;
 mod volume_tree;
 
 pub use containers::RuntimeKind;
-pub use seam::{Backend, BackendError, Observed};
+pub use seam::{Backend, BackendError, BackendFactory, LogLine, Observed};

@@ -48,11 +48,15 @@ pub(super) fn parse_signal(name: &str) -> Option<rustix::process::Signal> {
 
 /// `file: PATH` as the container whose main process is `pid` sees it.
 pub(super) fn observe_file(pid: u32, path: &str) -> Observed {
-    let p = proc_path(pid, path);
-    let link_target = fs::read_link(&p)
+    observe_file_at(&proc_path(pid, path), path)
+}
+
+/// `file: PATH` read at `p` on the host (`path` is what the scenario said, for messages).
+pub(super) fn observe_file_at(p: &Path, path: &str) -> Observed {
+    let link_target = fs::read_link(p)
         .ok()
         .map(|t| t.to_string_lossy().into_owned());
-    let meta = fs::metadata(&p).ok();
+    let meta = fs::metadata(p).ok();
     let mode = meta.as_ref().map(|m| m.permissions().mode() & 0o7777);
     if meta.as_ref().is_some_and(|m| m.is_dir()) {
         return Observed::File {
@@ -62,7 +66,7 @@ pub(super) fn observe_file(pid: u32, path: &str) -> Observed {
             is_dir: true,
         };
     }
-    match fs::read(&p) {
+    match fs::read(p) {
         Ok(content) => Observed::File {
             content: Some(content),
             mode,
@@ -81,7 +85,12 @@ pub(super) fn observe_file(pid: u32, path: &str) -> Observed {
 
 /// `dir: PATH`: visible entry names (kubelet's `..` entries left out), sorted.
 pub(super) fn observe_dir(pid: u32, path: &str) -> Observed {
-    match fs::read_dir(proc_path(pid, path)) {
+    observe_dir_at(&proc_path(pid, path), path)
+}
+
+/// `dir: PATH` listed at `p` on the host.
+pub(super) fn observe_dir_at(p: &Path, path: &str) -> Observed {
+    match fs::read_dir(p) {
         Ok(rd) => {
             let mut names: Vec<String> = rd
                 .filter_map(|e| e.ok())

@@ -135,6 +135,24 @@ enum Command {
         /// spec.kubernetesVersion), e.g. 1.29.
         #[arg(long, value_name = "VERSION")]
         kube_version: Option<KubeVersion>,
+        /// Run only the scenarios whose name or file path matches this regular expression.
+        #[arg(long, short = 'k', value_name = "REGEX")]
+        filter: Option<String>,
+        /// Run only the scenarios whose metadata.labels match: key=value, key!=value, key or
+        /// !key (comma-separated or repeated: all must hold).
+        #[arg(long = "selector", short = 'l', value_name = "SELECTOR")]
+        selectors: Vec<String>,
+        /// Start no further scenario once one has failed (running ones finish).
+        #[arg(long)]
+        fail_fast: bool,
+        /// Run each scenario N times; scenarios that pass some runs and fail others are
+        /// reported as flaky (and the run fails).
+        #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+        repeat: u32,
+        /// Fail a scenario still running after this long (e.g. 2m, 90s); its processes are
+        /// stopped.
+        #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+        timeout: Option<std::time::Duration>,
     },
     /// Check scenario files without running them (exit 2 on the first invalid file).
     Validate {
@@ -212,6 +230,11 @@ fn dispatch(command: Command) -> Result<(), CliError> {
             show_secrets,
             logs,
             kube_version,
+            filter,
+            selectors,
+            fail_fast,
+            repeat,
+            timeout,
         } => crate::run_cmd::run(crate::run_cmd::RunArgs {
             paths,
             backend,
@@ -222,6 +245,11 @@ fn dispatch(command: Command) -> Result<(), CliError> {
             show_secrets,
             logs,
             kube_version,
+            filter,
+            selectors,
+            fail_fast,
+            repeat: repeat as usize,
+            timeout,
         }),
         Command::Validate { paths } => crate::run_cmd::validate(&paths),
         Command::Lint { manifests } => crate::lint_cmd::lint(&manifests),

@@ -1,6 +1,8 @@
-//! `kubedrill run` and `kubedrill validate`: load every scenario first (invalid input stops
-//! everything before anything runs), run them on worker threads (`--jobs`), stream events to
-//! the console, write reports, and map results to exit codes. Ctrl-C (exit 130) or SIGTERM
+//! `kubedrill run` and `kubedrill validate`: find and load every scenario first (invalid input
+//! stops everything before anything runs), pick them (`--filter`, `-l`), hand them to the
+//! library's dispatcher ([`kubedrill::runner::run_all`]: `--jobs`, `--repeat`, `--fail-fast`,
+//! Ctrl-C) with a local backend factory, print its events on the console, write reports, and
+//! map results to exit codes. Ctrl-C (exit 130) or SIGTERM
 //! (exit 143) cancels the running scenarios; dropping a scenario's run kills its processes
 //! and removes its scratch dir. When a run is killed outright, the process runtime's watchdog
 //! removes its scratch dir; whatever is left (the watchdog killed too, Docker containers) the
@@ -10,17 +12,15 @@
 //! the outcome to a [`CliError`]. It must not decide whether a step passed (the runner does)
 //! nor how a report is laid out (`kubedrill::report` does).
 
-use std::collections::VecDeque;
 use std::path::PathBuf;
-use std::sync::Mutex;
-use std::sync::mpsc;
-use std::time::Instant;
+use std::time::Duration;
 
-use kubedrill::backend::local::RuntimeKind;
+use kubedrill::backend::local::{LocalBackendFactory, RuntimeKind};
 use kubedrill::kubelet::KubeVersion;
-use kubedrill::report::model::{RunEvent, ScenarioResult};
+use kubedrill::report::model::ScenarioResult;
 use kubedrill::report::{json, junit};
-use kubedrill::runner::{RunOptions, run_scenario};
+use kubedrill::runner::select::{Selection, discover};
+use kubedrill::runner::{Cancel, Interrupt, RunAllOptions, RunOptions, run_all};
 use kubedrill::scenario::{self, Scenario, ScenarioError};
 
 use crate::exit::{CliError, StopSignal};
@@ -40,6 +40,16 @@ pub struct RunArgs {
     pub logs: bool,
     /// `--kube-version`: overrides every scenario's `spec.kubernetesVersion`.
     pub kube_version: Option<KubeVersion>,
+    /// `--filter REGEX`: only scenarios whose name or file path matches.
+    pub filter: Option<String>,
+    /// `-l key=value`: only scenarios whose labels match every selector.
+    pub selectors: Vec<String>,
+    /// `--fail-fast`: start no further scenario once one has failed.
+    pub fail_fast: bool,
+    /// `--repeat N`: run each scenario N times and report flaky ones.
+    pub repeat: usize,
+    /// `--timeout D`: a scenario running longer fails.
+    pub timeout: Option<Duration>,
 }
 
 enum Report {
@@ -118,14 +128,14 @@ fn print_scenario_error(e: &ScenarioError) {
     print_source_line(e.file(), e.line(), e.column());
 }
 
-/// Loads every scenario named by `paths` (default `./scenarios`).
+/// Loads every scenario under `paths` (default `./scenarios`; directories recursively).
 fn load_all(paths: &[PathBuf]) -> Result<Vec<Scenario>, ScenarioError> {
     let paths = if paths.is_empty() {
         vec![PathBuf::from("scenarios")]
     } else {
         paths.to_vec()
     };
-    scenario::discover(&paths)?
+    discover(&paths)?
         .iter()
         .map(|p| scenario::load(p))
         .collect()
@@ -133,7 +143,7 @@ fn load_all(paths: &[PathBuf]) -> Result<Vec<Scenario>, ScenarioError> {
 
 /// `kubedrill validate`.
 pub fn validate(paths: &[PathBuf]) -> Result<(), CliError> {
-    let files = match scenario::discover(paths) {
+    let files = match discover(paths) {
         Ok(f) => f,
         Err(e) => {
             print_scenario_error(&e);
@@ -196,6 +206,8 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
     };
     tracing::debug!(backend = %args.backend, "backend ready");
     let reports = parse_reports(&args.reports)?;
+    let selection =
+        Selection::new(args.filter.as_deref(), &args.selectors).map_err(CliError::invalid)?;
     let mut scenarios = match load_all(&args.paths) {
         Ok(s) => s,
         Err(e) => {
@@ -207,6 +219,14 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
         return Err(CliError::invalid(
             "no scenario files found (hint: a scenario has `kind: Scenario`)",
         ));
+    }
+    let found = scenarios.len();
+    scenarios.retain(|s| selection.matches(s));
+    if scenarios.is_empty() {
+        return Err(CliError::Invalid(format!(
+            "none of the {found} scenario(s) found matches --filter/-l (hint: `kubedrill \
+             validate PATH` lists them with their names)"
+        )));
     }
     if let Some(version) = args.kube_version {
         override_kube_version(&mut scenarios, version)?;
@@ -229,16 +249,56 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
              volumes under $KUBEDRILL_ROOT/<mountPath> instead of at the mountPath"
         );
     }
-    let opts = RunOptions {
+    let factory = LocalBackendFactory {
+        runtime,
         exe,
         keep: args.keep,
-        show_secrets: args.show_secrets,
-        timing: args.timing.clone(),
         scratch_root: None,
-        runtime,
-        print_logs: args.logs,
     };
-    let (results, interrupted) = run_parallel(scenarios, &opts, args.jobs.max(1));
+    let progress = kubedrill::report::progress::WaitLine::on_terminal();
+    let opts = RunAllOptions {
+        run: RunOptions {
+            show_secrets: args.show_secrets,
+            timing: args.timing.clone(),
+            timeout: args.timeout,
+            on_wait: progress.callback(),
+        },
+        jobs: args.jobs.max(1),
+        repeat: args.repeat.max(1),
+        fail_fast: args.fail_fast,
+    };
+    let mut console = crate::output::console_reporter().with_logs(args.logs);
+    let cancel = Cancel::on_signals();
+    let outcome = run_all(
+        &scenarios,
+        &factory,
+        &opts,
+        &mut |e| {
+            progress.suspend(|| {
+                let _ = console.handle(e);
+            })
+        },
+        &cancel,
+    );
+    progress.clear();
+    let results: Vec<ScenarioResult> = outcome.results.clone();
+    let _ = console.summary(&results);
+    for f in &outcome.flaky {
+        outln!(
+            "flaky: {} ({}): passed {} of {} runs",
+            f.scenario,
+            f.file.display(),
+            f.passed,
+            f.passed + f.failed
+        )?;
+    }
+    if outcome.not_started > 0 {
+        outln!(
+            "--fail-fast: {} scenario run(s) not started after the first failure",
+            outcome.not_started
+        )?;
+    }
+    let interrupted = cancel.signal();
     tracing::debug!(
         results = results.len(),
         interrupted = ?interrupted,
@@ -300,125 +360,4 @@ fn sweep_stale_scratch() {
             dir.display()
         );
     }
-}
-
-/// The signal that stopped a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Interrupt {
-    /// SIGINT (Ctrl-C).
-    Interrupt,
-    /// SIGTERM.
-    Terminate,
-}
-
-/// Runs scenarios on `jobs` worker threads (each with its own single-threaded tokio runtime)
-/// and streams their events to the console from this thread. Returns the results in input
-/// order and the signal that stopped the run, if one did.
-fn run_parallel(
-    scenarios: Vec<Scenario>,
-    opts: &RunOptions,
-    jobs: usize,
-) -> (Vec<ScenarioResult>, Option<Interrupt>) {
-    let run_start = Instant::now();
-    let count = scenarios.len();
-    let queue: Mutex<VecDeque<(usize, Scenario)>> =
-        Mutex::new(scenarios.into_iter().enumerate().collect());
-    let (cancel_tx, cancel_rx) = tokio::sync::watch::channel(false);
-    let signal = std::sync::Arc::new(Mutex::new(None));
-    spawn_interrupt_watcher(cancel_tx, std::sync::Arc::clone(&signal));
-    let (tx, rx) = mpsc::channel::<(usize, Option<RunEvent>, Option<ScenarioResult>)>();
-    let mut console = crate::output::console_reporter().with_logs(opts.print_logs);
-    let mut results: Vec<Option<ScenarioResult>> = vec![None; count];
-    std::thread::scope(|scope| {
-        for _ in 0..jobs.min(count) {
-            let tx = tx.clone();
-            let queue = &queue;
-            let mut cancel = cancel_rx.clone();
-            scope.spawn(move || {
-                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                else {
-                    return;
-                };
-                loop {
-                    if *cancel.borrow() {
-                        return;
-                    }
-                    let next = queue.lock().ok().and_then(|mut q| q.pop_front());
-                    let Some((i, sc)) = next else { return };
-                    let result = rt.block_on(async {
-                        let mut emit = |e: RunEvent| {
-                            let _ = tx.send((i, Some(e), None));
-                        };
-                        tokio::select! {
-                            r = run_scenario(&sc, opts, run_start, &mut emit) => Some(r),
-                            _ = cancel.wait_for(|c| *c) => None,
-                        }
-                    });
-                    match result {
-                        Some(r) => {
-                            let _ = tx.send((i, None, Some(r)));
-                        }
-                        None => return,
-                    }
-                }
-            });
-        }
-        drop(tx);
-        for (i, event, result) in rx {
-            if let Some(e) = event {
-                let _ = console.handle(&e);
-            }
-            if let Some(r) = result {
-                results[i] = Some(r);
-            }
-        }
-    });
-    let interrupted = if *cancel_rx.borrow() {
-        Some(
-            signal
-                .lock()
-                .ok()
-                .and_then(|s| *s)
-                .unwrap_or(Interrupt::Interrupt),
-        )
-    } else {
-        None
-    };
-    let results: Vec<ScenarioResult> = results.into_iter().flatten().collect();
-    let _ = console.summary(&results);
-    (results, interrupted)
-}
-
-/// Turns SIGINT and SIGTERM into a cancellation every worker sees, recording which it was.
-fn spawn_interrupt_watcher(
-    cancel: tokio::sync::watch::Sender<bool>,
-    signal_seen: std::sync::Arc<Mutex<Option<Interrupt>>>,
-) {
-    std::thread::spawn(move || {
-        let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-        else {
-            return;
-        };
-        rt.block_on(async move {
-            use tokio::signal::unix::{SignalKind, signal};
-            let (Ok(mut int), Ok(mut term)) = (
-                signal(SignalKind::interrupt()),
-                signal(SignalKind::terminate()),
-            ) else {
-                return;
-            };
-            let which = tokio::select! {
-                _ = int.recv() => Interrupt::Interrupt,
-                _ = term.recv() => Interrupt::Terminate,
-            };
-            if let Ok(mut seen) = signal_seen.lock() {
-                *seen = Some(which);
-            }
-            let _ = cancel.send(true);
-        });
-    });
 }

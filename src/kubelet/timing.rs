@@ -1,5 +1,9 @@
 //! When kubelet notices a change (§7): the sync period with jitter, and how its view of
 //! ConfigMaps and Secrets follows the API (watch, TTL cache, get).
+//!
+//! Pure: it draws delays and never reads a clock. Whoever schedules with them (the local
+//! backend) adds them to [`tokio::time::Instant`]s, so a paused tokio clock (tests) runs the
+//! 60–90 s periods in virtual time.
 
 use std::time::Duration;
 

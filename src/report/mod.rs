@@ -8,3 +8,4 @@ pub mod json;
 pub mod junit;
 pub mod logs;
 pub mod model;
+pub mod progress;

@@ -16,6 +16,26 @@ pub struct RunEvent {
     pub kind: RunEventKind,
 }
 
+/// An assertion still waiting (`within:`, `throughout:`): what for, for how long at most, and
+/// for how long so far. The runner reports it about once a second through
+/// `RunOptions::on_wait`; [`super::progress`] shows it on a terminal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WaitProgress {
+    /// The scenario's name.
+    pub scenario: String,
+    /// e.g. `file /etc/config/LOG_LEVEL`.
+    pub what: String,
+    /// The assertion's `within:` or `throughout:`.
+    pub limit: Duration,
+    /// Time waited so far (on tokio's clock).
+    pub waited: Duration,
+    /// True once the wait is over (the line can be cleared).
+    pub done: bool,
+}
+
+/// Who hears of [`WaitProgress`] (shared by the worker threads of a run).
+pub type OnWait = std::sync::Arc<dyn Fn(&WaitProgress) + Send + Sync>;
+
 /// The kinds of [`RunEvent`].
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase", tag = "type")]

@@ -1,7 +1,7 @@
 //! Judging one sample: an [`Observed`] value against an assertion's predicates. Pure: no IO,
 //! no timing; the runner decides when to sample and for how long.
 
-use std::time::Instant;
+use std::time::SystemTime;
 
 use crate::backend::Observed;
 use crate::scenario::format::{Observation, Predicates};
@@ -16,7 +16,7 @@ pub struct Sample {
     /// What did not hold, when `ok` is false.
     pub why: Option<String>,
     /// For logs: when the first line that satisfied `contains`/`matches` was read.
-    pub matched_at: Option<Instant>,
+    pub matched_at: Option<SystemTime>,
     /// When `equals` did not hold for a multi-line value: the line diff of expected against
     /// observed (see [`line_diff`](super::diff::line_diff)), before redaction.
     pub equals_diff: Vec<String>,
@@ -28,7 +28,7 @@ pub fn judge(
     observation: &Observation,
     observed: &Observed,
     p: &Predicates,
-    log_since: Option<Instant>,
+    log_since: Option<SystemTime>,
 ) -> Sample {
     match observed {
         Observed::Unavailable(why) => fail(format!("({why})"), why.clone()),
@@ -101,9 +101,10 @@ pub fn judge(
         }
         Observed::Env(value) => judge_text(value.as_deref(), p),
         Observed::Log(lines) => {
-            let lines: Vec<&(Instant, String)> = lines
+            let lines: Vec<(SystemTime, &String)> = lines
                 .iter()
-                .filter(|(at, _)| log_since.is_none_or(|s| *at >= s))
+                .filter(|l| log_since.is_none_or(|s| l.at >= s))
+                .map(|l| (l.at, &l.text))
                 .collect();
             let text = lines
                 .iter()
@@ -117,7 +118,7 @@ pub fn judge(
                 .as_deref()
                 .filter(|_| !s.ok)
                 .and_then(|bad| lines.iter().find(|(_, l)| l.contains(bad)))
-                .map(|(_, l)| l.clone())
+                .map(|(_, l)| (*l).clone())
                 .unwrap_or_else(|| last_lines(&text, 3));
             if s.ok {
                 let first = lines.iter().find(|(_, l)| {
@@ -126,7 +127,7 @@ pub fn judge(
                 });
                 if let Some((at, line)) = first {
                     s.matched_at = Some(*at);
-                    s.shown = line.clone();
+                    s.shown = (*line).clone();
                 }
             }
             s
@@ -174,6 +175,7 @@ pub fn judge(
             let Observation::Container(m) = observation else {
                 return fail(String::new(), "internal: observation mismatch".into());
             };
+            let state = state.as_str();
             let shown = format!(
                 "{state}{} (restarts {restarts})",
                 reason
@@ -203,6 +205,7 @@ pub fn judge(
             verdict(shown, why)
         }
         Observed::Pod { phase } => {
+            let phase = phase.as_str();
             let Observation::Pod(m) = observation else {
                 return fail(String::new(), "internal: observation mismatch".into());
             };
@@ -212,7 +215,7 @@ pub fn judge(
             {
                 why.push(format!("phase is {phase}, expected {}", want.as_str()));
             }
-            verdict(phase.clone(), why)
+            verdict(phase.to_string(), why)
         }
         Observed::Events(messages) => {
             let reason = match observation {

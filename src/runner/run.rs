@@ -1,17 +1,23 @@
-//! Running one scenario: its steps in order against a [`Backend`], assertions sampled with
-//! their timing rule, results emitted as data ([`RunEvent`]s).
+//! Running one scenario: its steps in order against a [`Backend`] the caller's
+//! [`BackendFactory`] makes, assertions sampled with their timing rule, results emitted as data
+//! ([`RunEvent`]s). It never names a concrete backend.
+//!
+//! Time is tokio's ([`tokio::time::Instant`], [`tokio::time::sleep`]): `within:`, `throughout:`,
+//! `sleep:` and `--timeout` all run on it, so under `tokio::time::pause()` a 90 s wait costs no
+//! real time. Moments that cross the seam (when a step completed, for `since:` and `after:`)
+//! are wall-clock ([`clock::now`]), comparable with the timestamps of log lines.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::{Duration, SystemTime};
+
+use tokio::time::Instant;
 
 use super::check::judge;
 use super::redact::Redactor;
-use crate::backend::Backend;
-use crate::backend::local::{LocalBackend, LocalOptions, RuntimeKind};
+use crate::backend::{Backend, BackendFactory, clock};
 use crate::kubelet::timing::{Detection as KDetection, TimingProfile};
 use crate::report::model::{
-    ContainerLog, Outcome, RunEvent, RunEventKind, ScenarioResult, StepResult,
+    ContainerLog, Outcome, RunEvent, RunEventKind, ScenarioResult, StepResult, WaitProgress,
 };
 use crate::scenario::format::{
     AssertTiming, Assertion, Detection, Observation, Operation, Predicates, Scenario, Step, Timing,
@@ -20,24 +26,34 @@ use crate::scenario::format::{
 /// How often an eventual or consistent assertion samples.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(10);
 
-/// How scenarios run.
-#[derive(Debug, Clone)]
+/// How often a waiting assertion reports progress ([`RunOptions::on_wait`]).
+const PROGRESS_INTERVAL: Duration = Duration::from_secs(1);
+
+/// How scenarios run, whatever the backend. What only one backend understands (the
+/// executable, scratch directories, processes or Docker) goes to its [`BackendFactory`].
+#[derive(Clone, Default)]
 pub struct RunOptions {
-    /// The kubedrill executable (the process runtime re-executes it).
-    pub exe: PathBuf,
-    /// Keep scratch directories and report where they are.
-    pub keep: bool,
     /// Show Secret-derived values instead of redacting them.
     pub show_secrets: bool,
     /// A timing profile name (`fast`, `kubelet`) overriding the scenario's.
     pub timing: Option<String>,
-    /// Where scratch directories are made (default: the system temp dir).
-    pub scratch_root: Option<PathBuf>,
-    /// Processes or Docker containers.
-    pub runtime: RuntimeKind,
-    /// `--logs`: the CLI prints each container's log after its scenario (the runner collects
-    /// logs into every [`ScenarioResult`] regardless).
-    pub print_logs: bool,
+    /// `--timeout`: a scenario still running after this long fails (its step says so) and its
+    /// backend is shut down as after any failure.
+    pub timeout: Option<Duration>,
+    /// Called while an eventual or consistent assertion waits (about once a second), for a
+    /// progress line on a terminal; never called when `None`.
+    pub on_wait: Option<crate::report::model::OnWait>,
+}
+
+impl std::fmt::Debug for RunOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunOptions")
+            .field("show_secrets", &self.show_secrets)
+            .field("timing", &self.timing)
+            .field("timeout", &self.timeout)
+            .field("on_wait", &self.on_wait.is_some())
+            .finish()
+    }
 }
 
 /// The timing profile in force for `scenario` (a CLI override wins).
@@ -72,9 +88,11 @@ pub fn timing_profile(scenario: &Scenario, override_name: Option<&str>) -> Timin
     }
 }
 
-/// Runs one scenario on the local process backend, calling `emit` for every event.
-pub async fn run_scenario(
+/// Runs one scenario on a backend made by `factory`, calling `emit` for every event. A failure
+/// is a result (failed steps, or `error` for a setup error), never an `Err`.
+pub async fn run_scenario<F: BackendFactory + ?Sized>(
     scenario: &Scenario,
+    factory: &F,
     opts: &RunOptions,
     run_start: Instant,
     emit: &mut dyn FnMut(RunEvent),
@@ -84,7 +102,7 @@ pub async fn run_scenario(
     let mut result = ScenarioResult {
         scenario: scenario.name.clone(),
         file: scenario.file.clone(),
-        backend: opts.runtime.as_str().into(),
+        backend: String::new(),
         timing: timing.describe(),
         steps: Vec::new(),
         duration: Duration::ZERO,
@@ -92,50 +110,13 @@ pub async fn run_scenario(
         kept_dir: None,
         logs: Vec::new(),
     };
-    emit(RunEvent {
-        at: run_start.elapsed(),
-        kind: RunEventKind::ScenarioStarted {
-            scenario: scenario.name.clone(),
-            file: scenario.file.clone(),
-            backend: result.backend.clone(),
-            timing: result.timing.clone(),
-        },
-    });
-    // Private (it holds projected Secret values) and locked by this process, so the next run
-    // removes it if this one is killed.
-    let scratch =
-        crate::runtime::scratch::ScratchDir::create(opts.scratch_root.as_deref(), opts.keep);
-    let scratch = match scratch {
-        Ok(d) => d,
-        Err(e) => {
-            result.error = Some(format!("creating a scratch directory: {e}"));
-            return finish(result, started, run_start, emit);
-        }
-    };
-    // `kubedrill run s.yaml` from the scenario's own directory: the parent is "", i.e. ".".
-    let base_dir = scenario
-        .file
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-    let base_dir = std::fs::canonicalize(&base_dir).unwrap_or(base_dir);
-    let mut backend = LocalBackend::new(LocalOptions {
-        runtime: opts.runtime,
-        workload: scenario.spec.workload.workload.clone(),
-        run: scenario.spec.workload.run.clone(),
-        base_dir,
-        scratch: scratch.path().to_path_buf(),
-        timing,
-        kube_version: scenario.spec.kube_version.unwrap_or_default(),
-        exe: opts.exe.clone(),
-    });
+    // Secret values are known before anything runs, so even a setup error is redacted.
     let objects: Vec<_> = scenario
         .spec
         .objects
         .iter()
         .flat_map(|o| o.manifests().iter().cloned())
         .collect();
-    // Secret values are known before anything runs, so even a setup error is redacted.
     let mut redactor = Redactor::new(&[], !opts.show_secrets);
     for m in &objects {
         if let crate::api::Manifest::Secret(s, _) = m {
@@ -148,12 +129,37 @@ pub async fn run_scenario(
             );
         }
     }
-    if let Err(e) = backend.start(&objects).await {
-        result.error = Some(redactor.text(&e.to_string()));
+    let mut backend = match factory.create(scenario, &timing) {
+        Ok(b) => b,
+        Err(e) => {
+            emit_started(scenario, &result, run_start, emit);
+            result.error = Some(redactor.text(&e.to_string()));
+            return finish(result, started, run_start, emit);
+        }
+    };
+    result.backend = backend.name().to_string();
+    emit_started(scenario, &result, run_start, emit);
+    let deadline = opts.timeout.map(|t| (started + t, t));
+    let start = match deadline {
+        None => backend.start(&objects).await.map_err(|e| e.to_string()),
+        Some((at, limit)) => match tokio::time::timeout_at(at, backend.start(&objects)).await {
+            Ok(r) => r.map_err(|e| e.to_string()),
+            Err(_) => Err(format!(
+                "the scenario timed out while its pod was starting (--timeout {})",
+                fmt_dur(limit)
+            )),
+        },
+    };
+    if let Err(e) = start {
+        result.error = Some(redactor.text(&e));
     } else {
         redactor.extend(backend.secret_values());
-        let mut completed: BTreeMap<String, Instant> = BTreeMap::new();
+        let mut completed: BTreeMap<String, SystemTime> = BTreeMap::new();
         let mut failed = false;
+        let ctx = WaitContext {
+            scenario: &scenario.name,
+            on_wait: opts.on_wait.as_deref(),
+        };
         for (i, step) in scenario.spec.steps.iter().enumerate() {
             let summary = redactor.text(&summarize(step));
             if failed {
@@ -172,11 +178,26 @@ pub async fn run_scenario(
                 continue;
             }
             let step_start = Instant::now();
-            let (outcome, observed, latency) =
-                execute(step, &mut backend, &completed, &redactor).await;
+            let run_step = execute(step, &mut backend, &completed, &redactor, &ctx);
+            let (outcome, observed, latency) = match deadline {
+                None => run_step.await,
+                Some((at, limit)) => match tokio::time::timeout_at(at, run_step).await {
+                    Ok(r) => r,
+                    Err(_) => (
+                        Outcome::Failed(format!(
+                            "the scenario timed out: still running after {} (--timeout {}); \
+                             its processes were stopped",
+                            fmt_dur(started.elapsed()),
+                            fmt_dur(limit)
+                        )),
+                        None,
+                        None,
+                    ),
+                },
+            };
             redactor.extend(backend.secret_values());
             if let Some(name) = &step.name {
-                completed.insert(name.clone(), Instant::now());
+                completed.insert(name.clone(), clock::now());
             }
             let bad = !matches!(outcome, Outcome::Passed);
             let diagnostics = if bad {
@@ -236,39 +257,36 @@ pub async fn run_scenario(
             },
         })
         .collect();
-    if opts.keep {
-        if let Err(e) = keep_logs(scratch.path(), &result.logs) {
-            result.error.get_or_insert(format!(
-                "writing container logs into {}: {e}",
-                scratch.path().display()
-            ));
+    match backend.finish(&result.logs) {
+        Ok(kept) => result.kept_dir = kept,
+        Err(e) => {
+            result.error.get_or_insert(redactor.text(&e.to_string()));
         }
-        result.kept_dir = Some(scratch.keep());
-    } else {
-        drop(scratch);
     }
     finish(result, started, run_start, emit)
 }
 
-/// `--keep`: each container's (redacted) log as `logs/CONTAINER.log` in the kept scratch dir.
-fn keep_logs(scratch: &Path, logs: &[ContainerLog]) -> std::io::Result<()> {
-    let dir = scratch.join("logs");
-    std::fs::create_dir_all(&dir)?;
-    for log in logs {
-        // Container names are DNS labels (validated); refuse anything that could leave `dir`.
-        if log.container.is_empty()
-            || log.container.starts_with('.')
-            || log.container.contains(['/', '\0'])
-        {
-            continue;
-        }
-        let mut text = log.lines.join("\n");
-        if !text.is_empty() {
-            text.push('\n');
-        }
-        std::fs::write(dir.join(format!("{}.log", log.container)), text)?;
-    }
-    Ok(())
+fn emit_started(
+    scenario: &Scenario,
+    result: &ScenarioResult,
+    run_start: Instant,
+    emit: &mut dyn FnMut(RunEvent),
+) {
+    emit(RunEvent {
+        at: run_start.elapsed(),
+        kind: RunEventKind::ScenarioStarted {
+            scenario: scenario.name.clone(),
+            file: scenario.file.clone(),
+            backend: result.backend.clone(),
+            timing: result.timing.clone(),
+        },
+    });
+}
+
+/// Who to tell while an assertion waits.
+struct WaitContext<'a> {
+    scenario: &'a str,
+    on_wait: Option<&'a (dyn Fn(&WaitProgress) + Send + Sync)>,
 }
 
 fn finish(
@@ -314,15 +332,16 @@ fn redact_diagnostics(d: &mut crate::report::model::Diagnostics, r: &Redactor) {
     }
 }
 
-async fn execute(
+async fn execute<B: Backend>(
     step: &Step,
-    backend: &mut LocalBackend,
-    completed: &BTreeMap<String, Instant>,
+    backend: &mut B,
+    completed: &BTreeMap<String, SystemTime>,
     redactor: &Redactor,
+    ctx: &WaitContext<'_>,
 ) -> (Outcome, Option<String>, Option<Duration>) {
     let done = |r: Result<String, crate::backend::BackendError>| match r {
         Ok(msg) => (Outcome::Passed, Some(msg).filter(|m| !m.is_empty()), None),
-        Err(e) => (Outcome::Error(e.0), None, None),
+        Err(e) => (Outcome::Error(e.to_string()), None, None),
     };
     match &step.op {
         Operation::Apply(obj) => done(backend.apply(obj.manifests()).await),
@@ -341,21 +360,30 @@ async fn execute(
             let until = Instant::now() + *d;
             while Instant::now() < until {
                 backend.tick().await;
-                tokio::time::sleep(POLL_INTERVAL.min(until - Instant::now())).await;
+                tokio::time::sleep(
+                    POLL_INTERVAL.min(until.saturating_duration_since(Instant::now())),
+                )
+                .await;
             }
             (Outcome::Passed, None, None)
         }
-        Operation::Assert(a) => assert(a, backend, completed, redactor).await,
+        Operation::Assert(a) => assert(a, backend, completed, redactor, ctx).await,
     }
 }
 
-async fn assert(
+async fn assert<B: Backend>(
     a: &Assertion,
-    backend: &mut LocalBackend,
-    completed: &BTreeMap<String, Instant>,
+    backend: &mut B,
+    completed: &BTreeMap<String, SystemTime>,
     redactor: &Redactor,
+    ctx: &WaitContext<'_>,
 ) -> (Outcome, Option<String>, Option<Duration>) {
     let begin = Instant::now();
+    let mut progress = ctx.on_wait.zip(match a.timing {
+        AssertTiming::Now => None,
+        AssertTiming::Within(d) | AssertTiming::Throughout(d) => Some(d),
+    });
+    let mut last_progress = begin;
     let since = match &a.observation {
         Observation::Log {
             since: Some(step), ..
@@ -363,11 +391,12 @@ async fn assert(
         _ => None,
     };
     let after = a.after.as_ref().and_then(|s| completed.get(s).copied());
-    loop {
+    let result = loop {
         backend.tick().await;
         let observed = backend.observe(&a.observation).await;
         let sample = judge(&a.observation, &observed, &a.predicates, since);
         let now = Instant::now();
+        let wall_now = clock::now();
         let secret = backend.is_secret(&a.observation) && redactor.enabled();
         let shown = if secret {
             redactor.whole(&sample.shown)
@@ -378,7 +407,7 @@ async fn assert(
         let failed = |within| failure(a, &sample, &shown, within, redactor);
         match a.timing {
             AssertTiming::Now => {
-                return if sample.ok {
+                break if sample.ok {
                     (Outcome::Passed, Some(shown), None)
                 } else {
                     (Outcome::Failed(failed(None) + &diff), Some(shown), None)
@@ -390,19 +419,20 @@ async fn assert(
                         sample
                             .matched_at
                             .filter(|m| *m >= t)
-                            .unwrap_or(now)
-                            .saturating_duration_since(t)
+                            .unwrap_or(wall_now)
+                            .duration_since(t)
+                            .unwrap_or_default()
                     });
-                    return (Outcome::Passed, Some(shown), latency);
+                    break (Outcome::Passed, Some(shown), latency);
                 }
                 if now.duration_since(begin) >= d {
-                    return (Outcome::Failed(failed(Some(d)) + &diff), Some(shown), None);
+                    break (Outcome::Failed(failed(Some(d)) + &diff), Some(shown), None);
                 }
             }
             AssertTiming::Throughout(d) => {
                 if !sample.ok {
                     let at = now.duration_since(begin);
-                    return (
+                    break (
                         Outcome::Failed(format!(
                             "{} at +{} of {}{diff}",
                             failed(None),
@@ -414,12 +444,37 @@ async fn assert(
                     );
                 }
                 if now.duration_since(begin) >= d {
-                    return (Outcome::Passed, Some(shown), None);
+                    break (Outcome::Passed, Some(shown), None);
                 }
             }
         }
+        if let Some((tell, limit)) = progress
+            && now.duration_since(last_progress) >= PROGRESS_INTERVAL
+        {
+            last_progress = now;
+            tell(&WaitProgress {
+                scenario: ctx.scenario.to_string(),
+                what: describe_observation(&a.observation),
+                limit,
+                waited: now.duration_since(begin),
+                done: false,
+            });
+        }
         tokio::time::sleep(POLL_INTERVAL).await;
+    };
+    // Clear the line only if one was shown.
+    if let Some((tell, limit)) = progress.take()
+        && last_progress != begin
+    {
+        tell(&WaitProgress {
+            scenario: ctx.scenario.to_string(),
+            what: describe_observation(&a.observation),
+            limit,
+            waited: begin.elapsed(),
+            done: true,
+        });
     }
+    result
 }
 
 fn failure(

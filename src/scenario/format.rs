@@ -26,6 +26,8 @@ pub struct Scenario {
     pub name: String,
     /// `metadata.description`.
     pub description: Option<String>,
+    /// `metadata.labels`: what `kubedrill run -l key=value` selects on.
+    pub labels: std::collections::BTreeMap<String, String>,
     /// The scenario file, as given to the loader.
     pub file: PathBuf,
     /// What to set up and what to do.

@@ -6,7 +6,7 @@
 //! The loader reads the scenario and the manifest files it references, nothing else; it never
 //! runs anything.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
@@ -25,7 +25,7 @@ use crate::yaml::{self, Node};
 /// The fields of a scenario file's top level.
 pub(crate) const TOP_FIELDS: &[&str] = &["apiVersion", "kind", "metadata", "spec"];
 /// The fields of `metadata`.
-pub(crate) const METADATA_FIELDS: &[&str] = &["name", "description"];
+pub(crate) const METADATA_FIELDS: &[&str] = &["name", "description", "labels"];
 /// The fields of `spec`.
 pub(crate) const SPEC_FIELDS: &[&str] = &[
     "timing",
@@ -82,9 +82,9 @@ pub fn load_str(text: &str, file: &Path) -> std::result::Result<Scenario, Scenar
 
     header(&cx, &root)?;
     cx.fields(&root, TOP_FIELDS, "the scenario")?;
-    let (name, description) = match root.get("metadata") {
+    let (name, description, labels) = match root.get("metadata") {
         Some(meta) => metadata(&cx, meta)?,
-        None => (None, None),
+        None => (None, None, BTreeMap::new()),
     };
     let name = match name {
         Some(name) => name,
@@ -106,6 +106,7 @@ pub fn load_str(text: &str, file: &Path) -> std::result::Result<Scenario, Scenar
     Ok(Scenario {
         name,
         description,
+        labels,
         file: file.to_path_buf(),
         spec,
     })
@@ -190,7 +191,9 @@ fn header(cx: &Cx<'_>, root: &Node) -> Result<()> {
     }
 }
 
-fn metadata(cx: &Cx<'_>, node: &Node) -> Result<(Option<String>, Option<String>)> {
+type Metadata = (Option<String>, Option<String>, BTreeMap<String, String>);
+
+fn metadata(cx: &Cx<'_>, node: &Node) -> Result<Metadata> {
     cx.fields(node, METADATA_FIELDS, "metadata")?;
     let name = node
         .get("name")
@@ -200,7 +203,12 @@ fn metadata(cx: &Cx<'_>, node: &Node) -> Result<(Option<String>, Option<String>)
         .get("description")
         .map(|n| cx.text(n, "metadata.description"))
         .transpose()?;
-    Ok((name, description))
+    let labels = node
+        .get("labels")
+        .map(|n| cx.string_map(n, "metadata.labels"))
+        .transpose()?
+        .unwrap_or_default();
+    Ok((name, description, labels))
 }
 
 fn spec(cx: &Cx<'_>, text: &str, dir: &Path, node: &Node) -> Result<ScenarioSpec> {

@@ -38,7 +38,9 @@ pub fn json_schema() -> Value {
                     "name": {"type": "string", "minLength": 1,
                              "description": "The scenario's name in reports (default: the file stem)."},
                     "description": {"type": "string",
-                                    "description": "What the scenario proves."}
+                                    "description": "What the scenario proves."},
+                    "labels": {"type": "object", "additionalProperties": {"type": "string"},
+                               "description": "Labels `kubedrill run -l key=value` selects on."}
                 }
             },
             "spec": {"$ref": "#/definitions/spec"}
