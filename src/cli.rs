@@ -124,11 +124,23 @@ enum Command {
     /// Static findings: credentials in ConfigMaps, subPath or env where updates are expected,
     /// references to objects that do not exist, and more.
     ///
-    /// Exit codes: 0 no warning or error, 1 some warning or error, 2 invalid input.
+    /// Exit codes: 0 no finding at or above --fail-on, 1 some, 2 invalid input.
     Lint {
         /// Manifest files (ConfigMaps, Secrets and workloads; multi-document YAML is fine).
-        #[arg(required = true, value_name = "MANIFEST")]
+        #[arg(value_name = "MANIFEST", required_unless_present = "files")]
         manifests: Vec<PathBuf>,
+        /// Manifest files, like project and dev (may be combined with positional files).
+        #[arg(short = 'f', long = "filename", value_name = "MANIFEST")]
+        files: Vec<PathBuf>,
+        /// Output format: text, json or sarif (SARIF 2.1.0, for GitHub code scanning).
+        #[arg(short = 'o', long = "output", default_value = "text", value_parser = ["text", "json", "sarif"])]
+        output: String,
+        /// Exit 1 when a finding at or above this level exists: error, warning or info.
+        #[arg(long, default_value = "warning", value_parser = ["error", "warning", "info"])]
+        fail_on: String,
+        /// Switch a rule off for this run, e.g. --allow KD009 (repeatable, or comma separated).
+        #[arg(long = "allow", value_name = "RULE")]
+        allow: Vec<String>,
     },
     /// Internal: set up a container's mount namespace from SPEC, then exec its command.
     #[command(name = "__ns-exec", hide = true)]
@@ -181,7 +193,16 @@ pub fn main() -> ExitCode {
             logs,
         }),
         Command::Validate { paths } => crate::run_cmd::validate(&paths),
-        Command::Lint { manifests } => lint(&manifests),
+        Command::Lint {
+            mut manifests,
+            files,
+            output,
+            fail_on,
+            allow,
+        } => {
+            manifests.extend(files);
+            lint(&manifests, &output, &fail_on, &allow)
+        }
         Command::Dev {
             target,
             container,
@@ -348,7 +369,18 @@ fn dev(
     }
 }
 
-fn lint(manifests: &[PathBuf]) -> ExitCode {
+fn lint(manifests: &[PathBuf], output: &str, fail_on: &str, allow: &[String]) -> ExitCode {
+    use kubedrill::lint;
+    let options = match lint::parse_allow(allow) {
+        Ok(allow) => lint::LintOptions { allow },
+        Err(e) => {
+            eprintln!("error: --allow: {e}");
+            return ExitCode::from(EXIT_INVALID);
+        }
+    };
+    // clap accepts only the listed values, so these parse.
+    let format = output.parse().unwrap_or_default();
+    let fail_on = fail_on.parse().unwrap_or(lint::Level::Warning);
     let set = match kubedrill::api::manifest::load_files(manifests) {
         Ok(set) => set,
         Err(e) => {
@@ -357,28 +389,9 @@ fn lint(manifests: &[PathBuf]) -> ExitCode {
             return ExitCode::from(EXIT_INVALID);
         }
     };
-    let findings = kubedrill::lint::lint(&set);
-    for f in &findings {
-        let level = match f.level {
-            kubedrill::lint::Level::Info => "info",
-            kubedrill::lint::Level::Warning => "warning",
-            kubedrill::lint::Level::Error => "error",
-        };
-        println!(
-            "{}: {level} {}: {} (hint: {})",
-            f.location, f.code, f.message, f.hint
-        );
-    }
-    let serious = findings
-        .iter()
-        .filter(|f| f.level >= kubedrill::lint::Level::Warning)
-        .count();
-    println!(
-        "{} finding(s): {serious} warning(s) or error(s), {} info",
-        findings.len(),
-        findings.len() - serious
-    );
-    if serious > 0 {
+    let findings = lint::lint_with_options(&set, &options);
+    print!("{}", lint::render(&findings, format));
+    if lint::should_fail(&findings, fail_on) {
         ExitCode::from(EXIT_FAILED)
     } else {
         ExitCode::SUCCESS

@@ -24,6 +24,7 @@ fn lint_text(text: &str) -> Vec<Finding> {
     let findings = lint_with(
         &set_of(text),
         &Locator::new().with_text(Path::new(FILE), text),
+        &Default::default(),
     );
     for f in &findings {
         let shown = format!("{f}");
