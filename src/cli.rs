@@ -142,6 +142,30 @@ enum Command {
         #[arg(long = "allow", value_name = "RULE")]
         allow: Vec<String>,
     },
+    /// Write a commented scenario skeleton for a workload of your manifests: it changes each
+    /// ConfigMap and Secret the pod consumes and checks what kubelet does with the change.
+    ///
+    /// Exit codes: 0 written (or printed), 2 invalid input (nothing written).
+    Init {
+        /// Manifest files or directories (their *.yaml, *.yml and *.json files).
+        #[arg(
+            short = 'f',
+            long = "filename",
+            value_name = "MANIFEST",
+            required = true
+        )]
+        manifests: Vec<PathBuf>,
+        /// The workload (name or Kind/name); needed when the manifests hold several.
+        #[arg(long, value_name = "NAME")]
+        workload: Option<String>,
+        /// Write the scenario here (default: print it; its paths are then relative to the
+        /// current directory).
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Overwrite the output file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
     /// Internal: set up a container's mount namespace from SPEC, then exec its command.
     #[command(name = "__ns-exec", hide = true)]
     NsExec {
@@ -193,6 +217,17 @@ pub fn main() -> ExitCode {
             logs,
         }),
         Command::Validate { paths } => crate::run_cmd::validate(&paths),
+        Command::Init {
+            manifests,
+            workload,
+            output,
+            force,
+        } => init(kubedrill::init::InitOptions {
+            manifests,
+            workload,
+            out: output,
+            force,
+        }),
         Command::Lint {
             mut manifests,
             files,
@@ -395,6 +430,30 @@ fn lint(manifests: &[PathBuf], output: &str, fail_on: &str, allow: &[String]) ->
         ExitCode::from(EXIT_FAILED)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+fn init(options: kubedrill::init::InitOptions) -> ExitCode {
+    match kubedrill::init::init(&options) {
+        Ok(generated) => {
+            match &generated.written {
+                Some(path) => println!(
+                    "wrote {} for {} (run it: kubedrill run {})",
+                    path.display(),
+                    generated.workload,
+                    path.display()
+                ),
+                None => print!("{}", generated.text),
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            if let kubedrill::init::InitError::Load(load) = &e {
+                print_source_line(load.file(), load.line(), load.column());
+            }
+            ExitCode::from(EXIT_INVALID)
+        }
     }
 }
 

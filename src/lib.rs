@@ -11,6 +11,7 @@
 pub mod api;
 pub mod backend;
 pub mod dev;
+pub mod init;
 pub mod kubelet;
 pub mod lint;
 pub mod project;
