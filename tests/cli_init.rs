@@ -360,3 +360,19 @@ fn init_of_an_invalid_manifest_exits_2_with_its_location() {
     assert!(out.stderr.contains("deploy/bad.yaml:6:"), "{}", out.stderr);
     assert!(!tmp.path().join("x.yaml").exists());
 }
+
+#[test]
+fn init_of_an_immutable_configmap_loads_it_explains_why_it_is_not_updated_and_passes() {
+    let tmp = tempdir();
+    deploy_dir(tmp.path(), &["tests/fixtures/init/immutable.yaml"]);
+    let out = kubedrill_in(tmp.path(), &["init", "-f", "deploy", "-o", "s.yaml"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let text = fs::read_to_string(tmp.path().join("s.yaml")).unwrap_or_default();
+    assert!(text.contains("- file: deploy/immutable.yaml"), "{text}");
+    assert!(
+        text.contains("# Not exercised: ConfigMap app-conf-v1 is immutable"),
+        "{text}"
+    );
+    assert!(!text.contains("update:"), "{text}");
+    assert_runs_and_passes(tmp.path(), "s.yaml");
+}

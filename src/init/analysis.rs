@@ -93,6 +93,9 @@ pub struct Consumption {
     pub init_containers: Vec<String>,
     /// The objects consumed, by kind and name.
     pub objects: Vec<ObjectUse>,
+    /// Every ConfigMap and Secret the pod references (volumes, also unmounted ones, and the env
+    /// of every container): the scenario must load them all for the pod to start.
+    pub referenced: Vec<(ObjectKind, String)>,
     /// What the skeleton cannot exercise, for its comments.
     pub notes: Vec<String>,
     /// The first `containerPort` (a TLS port by name or number if there is one), for the
@@ -135,10 +138,21 @@ pub fn analyse(set: &ManifestSet, workload: &Workload) -> Consumption {
                     continue;
                 }
                 // (key, path in the volume) of every file this source puts in the volume.
+                for item in items.into_iter().flatten() {
+                    if !object.all_keys.contains(&item.key) {
+                        notes.push(format!(
+                            "{} {name} has no key {} that volume {} lists (unless the volume is \
+                             optional the pod will not start)",
+                            kind.as_str(),
+                            item.key,
+                            volume.name
+                        ));
+                    }
+                }
                 let files: Vec<(String, String)> = match items {
                     Some(items) if !items.is_empty() => items
                         .iter()
-                        .filter(|i| object.text_keys.iter().any(|k| *k == i.key))
+                        .filter(|i| object.text_keys.contains(&i.key))
                         .map(|i| (i.key.clone(), i.path.clone()))
                         .collect(),
                     _ => object
@@ -211,9 +225,50 @@ pub fn analyse(set: &ManifestSet, workload: &Workload) -> Consumption {
             .map(|c| c.name.clone())
             .collect(),
         objects: uses.into_values().filter(|u| !u.views.is_empty()).collect(),
+        referenced: referenced(workload),
         notes,
         port: port(&spec.containers),
     }
+}
+
+/// Every object the pod spec names, sorted.
+fn referenced(workload: &Workload) -> Vec<(ObjectKind, String)> {
+    let spec = &workload.spec;
+    let mut out: Vec<(ObjectKind, String)> = spec
+        .volumes
+        .iter()
+        .flatten()
+        .flat_map(sources)
+        .map(|(kind, name, _)| (kind, name.to_string()))
+        .collect();
+    for container in spec
+        .containers
+        .iter()
+        .chain(spec.init_containers.iter().flatten())
+    {
+        for from in container.env_from.iter().flatten() {
+            if let Some(cm) = &from.config_map_ref {
+                out.push((ObjectKind::ConfigMap, cm.name.clone()));
+            }
+            if let Some(secret) = &from.secret_ref {
+                out.push((ObjectKind::Secret, secret.name.clone()));
+            }
+        }
+        for var in container.env.iter().flatten() {
+            let Some(source) = &var.value_from else {
+                continue;
+            };
+            if let Some(r) = &source.config_map_key_ref {
+                out.push((ObjectKind::ConfigMap, r.name.clone()));
+            }
+            if let Some(r) = &source.secret_key_ref {
+                out.push((ObjectKind::Secret, r.name.clone()));
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
 }
 
 impl ObjectUse {
@@ -346,8 +401,8 @@ fn join(dir: &str, path: &str) -> String {
 
 fn missing(kind: ObjectKind, name: &str) -> String {
     format!(
-        "{} {name} is referenced but not in the manifests: the pod may not start (add its file \
-         to -f, or mark the reference optional)",
+        "{} {name} is referenced but not in the manifests given (unless the reference is \
+         optional the pod will not start: add its file to -f)",
         kind.as_str()
     )
 }
@@ -367,6 +422,8 @@ struct ObjectFacts {
     tls: bool,
     /// Keys an `update` can change as text: ConfigMap `data`, Secret `data` and `stringData`.
     text_keys: Vec<String>,
+    /// Every key a volume item can name (ConfigMap `binaryData` too).
+    all_keys: Vec<String>,
 }
 
 impl ObjectFacts {
@@ -375,6 +432,13 @@ impl ObjectFacts {
             immutable: cm.immutable == Some(true),
             tls: false,
             text_keys: cm.data.iter().flatten().map(|(k, _)| k.clone()).collect(),
+            all_keys: cm
+                .data
+                .iter()
+                .flatten()
+                .map(|(k, _)| k.clone())
+                .chain(cm.binary_data.iter().flatten().map(|(k, _)| k.clone()))
+                .collect(),
         }
     }
 
@@ -393,6 +457,7 @@ impl ObjectFacts {
             immutable: secret.immutable == Some(true),
             tls: secret.type_.as_deref() == Some(crate::api::validation::SECRET_TYPE_TLS)
                 || (has("tls.crt") && has("tls.key")),
+            all_keys: keys.clone(),
             text_keys: keys,
         }
     }

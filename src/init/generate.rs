@@ -101,9 +101,9 @@ pub fn init(options: &InitOptions) -> Result<Generated, InitError> {
             };
             m.namespace() == workload.namespace
                 && consumption
-                    .objects
+                    .referenced
                     .iter()
-                    .any(|o| o.kind == kind && o.name == name)
+                    .any(|(k, n)| *k == kind && n == name)
         });
         if !consumed {
             continue;
