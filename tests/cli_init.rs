@@ -114,6 +114,16 @@ fn init_skeleton_of_the_seed_checks_volume_env_and_tls_and_leaves_app_checks_com
     assert!(golden.contains("# APP: new TLS connections get the new certificate"));
     assert!(golden.contains("# - assert: {tls: {port: 8000}, cn: NEXT-COMMON-NAME, within: 5s"));
     assert!(golden.contains("# - assert: {log: app, contains: \"reloaded\""));
+    // No value of the manifests is copied, least of all a Secret's.
+    for value in [
+        "SecureP@ssw0rd",
+        "U2VjdXJlUEBzc3cwcmQ=",
+        "sk-1234567890",
+        "LS0tLS1CRUdJTi",
+        "db-svc",
+    ] {
+        assert!(!golden.contains(value), "{value} copied into the skeleton");
+    }
     // The placeholder command works out of the box and says where the app goes.
     assert!(golden.contains("# Put your app here"));
     assert!(golden.contains("command: [sh, -c, \"exec sleep 86400\"]"));

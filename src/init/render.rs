@@ -405,6 +405,46 @@ mod tests {
         assert_eq!(scalar("a: b"), "\"a: b\"");
         assert_eq!(scalar("exec sleep 86400"), "\"exec sleep 86400\"");
         assert_eq!(scalar(""), "\"\"");
+        for tricky in [
+            "0b1",
+            "1_000",
+            "inf",
+            "nan",
+            "Null",
+            "NULL",
+            "TRUE",
+            "2001-12-14",
+            "0o17",
+            "12e3",
+            "0x1F",
+            "1.0",
+            "-1",
+            "y",
+            "N",
+            "_",
+            "a-b",
+            "/",
+            "007",
+        ] {
+            let rendered = scalar(tricky);
+            let back: Result<String, _> = serde_saphyr::from_str(&format!("{rendered}\n"));
+            assert_eq!(back.ok().as_deref(), Some(tricky), "{rendered}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever a name, key, path or value holds, the rendered scalar reads back as the
+        /// same string, alone and inside a flow mapping as the skeleton writes them.
+        #[test]
+        fn scalars_read_back_as_the_same_string(text in "\\PC{0,24}") {
+            let rendered = scalar(&text);
+            let alone: Result<String, _> = serde_saphyr::from_str(&format!("{rendered}\n"));
+            proptest::prop_assert_eq!(alone.ok(), Some(text.clone()), "{}", rendered);
+            let in_flow: Result<std::collections::BTreeMap<String, String>, _> =
+                serde_saphyr::from_str(&format!("{{{rendered}: {rendered}}}\n"));
+            let map = in_flow.map_err(|e| proptest::test_runner::TestCaseError::fail(format!("{rendered}: {e}")))?;
+            proptest::prop_assert_eq!(map.get(&text), Some(&text));
+        }
     }
 
     #[test]
