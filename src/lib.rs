@@ -14,6 +14,7 @@ pub mod api;
 pub mod backend;
 pub mod dev;
 pub mod duration;
+pub mod init;
 pub mod kubelet;
 pub mod lint;
 pub mod project;

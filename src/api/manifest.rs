@@ -69,6 +69,8 @@ pub struct Workload {
     pub name: String,
     /// The workload's `metadata.namespace`, or `default`.
     pub namespace: String,
+    /// The workload's own metadata (annotations such as `kubedrill.dev/lint-ignore`).
+    pub metadata: ObjectMeta,
     /// The pod template's metadata (a Pod's own metadata for a Pod).
     pub pod_metadata: ObjectMeta,
     /// The pod spec (never without containers).
@@ -869,6 +871,7 @@ impl Document<'_> {
                 .clone()
                 .filter(|ns| !ns.is_empty())
                 .unwrap_or_else(|| DEFAULT_NAMESPACE.to_string()),
+            metadata: meta.clone(),
             pod_metadata,
             spec,
             origin: self.origin(),

@@ -165,11 +165,47 @@ enum Command {
     /// Static findings: credentials in ConfigMaps, subPath or env where updates are expected,
     /// references to objects that do not exist, and more.
     ///
-    /// Exit codes: 0 no warning or error, 1 some warning or error, 2 invalid input.
+    /// Exit codes: 0 no finding at or above --fail-on, 1 some, 2 invalid input.
     Lint {
         /// Manifest files (ConfigMaps, Secrets and workloads; multi-document YAML is fine).
-        #[arg(required = true, value_name = "MANIFEST")]
+        #[arg(value_name = "MANIFEST", required_unless_present = "files")]
         manifests: Vec<PathBuf>,
+        /// Manifest files, like project and dev (may be combined with positional files).
+        #[arg(short = 'f', long = "filename", value_name = "MANIFEST")]
+        files: Vec<PathBuf>,
+        /// Output format: text, json or sarif (SARIF 2.1.0, for GitHub code scanning).
+        #[arg(short = 'o', long = "output", default_value = "text", value_parser = ["text", "json", "sarif"])]
+        output: String,
+        /// Exit 1 when a finding at or above this level exists: error, warning or info.
+        #[arg(long, default_value = "warning", value_parser = ["error", "warning", "info"])]
+        fail_on: String,
+        /// Switch a rule off for this run, e.g. --allow KD009 (repeatable, or comma separated).
+        #[arg(long = "allow", value_name = "RULE")]
+        allow: Vec<String>,
+    },
+    /// Write a commented scenario skeleton for a workload of your manifests: it changes each
+    /// ConfigMap and Secret the pod consumes and checks what kubelet does with the change.
+    ///
+    /// Exit codes: 0 written (or printed), 2 invalid input (nothing written).
+    Init {
+        /// Manifest files or directories (their *.yaml, *.yml and *.json files).
+        #[arg(
+            short = 'f',
+            long = "filename",
+            value_name = "MANIFEST",
+            required = true
+        )]
+        manifests: Vec<PathBuf>,
+        /// The workload (name or Kind/name); needed when the manifests hold several.
+        #[arg(long, value_name = "NAME")]
+        workload: Option<String>,
+        /// Write the scenario here (default: print it; its paths are then relative to the
+        /// current directory).
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Overwrite the output file if it exists.
+        #[arg(long)]
+        force: bool,
     },
     /// Print a shell completion script: bash, zsh, fish or powershell.
     Completion {
@@ -252,7 +288,27 @@ fn dispatch(command: Command) -> Result<(), CliError> {
             timeout,
         }),
         Command::Validate { paths } => crate::run_cmd::validate(&paths),
-        Command::Lint { manifests } => crate::lint_cmd::lint(&manifests),
+        Command::Lint {
+            mut manifests,
+            files,
+            output,
+            fail_on,
+            allow,
+        } => {
+            manifests.extend(files);
+            crate::lint_cmd::lint(&manifests, &output, &fail_on, &allow)
+        }
+        Command::Init {
+            manifests,
+            workload,
+            output,
+            force,
+        } => crate::lint_cmd::init(kubedrill::init::InitOptions {
+            manifests,
+            workload,
+            out: output,
+            force,
+        }),
         Command::Dev {
             target,
             container,

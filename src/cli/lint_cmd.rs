@@ -1,5 +1,5 @@
-//! `kubedrill lint`: loads the manifests, asks the library for findings and prints them one
-//! per line, then a count.
+//! `kubedrill lint` and `kubedrill init`: load the manifests, ask the library for findings
+//! (printed as text, JSON or SARIF) or for a scenario skeleton, and print them.
 //!
 //! It owns the text layout of findings only; the rules and their levels belong to
 //! [`kubedrill::lint`], the exit code to [`crate::exit`].
@@ -10,8 +10,20 @@ use crate::exit::CliError;
 use crate::outln;
 use crate::print::print_source_line;
 
-/// `kubedrill lint MANIFEST…`: exit 1 when any finding is a warning or an error.
-pub fn lint(manifests: &[PathBuf]) -> Result<(), CliError> {
+/// `kubedrill lint MANIFEST…`: exit 1 when any finding is at or above `--fail-on`.
+pub fn lint(
+    manifests: &[PathBuf],
+    output: &str,
+    fail_on: &str,
+    allow: &[String],
+) -> Result<(), CliError> {
+    use kubedrill::lint;
+    let options = lint::parse_allow(allow)
+        .map(|allow| lint::LintOptions { allow })
+        .map_err(|e| CliError::Invalid(format!("--allow: {e}")))?;
+    // clap accepts only the listed values, so these parse.
+    let format = output.parse().unwrap_or_default();
+    let fail_on = fail_on.parse().unwrap_or(lint::Level::Warning);
     let set = match kubedrill::api::manifest::load_files(manifests) {
         Ok(set) => set,
         Err(e) => {
@@ -20,34 +32,37 @@ pub fn lint(manifests: &[PathBuf]) -> Result<(), CliError> {
             return Err(CliError::InvalidReported);
         }
     };
-    let findings = kubedrill::lint::lint(&set);
+    let findings = lint::lint_with_options(&set, &options);
     tracing::debug!(findings = findings.len(), "lint finished");
-    for f in &findings {
-        let level = match f.level {
-            kubedrill::lint::Level::Info => "info",
-            kubedrill::lint::Level::Warning => "warning",
-            kubedrill::lint::Level::Error => "error",
-        };
-        outln!(
-            "{}: {level} {}: {} (hint: {})",
-            f.location,
-            f.code,
-            f.message,
-            f.hint
-        )?;
-    }
-    let serious = findings
-        .iter()
-        .filter(|f| f.level >= kubedrill::lint::Level::Warning)
-        .count();
-    outln!(
-        "{} finding(s): {serious} warning(s) or error(s), {} info",
-        findings.len(),
-        findings.len() - serious
-    )?;
-    if serious > 0 {
+    crate::output::document(lint::render(&findings, format).as_bytes())?;
+    if lint::should_fail(&findings, fail_on) {
         Err(CliError::Failed)
     } else {
         Ok(())
+    }
+}
+
+/// `kubedrill init`: writes (or prints) a scenario skeleton for one workload.
+pub fn init(options: kubedrill::init::InitOptions) -> Result<(), CliError> {
+    match kubedrill::init::init(&options) {
+        Ok(generated) => {
+            match &generated.written {
+                Some(path) => outln!(
+                    "wrote {} for {} (run it: kubedrill run {})",
+                    path.display(),
+                    generated.workload,
+                    path.display()
+                )?,
+                None => crate::output::document(generated.text.as_bytes())?,
+            }
+            Ok(())
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            if let kubedrill::init::InitError::Load(load) = &e {
+                print_source_line(load.file(), load.line(), load.column());
+            }
+            Err(CliError::InvalidReported)
+        }
     }
 }

@@ -1,6 +1,8 @@
 //! What a lint rule reports: a [`Finding`] with its [`Level`].
 
 use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
 
 /// How serious a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -24,6 +26,25 @@ impl Level {
     }
 }
 
+/// A level name that is not `info`, `warning` or `error`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown level `{0}` (hint: use error, warning or info)")]
+pub struct UnknownLevel(pub String);
+
+impl FromStr for Level {
+    type Err = UnknownLevel;
+
+    /// `info`, `warning` or `error` (as `--fail-on` takes them).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "info" => Ok(Level::Info),
+            "warning" => Ok(Level::Warning),
+            "error" => Ok(Level::Error),
+            other => Err(UnknownLevel(other.to_string())),
+        }
+    }
+}
+
 impl fmt::Display for Level {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -42,6 +63,10 @@ pub struct Finding {
     pub level: Level,
     /// `file:line` of the document (or field) it is about.
     pub location: String,
+    /// The manifest file of [`Finding::location`], as given.
+    pub file: PathBuf,
+    /// The 1-based line of [`Finding::location`].
+    pub line: u64,
     /// What is wrong.
     pub message: String,
     /// What to do.

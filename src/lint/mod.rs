@@ -3,8 +3,11 @@
 //! This module owns the rules below: it reads a [`ManifestSet`](crate::api::ManifestSet) (and, to point a finding at
 //! the line of its field, the manifest files again) and returns data. It never changes a
 //! file, never contacts a cluster, and never puts a ConfigMap or Secret *value* in a finding.
-//! The CLI prints findings as `LOCATION: LEVEL CODE: MESSAGE (hint: HINT)` and exits 1 when
-//! any is a warning or an error. Section numbers (§) refer to `spec/kubelet-behaviour.md`.
+//! The CLI prints findings as `LOCATION: LEVEL CODE: MESSAGE (hint: HINT)`, as JSON or as SARIF
+//! 2.1.0 ([`render`]) and exits 1 when any is at or above `--fail-on` (default: warning).
+//! `--allow KD009` switches a rule off for a run ([`LintOptions`]); the annotation
+//! `kubedrill.dev/lint-ignore: KD003,KD005` on a ConfigMap, Secret or workload switches rules
+//! off for the findings about that object. Section numbers (§) refer to `spec/kubelet-behaviour.md`.
 //!
 //! | code | level | what | why | fix |
 //! |---|---|---|---|---|
@@ -28,14 +31,20 @@
 
 mod credentials;
 mod finding;
+mod ignore;
 mod locate;
 mod object_rules;
 mod objects;
+mod output;
 mod pod_rules;
 mod refs;
+mod rules;
 mod run;
 #[cfg(test)]
 mod tests;
 
-pub use finding::{Finding, Level};
-pub use run::lint;
+pub use finding::{Finding, Level, UnknownLevel};
+pub use ignore::IGNORE_ANNOTATION;
+pub use output::{OutputFormat, UnknownFormat, render, should_fail};
+pub use rules::{RULES, Rule, UnknownRule, parse_allow, rule};
+pub use run::{LintOptions, lint, lint_with_options};

@@ -7,8 +7,10 @@ use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 
 use super::credentials::{Credential, credential};
 use super::finding::Level;
+use super::ignore::Subject;
 use super::locate::{Anchor, Locator};
 use super::objects::namespace_of;
+use super::refs::ObjectKind;
 use super::run::Findings;
 use crate::api::{ManifestSet, Origin};
 
@@ -80,7 +82,12 @@ fn credentials_in_config_map(
                 format!("value of key {key} sets {setting} on its line {line}"),
             ),
         };
-        out.push(
+        out.about(Subject::object(
+            ObjectKind::ConfigMap,
+            namespace_of(&cm.metadata),
+            name,
+        ))
+        .push(
             location,
             "KD001",
             Level::Warning,
@@ -149,7 +156,12 @@ fn lookalike_secret_type(secret: &Secret, origin: &Origin, locator: &Locator, ou
         "Opaque" => "tools that look for Opaque Secrets will not match it",
         _ => "the keys that type requires are not checked, and tools will not recognise it",
     };
-    out.push(
+    out.about(Subject::object(
+        ObjectKind::Secret,
+        namespace_of(&secret.metadata),
+        name,
+    ))
+    .push(
         locator.find(origin, &[Anchor::entry("type", written)]),
         "KD005",
         Level::Warning,
@@ -176,7 +188,7 @@ fn unused_config_map(
     if used.contains(&(namespace.to_string(), name.to_string())) {
         return;
     }
-    out.push(
+    out.about(Subject::object(ObjectKind::ConfigMap, namespace, name)).push(
         super::locate::Location {
             file: origin.file.clone(),
             line: origin.line,

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::finding::Level;
+use super::ignore::Subject;
 use super::locate::{Anchor, Locator};
 use super::objects::ObjectIndex;
 use super::refs::{
@@ -52,6 +53,11 @@ impl PodRules<'_, '_> {
     /// `Deployment web: ` — every message names the workload.
     fn subject(&self) -> String {
         format!("{} {}", self.workload.kind, self.workload.name)
+    }
+
+    /// The ConfigMap or Secret `name` in the workload's namespace, as a finding's subject.
+    fn object(&self, kind: ObjectKind, name: &str) -> Subject {
+        Subject::object(kind, &self.workload.namespace, name)
     }
 
     fn find(&self, anchors: &[Anchor<'_>]) -> super::locate::Location {
@@ -113,7 +119,7 @@ impl PodRules<'_, '_> {
             let env_list = describe_env(&env);
             let location = self.find(&first_env.anchors());
             if volumes.is_empty() {
-                out.push(
+                out.about(self.object(kind, name)).push(
                     location,
                     "KD003",
                     Level::Info,
@@ -129,7 +135,7 @@ impl PodRules<'_, '_> {
                 );
             } else {
                 let volume_list = list(volumes.iter().map(|r| r.describe_via()));
-                out.push(
+                out.about(self.object(kind, name)).push(
                     location,
                     "KD003",
                     Level::Warning,
@@ -175,7 +181,7 @@ impl PodRules<'_, '_> {
                         not_starting(&error)
                     }
                 };
-                out.push(
+                out.about(self.object(reference.kind, reference.name)).push(
                     self.find(&reference.anchors()),
                     "KD004",
                     Level::Error,
@@ -240,7 +246,7 @@ impl PodRules<'_, '_> {
                 } else {
                     "key"
                 };
-                out.push(
+                out.about(self.object(reference.kind, reference.name)).push(
                     self.find(&anchors),
                     "KD004",
                     Level::Error,
@@ -272,7 +278,7 @@ impl PodRules<'_, '_> {
             if !object.is_some_and(|o| o.is_immutable()) {
                 continue;
             }
-            out.push(
+            out.about(self.object(reference.kind, reference.name)).push(
                 self.find(&reference.anchors()),
                 "KD006",
                 Level::Info,
@@ -345,7 +351,7 @@ impl PodRules<'_, '_> {
                 };
                 (paths, modes.join(", "), source, anchors)
             };
-            out.push(
+            out.about(self.object(reference.kind, reference.name)).push(
                 self.find(&anchors),
                 "KD007",
                 Level::Warning,
@@ -400,7 +406,7 @@ impl PodRules<'_, '_> {
                     list(shell_only.iter().map(|n| n.to_string()))
                 ));
             }
-            out.push(
+            out.about(self.object(reference.kind, reference.name)).push(
                 self.find(&reference.anchors()),
                 "KD008",
                 Level::Info,

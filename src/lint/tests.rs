@@ -24,6 +24,7 @@ fn lint_text(text: &str) -> Vec<Finding> {
     let findings = lint_with(
         &set_of(text),
         &Locator::new().with_text(Path::new(FILE), text),
+        &Default::default(),
     );
     for f in &findings {
         let shown = format!("{f}");
@@ -432,4 +433,61 @@ fn findings_are_sorted_by_file_then_line() {
     sorted.sort_unstable();
     assert_eq!(lines, sorted);
     assert_eq!(lines.len(), 4, "{lines:?}");
+}
+
+/// The lint-ignore annotation, read from where a manifest author would put it.
+mod lint_ignore {
+    use super::*;
+
+    const ENV_AND_VOLUME: &str = "    envFrom:\n    - configMapRef: {name: settings}\n    volumeMounts:\n    - {name: v, mountPath: /etc/config}\n";
+    const VOLUME: &str = "  - name: v\n    configMap: {name: settings}\n";
+
+    fn codes(text: &str) -> Vec<&'static str> {
+        lint_text(text).iter().map(|f| f.code).collect()
+    }
+
+    #[test]
+    fn without_an_annotation_the_finding_is_reported() {
+        let text = format!(
+            "{}{}",
+            cm("settings", "  a: b\n"),
+            pod(ENV_AND_VOLUME, VOLUME)
+        );
+        assert_eq!(codes(&text), ["KD003"]);
+    }
+
+    #[test]
+    fn on_the_configmap_a_pod_rule_names_it_silences_the_pod_rule() {
+        let annotated = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  \
+                         annotations: {kubedrill.dev/lint-ignore: KD003}\ndata:\n  a: b\n---\n";
+        let text = format!("{annotated}{}", pod(ENV_AND_VOLUME, VOLUME));
+        assert_eq!(codes(&text), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn on_the_pod_template_of_a_deployment_it_silences_its_findings() {
+        let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  \
+            selector: {matchLabels: {app: web}}\n  template:\n    metadata:\n      labels: {app: \
+            web}\n      annotations: {kubedrill.dev/lint-ignore: \"KD002 KD009\"}\n    spec:\n      \
+            containers:\n      - name: app\n        image: busybox\n        volumeMounts:\n        \
+            - {name: v, mountPath: /x, subPath: a}\n      volumes:\n      - {name: v, configMap: \
+            {name: settings}}\n";
+        let text = format!("{}{deployment}", cm("settings", "  a: b\n"));
+        assert_eq!(codes(&text), Vec::<&str>::new());
+        // Another code on the same object is still reported.
+        let other = text.replace("KD002 KD009", "KD009");
+        assert_eq!(codes(&other), ["KD002"]);
+    }
+
+    #[test]
+    fn on_another_object_it_silences_nothing() {
+        let annotated = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: unrelated\n  \
+                         annotations: {kubedrill.dev/lint-ignore: KD003}\ndata:\n  a: b\n---\n";
+        let text = format!(
+            "{annotated}{}{}",
+            cm("settings", "  a: b\n"),
+            pod(ENV_AND_VOLUME, VOLUME)
+        );
+        assert_eq!(codes(&text), ["KD009", "KD003"]);
+    }
 }
