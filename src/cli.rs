@@ -19,7 +19,8 @@ struct Cli {
 /// What `project` and `dev` project, and where.
 #[derive(Debug, clap::Args)]
 struct ProjectTarget {
-    /// Manifest files with ConfigMaps and Secrets (multi-document YAML is fine).
+    /// Manifest files with ConfigMaps and Secrets (multi-document YAML is fine), directories
+    /// (their *.yaml, *.yml and *.json files, in name order), or - for standard input.
     #[arg(
         short = 'f',
         long = "filename",
@@ -27,6 +28,9 @@ struct ProjectTarget {
         required = true
     )]
     manifests: Vec<PathBuf>,
+    /// Also read the manifests in subdirectories of -f directories.
+    #[arg(short = 'R', long)]
+    recursive: bool,
     /// The file with the Pod or workload (Deployment, StatefulSet, DaemonSet, ReplicaSet,
     /// Job, CronJob). May be omitted when exactly one workload is among the manifests.
     #[arg(long, value_name = "FILE")]
@@ -40,14 +44,18 @@ struct ProjectTarget {
 }
 
 impl ProjectTarget {
-    fn options(self, restart: bool) -> ProjectOptions {
-        ProjectOptions {
-            manifests: self.manifests,
+    /// The options, with -f directories expanded (kubectl's rules: `api::sources`).
+    fn options(
+        self,
+        restart: bool,
+    ) -> Result<ProjectOptions, kubedrill::api::sources::SourceError> {
+        Ok(ProjectOptions {
+            manifests: kubedrill::api::sources::expand(&self.manifests, self.recursive)?,
             workload: self.workload,
             out: self.out,
             restart,
             kube_version: self.kube_version,
-        }
+        })
     }
 }
 
@@ -126,9 +134,13 @@ enum Command {
     ///
     /// Exit codes: 0 no warning or error, 1 some warning or error, 2 invalid input.
     Lint {
-        /// Manifest files (ConfigMaps, Secrets and workloads; multi-document YAML is fine).
+        /// Manifest files (ConfigMaps, Secrets and workloads; multi-document YAML is fine),
+        /// directories (their *.yaml, *.yml and *.json files), or - for standard input.
         #[arg(required = true, value_name = "MANIFEST")]
         manifests: Vec<PathBuf>,
+        /// Also read the manifests in subdirectories of directories.
+        #[arg(short = 'R', long)]
+        recursive: bool,
     },
     /// Internal: set up a container's mount namespace from SPEC, then exec its command.
     #[command(name = "__ns-exec", hide = true)]
@@ -181,18 +193,37 @@ pub fn main() -> ExitCode {
             logs,
         }),
         Command::Validate { paths } => crate::run_cmd::validate(&paths),
-        Command::Lint { manifests } => lint(&manifests),
+        Command::Lint {
+            manifests,
+            recursive,
+        } => lint(&manifests, recursive),
         Command::Dev {
             target,
             container,
             command,
             show_secrets,
-        } => dev(
-            target.options(false),
-            container.as_deref(),
-            &command,
-            show_secrets,
-        ),
+        } => match target.options(false) {
+            // dev watches files: standard input cannot be re-read after an edit.
+            Ok(opts)
+                if opts
+                    .manifests
+                    .iter()
+                    .any(|m| kubedrill::api::sources::is_stdin(m)) =>
+            {
+                eprintln!(
+                    "error: {}",
+                    kubedrill::api::sources::SourceError::StdinUnsupported {
+                        reason: "dev watches the manifest files (use project for - )"
+                    }
+                );
+                ExitCode::from(EXIT_INVALID)
+            }
+            Ok(opts) => dev(opts, container.as_deref(), &command, show_secrets),
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(EXIT_INVALID)
+            }
+        },
         Command::Schema => {
             match serde_json::to_string_pretty(&kubedrill::scenario::json_schema()) {
                 Ok(s) => {
@@ -206,7 +237,13 @@ pub fn main() -> ExitCode {
             }
         }
         Command::Project { target, restart } => {
-            let opts = target.options(restart);
+            let opts = match target.options(restart) {
+                Ok(opts) => opts,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(EXIT_INVALID);
+                }
+            };
             match project::project(&opts) {
                 Ok(report) => {
                     print_report(&report, &opts.out);
@@ -348,12 +385,20 @@ fn dev(
     }
 }
 
-fn lint(manifests: &[PathBuf]) -> ExitCode {
-    let set = match kubedrill::api::manifest::load_files(manifests) {
+fn lint(manifests: &[PathBuf], recursive: bool) -> ExitCode {
+    use kubedrill::api::sources::{self, InputError};
+    let loaded = sources::expand(manifests, recursive)
+        .map_err(InputError::from)
+        .and_then(|files| sources::load_manifests(&files));
+    let set = match loaded {
         Ok(set) => set,
-        Err(e) => {
+        Err(InputError::Load(e)) => {
             eprintln!("error: {e}");
             print_source_line(e.file(), e.line(), e.column());
+            return ExitCode::from(EXIT_INVALID);
+        }
+        Err(InputError::Source(e)) => {
+            eprintln!("error: {e}");
             return ExitCode::from(EXIT_INVALID);
         }
     };

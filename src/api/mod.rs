@@ -7,6 +7,7 @@ mod go_print_ranges;
 pub mod go_quote;
 pub mod manifest;
 pub mod pod_spec;
+pub mod sources;
 pub mod store;
 pub mod text;
 pub mod validation;

@@ -9,8 +9,7 @@ use crate::api::go_quote::go_quote;
 use crate::api::validation::ValidationError;
 
 /// A generator failed: which object and field, what, and how to fix it.
-#[derive(Debug, thiserror::Error)]
-#[error("{object} {field}: {kind} (hint: {hint})", hint = self.kind.hint())]
+#[derive(Debug)]
 pub struct GenerateError {
     /// `configMap "app"` or `secret "db"`.
     pub object: String,
@@ -18,6 +17,22 @@ pub struct GenerateError {
     pub field: String,
     /// What went wrong.
     pub kind: GenerateErrorKind,
+}
+
+impl std::fmt::Display for GenerateError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.object)?;
+        if !self.field.is_empty() {
+            write!(f, " {}", self.field)?;
+        }
+        write!(f, ": {} (hint: {})", self.kind, self.kind.hint())
+    }
+}
+
+impl std::error::Error for GenerateError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.kind)
+    }
 }
 
 /// What went wrong, in kubectl's words where it has them.

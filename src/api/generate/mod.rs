@@ -272,7 +272,7 @@ pub fn config_map(
         config_map.data = None;
     }
     validation::validate_config_map(&config_map)
-        .map_err(|e| fail.at("name")(GenerateErrorKind::Invalid(e)))?;
+        .map_err(|e| fail.at("")(GenerateErrorKind::Invalid(e)))?;
     Ok(config_map)
 }
 
@@ -396,8 +396,7 @@ pub fn secret(spec: &SecretGenerator, ctx: &GenerateContext<'_>) -> Result<Secre
     if secret.data.as_ref().is_some_and(BTreeMap::is_empty) {
         secret.data = None;
     }
-    validation::validate_secret(&secret)
-        .map_err(|e| fail.at("name")(GenerateErrorKind::Invalid(e)))?;
+    validation::validate_secret(&secret).map_err(|e| fail.at("")(GenerateErrorKind::Invalid(e)))?;
     Ok(secret)
 }
 
