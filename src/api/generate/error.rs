@@ -15,8 +15,8 @@ pub struct GenerateError {
     pub object: String,
     /// The field path inside the generator, e.g. `fromFile[1]` or `tls.cert`.
     pub field: String,
-    /// What went wrong.
-    pub kind: GenerateErrorKind,
+    /// What went wrong (boxed: it may carry a whole validation error).
+    pub kind: Box<GenerateErrorKind>,
 }
 
 impl std::fmt::Display for GenerateError {
@@ -31,7 +31,7 @@ impl std::fmt::Display for GenerateError {
 
 impl std::error::Error for GenerateError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.kind)
+        Some(&*self.kind)
     }
 }
 
@@ -239,7 +239,7 @@ impl GenerateError {
     /// The file the error is about, when it is about one (as written, relative to the base).
     pub fn path(&self) -> Option<PathBuf> {
         use GenerateErrorKind as K;
-        match &self.kind {
+        match &*self.kind {
             K::OutsideBase { path }
             | K::Read { path, .. }
             | K::NotRegular { path }

@@ -100,7 +100,7 @@ impl Fail {
         move |kind| GenerateError {
             object: self.object.clone(),
             field: field.clone(),
-            kind,
+            kind: Box::new(kind),
         }
     }
 }
@@ -118,11 +118,16 @@ fn canonical_base(
     })
 }
 
+/// A generator's `fromLiteral`, `fromFile` and `fromEnvFile`.
+struct GenericSources<'a> {
+    literals: &'a [String],
+    files: &'a [String],
+    env_files: &'a [String],
+}
+
 /// The entries of the generic sources, each with the field it came from, in `order`.
 fn generic_entries(
-    literals: &[String],
-    files: &[String],
-    env_files: &[String],
+    sources: GenericSources<'_>,
     order: [Source; 3],
     object_word: &'static str,
     base: &Path,
@@ -133,7 +138,7 @@ fn generic_entries(
     for source in order {
         match source {
             Source::Literal => {
-                for (i, literal) in literals.iter().enumerate() {
+                for (i, literal) in sources.literals.iter().enumerate() {
                     let field = format!("fromLiteral[{i}]");
                     let (key, value) = inputs::parse_literal(literal).map_err(fail.at(&field))?;
                     out.push((
@@ -147,7 +152,7 @@ fn generic_entries(
                 }
             }
             Source::File => {
-                for (i, file) in files.iter().enumerate() {
+                for (i, file) in sources.files.iter().enumerate() {
                     let field = format!("fromFile[{i}]");
                     for entry in inputs::file_source(base, file).map_err(fail.at(&field))? {
                         out.push((field.clone(), entry));
@@ -155,7 +160,7 @@ fn generic_entries(
                 }
             }
             Source::EnvFile => {
-                for (i, file) in env_files.iter().enumerate() {
+                for (i, file) in sources.env_files.iter().enumerate() {
                     let field = format!("fromEnvFile[{i}]");
                     let entries = inputs::env_file_source(base, file, object_word, ctx.env)
                         .map_err(fail.at(&field))?;
@@ -203,9 +208,11 @@ pub fn config_map(
     }
     let base = canonical_base(ctx, &fail)?;
     let entries = generic_entries(
-        &spec.from_literal,
-        &spec.from_file,
-        &spec.from_env_file,
+        GenericSources {
+            literals: &spec.from_literal,
+            files: &spec.from_file,
+            env_files: &spec.from_env_file,
+        },
         [Source::File, Source::Literal, Source::EnvFile],
         "config",
         &base,
@@ -349,9 +356,11 @@ pub fn secret(spec: &SecretGenerator, ctx: &GenerateContext<'_>) -> Result<Secre
             return Err(fail.at("fromEnvFile")(GenerateErrorKind::EnvFileCombined));
         }
         let entries = generic_entries(
-            &spec.from_literal,
-            &spec.from_file,
-            &spec.from_env_file,
+            GenericSources {
+                literals: &spec.from_literal,
+                files: &spec.from_file,
+                env_files: &spec.from_env_file,
+            },
             [Source::Literal, Source::File, Source::EnvFile],
             "secret",
             &base,
