@@ -176,3 +176,61 @@ fn generator_spec_has_a_json_schema() {
         assert!(schema.contains(field), "{field} missing from {schema}");
     }
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn run_env_file(bytes: &[u8]) -> Result<String, String> {
+        let tmp = tempfile::tempdir().unwrap();
+        fs::write(tmp.path().join("app.env"), bytes).unwrap();
+        generate_in(
+            tmp.path(),
+            "configMap: {name: app, fromEnvFile: [app.env]}\n",
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// Any bytes as an env file: an object or an error naming the file, never a panic;
+        /// every key made is a valid env var name.
+        #[test]
+        fn env_file_any_bytes_object_or_named_error(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+            match run_env_file(&bytes) {
+                Ok(json) => {
+                    let object: serde_json::Value = serde_json::from_str(&json).unwrap();
+                    if let Some(data) = object["data"].as_object() {
+                        for key in data.keys() {
+                            let first = key.chars().next().unwrap();
+                            prop_assert!(first.is_ascii_alphabetic() || "-._".contains(first), "{key}");
+                        }
+                    }
+                }
+                Err(message) => prop_assert!(message.contains("app.env"), "{message}"),
+            }
+        }
+
+        /// A valid key and any text value from `fromLiteral` come back unchanged, and the hash
+        /// suffix is 10 characters from kubectl's safe alphabet.
+        #[test]
+        fn literal_values_round_trip_and_hash_is_safe(
+            key in "[A-Za-z_][A-Za-z0-9_.-]{0,20}",
+            value in "\\PC{0,40}",
+        ) {
+            prop_assume!(!key.starts_with(".."));
+            let tmp = tempfile::tempdir().unwrap();
+            let yaml = format!(
+                "configMap: {{name: app, hashSuffix: true, fromLiteral: [{}]}}\n",
+                serde_json::to_string(&format!("{key}={value}")).unwrap()
+            );
+            let json = generate_in(tmp.path(), &yaml).unwrap();
+            let object: serde_json::Value = serde_json::from_str(&json).unwrap();
+            prop_assert_eq!(object["data"][&key].as_str(), Some(value.as_str()));
+            let name = object["metadata"]["name"].as_str().unwrap();
+            let suffix = name.strip_prefix("app-").unwrap();
+            prop_assert_eq!(suffix.len(), 10);
+            prop_assert!(suffix.chars().all(|c| "ghkmt2456789bcdf".contains(c)), "{suffix}");
+        }
+    }
+}

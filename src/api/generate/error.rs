@@ -148,13 +148,19 @@ pub enum GenerateErrorKind {
     },
     /// `IsConfigMapKey` failed. kubectl: `%q is not a valid key name for a ConfigMap: %s` /
     /// `%q is not valid key name for a Secret %s`.
-    #[error("{} is not a valid key name for a {kind}: {errors}", go_quote(.key))]
+    #[error("{} is not a valid key name for a ConfigMap: {errors}", go_quote(.key))]
     InvalidKey {
         /// The key.
         key: String,
-        /// `ConfigMap` or `Secret`.
-        kind: &'static str,
-        /// The reasons.
+        /// The reasons, joined by `,`.
+        errors: String,
+    },
+    /// The same for a Secret, in kubectl's words (`addKeyFromLiteralToSecret`).
+    #[error("{} is not valid key name for a Secret {errors}", go_quote(.key))]
+    InvalidSecretKey {
+        /// The key.
+        key: String,
+        /// The reasons, joined by `;`.
         errors: String,
     },
     /// kubectl: `cannot add key %q, another key by that name already exists in Data for
@@ -164,8 +170,14 @@ pub enum GenerateErrorKind {
     DuplicateKey {
         /// The key.
         key: String,
-        /// ` in Data for ConfigMap "app"`, or empty for a Secret.
+        /// ` in Data for ConfigMap "app"` or ` in BinaryData for ConfigMap "app"`.
         place: String,
+    },
+    /// The same for a Secret, in kubectl's words (the key unquoted).
+    #[error("cannot add key {key}, another key by that name already exists")]
+    DuplicateSecretKey {
+        /// The key.
+        key: String,
     },
     /// `tls.X509KeyPair` refused the pair (Go's message).
     #[error("{0}")]
@@ -217,10 +229,10 @@ impl GenerateErrorKind {
             K::EnvUnterminatedQuote { .. } => {
                 "end the value with a line ending in '\"'; kubectl would silently drop this key"
             }
-            K::InvalidKey { .. } => {
+            K::InvalidKey { .. } | K::InvalidSecretKey { .. } => {
                 "keys may hold letters, digits, '-', '_' and '.'; rename the file or give KEY=PATH"
             }
-            K::DuplicateKey { .. } => {
+            K::DuplicateKey { .. } | K::DuplicateSecretKey { .. } => {
                 "each key may come from one source only; rename one with KEY=PATH"
             }
             K::Tls(_) => {

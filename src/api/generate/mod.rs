@@ -227,7 +227,6 @@ pub fn config_map(
         if !errors.is_empty() {
             return Err(at(GenerateErrorKind::InvalidKey {
                 key: entry.key,
-                kind: "ConfigMap",
                 errors: errors.join(","),
             }));
         }
@@ -372,17 +371,13 @@ pub fn secret(spec: &SecretGenerator, ctx: &GenerateContext<'_>) -> Result<Secre
             let at = fail.at(field);
             let errors = config_map_key_errors(&entry.key);
             if !errors.is_empty() {
-                return Err(at(GenerateErrorKind::InvalidKey {
+                return Err(at(GenerateErrorKind::InvalidSecretKey {
                     key: entry.key,
-                    kind: "Secret",
                     errors: errors.join(";"),
                 }));
             }
             if data.contains_key(&entry.key) {
-                return Err(at(GenerateErrorKind::DuplicateKey {
-                    key: entry.key,
-                    place: String::new(),
-                }));
+                return Err(at(GenerateErrorKind::DuplicateSecretKey { key: entry.key }));
             }
             data.insert(entry.key, ByteString(entry.value));
         }
