@@ -346,7 +346,8 @@ mod tests {
             expand(&[root.join("missing")], false),
             Err(SourceError::Missing { .. })
         ));
-        let err = expand(&[root.join("deploy/nested")], false).unwrap_err();
+        touch(&root.join("only-sub/deeper/x.yaml"));
+        let err = expand(&[root.join("only-sub")], false).unwrap_err();
         assert!(err.to_string().contains("-R/--recursive"), "{err}");
     }
 
