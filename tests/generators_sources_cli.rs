@@ -174,7 +174,8 @@ fn project_f_dash_twice_and_empty_directories_exit_2_with_a_hint() {
     );
     assert_eq!(r.code, 2);
     assert!(
-        r.stderr.contains("nope: no such file or directory"),
+        r.stderr
+            .contains("nope: cannot read the file: no such file or directory"),
         "{}",
         r.stderr
     );

@@ -40,7 +40,7 @@ pub struct Input {
 pub enum SourceError {
     /// The path does not exist.
     #[error(
-        "{}: no such file or directory (hint: -f takes files, directories and - for standard input)",
+        "{}: cannot read the file: no such file or directory (hint: -f takes files, directories and - for standard input)",
         path.display()
     )]
     Missing {
@@ -48,7 +48,7 @@ pub enum SourceError {
         path: PathBuf,
     },
     /// The path exists but cannot be listed or read.
-    #[error("{}: cannot read: {source}", path.display())]
+    #[error("{}: cannot read the file: {source}", path.display())]
     Unreadable {
         /// The path.
         path: PathBuf,

@@ -10,6 +10,13 @@
 //! [`hash`] (the name suffix), [`go_json`] (Go's JSON bytes, which the last two need).
 //! The rules are kubectl's (its functions are named in each module); the few places where
 //! kubedrill refuses what kubectl silently drops are listed in [`env_file`] and [`inputs`].
+//!
+//! Embedding (the scenario format): an `objects:`/`apply:` entry gains
+//! `config_map: Option<ConfigMapGenerator>` and `secret: Option<SecretGenerator>` (serde
+//! names `configMap`/`secret`), or an enum entry gains `#[serde(untagged)] Generated(Generator)`;
+//! at load, [`generate_with`] with the scenario's directory as `base_dir`, the entry's
+//! file:line as `origin` and [`process_env`] makes the object, which is then used like an
+//! `inline:` one (its Secret values are redacted like any Secret's).
 
 mod confine;
 mod docker;
