@@ -222,3 +222,63 @@ fn dev_refuses_standard_input() {
         r.stderr
     );
 }
+
+/// `dev -f DIR`: the directory's manifests are projected and then watched; an edit to one of
+/// them projects again.
+#[test]
+fn dev_f_directory_projects_and_follows_edits() {
+    use std::io::{BufRead, BufReader};
+    use std::sync::mpsc;
+    use std::time::{Duration, Instant};
+
+    let (tmp, deploy) = deploy_dir();
+    let out = tmp.path().join("out");
+    let mut child = Command::new(BIN)
+        .args(["dev", "-R", "-f", deploy.to_str().unwrap(), "--out"])
+        .arg(&out)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = mpsc::channel();
+    for stream in [
+        Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+        Box::new(child.stderr.take().unwrap()),
+    ] {
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+    }
+    let mut seen = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline && !seen.iter().any(|l: &String| l.contains("watching")) {
+        if let Ok(line) = rx.recv_timeout(Duration::from_millis(50)) {
+            seen.push(line);
+        }
+    }
+    assert!(seen.iter().any(|l| l.contains("watching")), "{seen:?}");
+    let conf = out.join("etc/config/app.conf");
+    assert!(fs::read_to_string(&conf).unwrap().contains("host=db-svc"));
+    let edited = seed("configmap.yaml").replace("host=db-svc", "host=db-edited");
+    assert_ne!(edited, seed("configmap.yaml"), "the seed names db-svc");
+    fs::write(deploy.join("10-configmap.yaml"), edited).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline
+        && !fs::read_to_string(&conf).is_ok_and(|c| c.contains("host=db-edited"))
+    {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let projected = fs::read_to_string(&conf).unwrap();
+    rustix::process::kill_process(
+        rustix::process::Pid::from_raw(child.id() as i32).unwrap(),
+        rustix::process::Signal::INT,
+    )
+    .unwrap();
+    let status = child.wait().unwrap();
+    assert!(projected.contains("host=db-edited"), "{projected}");
+    assert_eq!(status.code(), Some(0));
+}
