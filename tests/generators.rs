@@ -109,6 +109,7 @@ fn secret_values_never_appear_in_generator_errors() {
         "secret_invalid_literal",
         "secret_docker_empty_password",
         "secret_duplicate_key",
+        "secret_env_invalid_key",
     ] {
         let message = run_case(&fixtures().join(case)).unwrap_err();
         for secret in ["hunter2", "never-printed", "one", "two"] {

@@ -136,7 +136,7 @@ fn process_line(
         return Err(GenerateErrorKind::EnvInvalidKey {
             path: path.to_string(),
             line,
-            key: key.to_string(),
+            key: Some(key.to_string()),
             errors: errors.join(";"),
         });
     }

@@ -112,14 +112,18 @@ pub enum GenerateErrorKind {
         line: usize,
     },
     /// kubectl: `%q is not a valid key name: %s` (`IsEnvVarName`).
-    #[error("env file {path} line {line}: {} is not a valid key name: {errors}", go_quote(.key))]
+    #[error(
+        "env file {path} line {line}: {} is not a valid key name: {errors}",
+        .key.as_deref().map_or_else(|| "the key (not shown in a Secret's env file)".to_string(), go_quote)
+    )]
     EnvInvalidKey {
         /// The env file as written.
         path: String,
         /// 1-based.
         line: usize,
-        /// The key.
-        key: String,
+        /// The key; `None` for a Secret's env file, where a line without a proper key may be
+        /// a bare value (a token with `+` or `/`).
+        key: Option<String>,
         /// `IsEnvVarName`'s reasons, joined by `;`.
         errors: String,
     },

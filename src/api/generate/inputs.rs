@@ -140,7 +140,19 @@ pub(crate) fn env_file_source(
         return Err(GenerateErrorKind::EnvFileIsDirectory(object));
     }
     let bytes = read_regular(&path, written)?;
-    Ok(env_file::parse(&bytes, written, lookup)?
+    let entries = env_file::parse(&bytes, written, lookup).map_err(|e| match e {
+        // A Secret's line may be a bare value: never echo it.
+        GenerateErrorKind::EnvInvalidKey {
+            path, line, errors, ..
+        } if object == "secret" => GenerateErrorKind::EnvInvalidKey {
+            path,
+            line,
+            key: None,
+            errors,
+        },
+        other => other,
+    })?;
+    Ok(entries
         .into_iter()
         .map(|e| Entry {
             key: e.key,
