@@ -72,6 +72,9 @@ pub enum ProjectError {
     /// A manifest could not be read.
     #[error(transparent)]
     Load(#[from] LoadError),
+    /// A `-f` path could not be expanded or read (missing, a directory without manifests, …).
+    #[error(transparent)]
+    Source(#[from] crate::api::sources::SourceError),
     /// An object was rejected by API validation.
     #[error("{origin}: {source}")]
     Invalid {
@@ -211,7 +214,11 @@ impl ProjectReport {
 /// Runs one projection (see the module docs).
 pub fn project(opts: &ProjectOptions) -> Result<ProjectReport, ProjectError> {
     // Everything that can be invalid is checked before the first byte is written.
-    let mut set = manifest::load_files(&opts.manifests)?;
+    // `-` in `manifests` is standard input; directories were expanded by the caller.
+    let mut set = crate::api::sources::load_manifests(&opts.manifests).map_err(|e| match e {
+        crate::api::sources::InputError::Source(e) => ProjectError::Source(e),
+        crate::api::sources::InputError::Load(e) => ProjectError::Load(e),
+    })?;
     if let Some(w) = &opts.workload {
         set.extend(manifest::load_file(w)?);
     }

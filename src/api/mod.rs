@@ -2,10 +2,12 @@
 //! the way the API server does ([`validation`]), and an object store with resourceVersions
 //! ([`store`]). Pure data in, data out: nothing here touches a node's disk.
 
+pub mod generate;
 mod go_print_ranges;
 pub mod go_quote;
 pub mod manifest;
 pub mod pod_spec;
+pub mod sources;
 pub mod store;
 pub mod text;
 pub mod validation;

@@ -37,7 +37,8 @@ pub struct Cli {
 /// What `project` and `dev` project, and where.
 #[derive(Debug, clap::Args)]
 struct ProjectTarget {
-    /// Manifest files with ConfigMaps and Secrets (multi-document YAML is fine).
+    /// Manifest files with ConfigMaps and Secrets (multi-document YAML is fine), directories
+    /// (their *.yaml, *.yml and *.json files, in name order), or - for standard input.
     #[arg(
         short = 'f',
         long = "filename",
@@ -45,6 +46,9 @@ struct ProjectTarget {
         required = true
     )]
     manifests: Vec<PathBuf>,
+    /// Also read the manifests in subdirectories of -f directories.
+    #[arg(short = 'R', long)]
+    recursive: bool,
     /// The file with the Pod or workload (Deployment, StatefulSet, DaemonSet, ReplicaSet,
     /// Job, CronJob). May be omitted when exactly one workload is among the manifests.
     #[arg(long, value_name = "FILE")]
@@ -58,14 +62,16 @@ struct ProjectTarget {
 }
 
 impl ProjectTarget {
-    fn options(self, restart: bool) -> ProjectOptions {
-        ProjectOptions {
-            manifests: self.manifests,
+    /// The options, with -f directories expanded (kubectl's rules: `api::sources`).
+    fn options(self, restart: bool) -> Result<ProjectOptions, CliError> {
+        Ok(ProjectOptions {
+            manifests: kubedrill::api::sources::expand(&self.manifests, self.recursive)
+                .map_err(CliError::invalid)?,
             workload: self.workload,
             out: self.out,
             restart,
             kube_version: self.kube_version,
-        }
+        })
     }
 }
 
@@ -167,9 +173,13 @@ enum Command {
     ///
     /// Exit codes: 0 no finding at or above --fail-on, 1 some, 2 invalid input.
     Lint {
-        /// Manifest files (ConfigMaps, Secrets and workloads; multi-document YAML is fine).
+        /// Manifest files (ConfigMaps, Secrets and workloads; multi-document YAML is fine),
+        /// directories (their *.yaml, *.yml and *.json files), or - for standard input.
         #[arg(value_name = "MANIFEST", required_unless_present = "files")]
         manifests: Vec<PathBuf>,
+        /// Also read the manifests in subdirectories of directories.
+        #[arg(short = 'R', long)]
+        recursive: bool,
         /// Manifest files, like project and dev (may be combined with positional files).
         #[arg(short = 'f', long = "filename", value_name = "MANIFEST")]
         files: Vec<PathBuf>,
@@ -294,9 +304,10 @@ fn dispatch(command: Command) -> Result<(), CliError> {
             output,
             fail_on,
             allow,
+            recursive,
         } => {
             manifests.extend(files);
-            crate::lint_cmd::lint(&manifests, &output, &fail_on, &allow)
+            crate::lint_cmd::lint(&manifests, recursive, &output, &fail_on, &allow)
         }
         Command::Init {
             manifests,
@@ -314,14 +325,29 @@ fn dispatch(command: Command) -> Result<(), CliError> {
             container,
             command,
             show_secrets,
-        } => crate::dev_cmd::dev(
-            target.options(false),
-            crate::dev_cmd::DevArgs {
-                container: container.as_deref(),
-                command: &command,
-                show_secrets,
-            },
-        ),
+        } => {
+            let opts = target.options(false)?;
+            // dev watches files: standard input cannot be re-read after an edit.
+            if opts
+                .manifests
+                .iter()
+                .any(|m| kubedrill::api::sources::is_stdin(m))
+            {
+                return Err(CliError::invalid(
+                    kubedrill::api::sources::SourceError::StdinUnsupported {
+                        reason: "dev watches the manifest files (use project for - )",
+                    },
+                ));
+            }
+            crate::dev_cmd::dev(
+                opts,
+                crate::dev_cmd::DevArgs {
+                    container: container.as_deref(),
+                    command: &command,
+                    show_secrets,
+                },
+            )
+        }
         Command::Schema => {
             let schema = serde_json::to_string_pretty(&kubedrill::scenario::json_schema())
                 .map_err(CliError::invalid)?;
@@ -331,7 +357,7 @@ fn dispatch(command: Command) -> Result<(), CliError> {
         Command::Completion { shell } => crate::docs_cmd::completion(Cli::command(), shell),
         Command::Man => crate::docs_cmd::man(Cli::command()),
         Command::Project { target, restart } => {
-            let opts = target.options(restart);
+            let opts = target.options(restart)?;
             match project::project(&opts) {
                 Ok(report) => {
                     print_report(&report, &opts.out)?;

@@ -13,6 +13,7 @@ use crate::print::print_source_line;
 /// `kubedrill lint MANIFEST…`: exit 1 when any finding is at or above `--fail-on`.
 pub fn lint(
     manifests: &[PathBuf],
+    recursive: bool,
     output: &str,
     fail_on: &str,
     allow: &[String],
@@ -24,13 +25,18 @@ pub fn lint(
     // clap accepts only the listed values, so these parse.
     let format = output.parse().unwrap_or_default();
     let fail_on = fail_on.parse().unwrap_or(lint::Level::Warning);
-    let set = match kubedrill::api::manifest::load_files(manifests) {
+    use kubedrill::api::sources::{self, InputError};
+    let loaded = sources::expand(manifests, recursive)
+        .map_err(InputError::from)
+        .and_then(|files| sources::load_manifests(&files));
+    let set = match loaded {
         Ok(set) => set,
-        Err(e) => {
+        Err(InputError::Load(e)) => {
             eprintln!("error: {e}");
             print_source_line(e.file(), e.line(), e.column());
             return Err(CliError::InvalidReported);
         }
+        Err(InputError::Source(e)) => return Err(CliError::invalid(e)),
     };
     let findings = lint::lint_with_options(&set, &options);
     tracing::debug!(findings = findings.len(), "lint finished");
