@@ -280,5 +280,5 @@ fn dev_f_directory_projects_and_follows_edits() {
     .unwrap();
     let status = child.wait().unwrap();
     assert!(projected.contains("host=db-edited"), "{projected}");
-    assert_eq!(status.code(), Some(0));
+    assert_eq!(status.code(), Some(130), "dev exits 130 on SIGINT");
 }
