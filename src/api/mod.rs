@@ -5,6 +5,7 @@
 mod go_print_ranges;
 pub mod go_quote;
 pub mod manifest;
+pub mod objects;
 pub mod pod_spec;
 pub mod store;
 pub mod text;

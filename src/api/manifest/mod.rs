@@ -1,0 +1,139 @@
+//! Reading Kubernetes manifests: the ConfigMaps, Secrets and the workload's pod template.
+//!
+//! This module owns turning YAML files (each possibly holding several `---` documents) into
+//! k8s-openapi objects, and every error on the way carries the file, the line and column *in
+//! that file*, the field path where it can be known, and a hint. It rejects what `kubectl
+//! apply` plus the API server would reject (unknown kinds, unquoted numbers in string fields,
+//! invalid keys, ...) instead of silently skipping it. It does not store objects (see
+//! [`crate::api::store`]) and never touches anything but the files it is asked to read.
+//!
+//! How: the text is split into documents on `---` / `...` lines, remembering where each
+//! starts; a small header (`apiVersion`, `kind`) picks the concrete type; serde-saphyr
+//! deserializes the document, and its error locations are shifted back into the file. A
+//! parallel walk of the YAML events maps a location to a field path (`data.LOG_LEVEL`) and a
+//! field path back to a location (for API validation errors).
+
+use std::borrow::Cow;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::batch::v1::{CronJob, Job};
+use k8s_openapi::api::core::v1::{ConfigMap, Pod, PodSpec, PodTemplateSpec, Secret};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde::de::DeserializeOwned;
+use serde_saphyr::MessageFormatter;
+use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle};
+
+use crate::api::validation::{self, FieldPath, PathSegment, ValidationError};
+use crate::kubelet::KubeVersion;
+
+use crate::api::objects::pod_spec_path;
+pub use crate::api::objects::{DEFAULT_NAMESPACE, Manifest, ManifestSet, Origin, Workload};
+
+mod deserialize;
+mod document;
+mod documents;
+mod error;
+mod index;
+mod kinds;
+mod workload;
+use deserialize::*;
+use document::*;
+use documents::*;
+pub use error::*;
+use index::*;
+use kinds::*;
+use workload::*;
+#[cfg(test)]
+mod tests;
+
+/// The kinds kubedrill reads, with the `apiVersion` each must have.
+pub const SUPPORTED_KINDS: [(&str, &str); 9] = [
+    ("ConfigMap", "v1"),
+    ("Secret", "v1"),
+    ("Pod", "v1"),
+    ("Deployment", "apps/v1"),
+    ("StatefulSet", "apps/v1"),
+    ("DaemonSet", "apps/v1"),
+    ("ReplicaSet", "apps/v1"),
+    ("Job", "batch/v1"),
+    ("CronJob", "batch/v1"),
+];
+// ---------------------------------------------------------------------------------------------
+// Loading
+// ---------------------------------------------------------------------------------------------
+
+/// Reads every document of every file, in order. The first error stops the load.
+pub fn load_files(paths: &[PathBuf]) -> Result<ManifestSet, LoadError> {
+    let mut set = ManifestSet::default();
+    for path in paths {
+        set.extend(load_file(path)?);
+    }
+    Ok(set)
+}
+
+/// Reads every document of one file.
+pub fn load_file(path: &Path) -> Result<Vec<Manifest>, LoadError> {
+    let text = crate::api::text::read_text(path).map_err(|err| match err {
+        crate::api::text::TextError::Io(err) => LoadError::new(path, None, LoadErrorKind::Io(err)),
+        crate::api::text::TextError::InvalidUtf8 { byte, line, column } => LoadError::new(
+            path,
+            Some((line, column)),
+            LoadErrorKind::InvalidUtf8 { byte },
+        ),
+    })?;
+    load_str(&text, path)
+}
+
+/// Validates a loaded workload again for what loading could not know: the env-name rules of
+/// `version` (loading uses the current ones) and the filesystem limits under `out`, the
+/// directory it is about to be written to. The error points at the field in the manifest,
+/// like a load error (the file is read again to find it; if it cannot be, at the document).
+pub fn check_workload(
+    workload: &Workload,
+    version: KubeVersion,
+    out: Option<&Path>,
+) -> Result<(), LoadError> {
+    let Err(error) = crate::api::pod_spec::validate_workload_for(workload, version, out) else {
+        return Ok(());
+    };
+    let file = workload.origin.file.as_path();
+    let text = std::fs::read_to_string(file).unwrap_or_default();
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let chunks = split_documents(text);
+    let chunk = chunks
+        .iter()
+        .rfind(|chunk| chunk.first_line <= workload.origin.line);
+    let located = chunk.and_then(|chunk| {
+        let index = NodeIndex::build(chunk.text).ok()?;
+        let doc = Document {
+            chunk,
+            file,
+            index,
+            kind: workload.kind.clone(),
+        };
+        Some(doc.invalid(error.clone()))
+    });
+    Err(located.unwrap_or_else(|| {
+        LoadError::new(
+            file,
+            Some((workload.origin.line, 1)),
+            LoadErrorKind::Invalid(error),
+        )
+    }))
+}
+
+/// Reads every document of `text`; `origin` is the file name used in origins and errors.
+/// Empty documents (only comments or blank lines) are skipped; anything else must be one of
+/// the [`SUPPORTED_KINDS`] and valid.
+pub fn load_str(text: &str, origin: &Path) -> Result<Vec<Manifest>, LoadError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut manifests = Vec::new();
+    for chunk in split_documents(text) {
+        if let Some(manifest) = load_document(&chunk, origin)? {
+            manifests.push(manifest);
+        }
+    }
+    Ok(manifests)
+}
