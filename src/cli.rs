@@ -357,6 +357,9 @@ fn lint(manifests: &[PathBuf]) -> ExitCode {
             return ExitCode::from(EXIT_INVALID);
         }
     };
+    for note in &set.notes {
+        eprintln!("note: {note}");
+    }
     let findings = kubedrill::lint::lint(&set);
     for f in &findings {
         let level = match f.level {
@@ -391,6 +394,9 @@ fn mark(failed: bool) -> &'static str {
 }
 
 fn print_report(report: &ProjectReport, out: &Path) {
+    for note in &report.notes {
+        eprintln!("note: {note}");
+    }
     println!("pod {} -> {}", report.pod, out.display());
     for m in &report.mounts {
         let mark = mark(matches!(m.result, project::MountResult::FailedMount(_)));

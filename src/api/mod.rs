@@ -12,8 +12,8 @@ pub mod text;
 pub mod validation;
 
 pub use manifest::{
-    LoadError, LoadErrorKind, Manifest, ManifestSet, Origin, Workload, load_file, load_files,
-    load_str,
+    LoadError, LoadErrorKind, Loaded, LocatedDocument, Manifest, ManifestSet, Note, Origin,
+    Workload, load_file, load_file_text, load_files, load_str, load_text,
 };
 pub use store::{Applied, ObjectLookup, ObjectStore, StoreError};
 pub use validation::{FieldError, FieldPath, ValidationError};

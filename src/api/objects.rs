@@ -125,9 +125,21 @@ pub struct ManifestSet {
     pub secrets: Vec<(Secret, Origin)>,
     /// The Pods and workloads, in the order they were read.
     pub workloads: Vec<Workload>,
+    /// The documents skipped because kubedrill does not model their kind (issue 11 §3).
+    pub notes: Vec<Note>,
+    /// The located tree of every object's document, so that lint can point at a field
+    /// without reading the file again.
+    pub documents: Vec<LocatedDocument>,
 }
 
 impl ManifestSet {
+    /// Adds everything read from one text: objects, notes and located documents.
+    pub fn absorb(&mut self, loaded: Loaded) {
+        self.extend(loaded.manifests);
+        self.notes.extend(loaded.notes);
+        self.documents.extend(loaded.documents);
+    }
+
     /// Adds one document.
     pub fn push(&mut self, manifest: Manifest) {
         match manifest {
@@ -188,4 +200,60 @@ impl FromIterator<Manifest> for ManifestSet {
         set.extend(iter);
         set
     }
+}
+
+/// A document skipped because kubedrill does not model its kind (a Service, an Ingress, ...):
+/// a real `deploy/` folder loads, and the caller says what was left out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    /// Where the document is.
+    pub origin: Origin,
+    /// Its kind, e.g. `Service`.
+    pub kind: String,
+    /// Its `metadata.name`, when it has one.
+    pub name: Option<String>,
+}
+
+impl fmt::Display for Note {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: skipped {}", self.origin, self.kind)?;
+        if let Some(name) = &self.name {
+            write!(f, " {name:?}")?;
+        }
+        write!(
+            f,
+            " (kubedrill models ConfigMaps, Secrets and the workload's pods only)"
+        )
+    }
+}
+
+/// One document's located tree ([`crate::yaml::Node`]) with the text it was parsed from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LocatedDocument {
+    /// Where the document's object is (the same origin as its [`Manifest`]).
+    pub origin: Origin,
+    /// The file line of the text's first line: node lines are relative to the text.
+    pub first_line: u64,
+    /// The document's text (node byte ranges index into it).
+    pub text: String,
+    /// The document's root node.
+    pub tree: crate::yaml::Node,
+}
+
+impl LocatedDocument {
+    /// The file line (1-based) of a node of this document.
+    pub fn file_line(&self, node: &crate::yaml::Node) -> u64 {
+        node.line + self.first_line - 1
+    }
+}
+
+/// Everything read from one manifest text.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Loaded {
+    /// The objects, in document order (the items of a `List` in place of the list).
+    pub manifests: Vec<Manifest>,
+    /// The documents skipped, in document order.
+    pub notes: Vec<Note>,
+    /// The located tree of each object's document.
+    pub documents: Vec<LocatedDocument>,
 }

@@ -14,7 +14,7 @@ use crate::api::ManifestSet;
 /// The manifest files are read again (at most once each) only to point findings at the line of
 /// the field they are about; if a file cannot be read, findings point at its document.
 pub fn lint(set: &ManifestSet) -> Vec<Finding> {
-    lint_with(set, &Locator::new())
+    lint_with(set, &Locator::of(set))
 }
 
 /// [`lint`] with a given [`Locator`] (tests give it the manifest text).

@@ -128,7 +128,10 @@ impl Document<'_> {
                 }
                 let base64 = node.and_then(|n| self.base64_error(n));
                 if let Some(reason) = &base64 {
-                    message = format!("invalid base64: {}", reason.trim_end_matches('.'));
+                    message = format!(
+                        "invalid base64: {}",
+                        reason.to_string().trim_end_matches('.')
+                    );
                 }
                 if secret_value
                     && let Some(value) = node
@@ -137,7 +140,14 @@ impl Document<'_> {
                 {
                     message = message.replace(value, "<secret contents redacted>");
                 }
-                let hint = node.map(|n| self.hint_for(n, &message, base64.is_some()));
+                let cause = if matches!(other, serde_saphyr::Error::DuplicateMappingKey { .. }) {
+                    Cause::DuplicateKey
+                } else if base64.is_some() {
+                    Cause::Base64
+                } else {
+                    Cause::Other
+                };
+                let hint = node.map(|n| self.hint_for(n, cause));
                 (message, hint)
             }
         };
@@ -155,7 +165,7 @@ impl Document<'_> {
     /// Why a Secret `data` or ConfigMap `binaryData` value is not base64, decoding it as
     /// k8s-openapi's `ByteString` does (the standard alphabet, padded); `None` for any other
     /// node. Deciding by the field rather than by the wording of the deserializer's message.
-    pub(super) fn base64_error(&self, node: &Node) -> Option<String> {
+    pub(super) fn base64_error(&self, node: &Node) -> Option<base64::DecodeError> {
         let [Seg::Key(top), Seg::Key(_)] = node.path.as_slice() else {
             return None;
         };
@@ -167,18 +177,17 @@ impl Document<'_> {
             return None;
         }
         let value = node.value.as_deref()?;
-        base64::Engine::decode(&base64::engine::general_purpose::STANDARD, value)
-            .err()
-            .map(|err| err.to_string())
+        base64::Engine::decode(&base64::engine::general_purpose::STANDARD, value).err()
     }
 
-    pub(super) fn hint_for(&self, node: &Node, message: &str, base64: bool) -> String {
+    pub(super) fn hint_for(&self, node: &Node, cause: Cause) -> String {
+        let base64 = cause == Cause::Base64;
         let top = match node.path.first() {
             Some(Seg::Key(k)) => k.as_str(),
             _ => "",
         };
         let in_map = node.path.len() >= 2;
-        if message.contains("duplicate") {
+        if cause == Cause::DuplicateKey {
             return "each key may appear only once in a mapping".into();
         }
         match (self.kind.as_str(), top) {
@@ -228,4 +237,16 @@ impl Document<'_> {
         });
         self.error_at(node, LoadErrorKind::Invalid(error))
     }
+}
+
+/// What a value error is, decided by the error's type (serde-saphyr's variant, the base64
+/// decoder's error), never by its wording: it picks the hint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Cause {
+    /// A key given twice in one mapping.
+    DuplicateKey,
+    /// A Secret `data` or ConfigMap `binaryData` value that is not base64.
+    Base64,
+    /// Anything else.
+    Other,
 }

@@ -62,7 +62,6 @@ pub(super) enum Shape {
     Scalar,
     Sequence,
     Mapping,
-    Alias,
 }
 
 impl Shape {
@@ -71,12 +70,12 @@ impl Shape {
             Shape::Scalar => "scalar",
             Shape::Sequence => "sequence",
             Shape::Mapping => "mapping",
-            Shape::Alias => "alias",
         }
     }
 }
 
-/// One YAML node (a key, a value, a list item) with where it starts.
+/// One node of the located tree ([`crate::yaml::Node`]) flattened with its field path: a key, a
+/// value or a list item, with where it starts.
 #[derive(Debug)]
 pub(super) struct Node {
     pub(super) path: Vec<Seg>,
@@ -87,7 +86,7 @@ pub(super) struct Node {
     pub(super) shape: Shape,
     /// A mapping key (its path is the path of the value it names).
     pub(super) is_key: bool,
-    /// A plain (unquoted) scalar.
+    /// A plain (unquoted, untagged) scalar.
     pub(super) plain: bool,
     pub(super) value: Option<String>,
     /// Byte range in the chunk, when known.
@@ -107,100 +106,28 @@ impl Node {
     }
 }
 
-pub(super) enum Frame {
-    Mapping {
-        path: Vec<Seg>,
-        key: String,
-        expect_key: bool,
-    },
-    Sequence {
-        path: Vec<Seg>,
-        next: usize,
-    },
-}
-
+/// The located tree of one document and its nodes in document order (each key before its
+/// value), built in one pass: lookups by location or by field path are linear scans of `nodes`.
 #[derive(Debug, Default)]
 pub(super) struct NodeIndex {
+    /// The document's tree (`None` for a text without any document, e.g. only comments).
+    pub(super) tree: Option<crate::yaml::Node>,
     pub(super) nodes: Vec<Node>,
 }
 
 impl NodeIndex {
-    /// Walks the YAML events of one document; fails on a syntax error.
-    pub(super) fn build(text: &str) -> Result<Self, ()> {
+    /// Parses one document into the located tree ([`crate::yaml`], leniently: duplicate keys
+    /// are serde-saphyr's to report) and flattens it; fails on a syntax error.
+    pub(super) fn build(text: &str) -> Result<Self, crate::yaml::SyntaxError> {
+        let tree =
+            crate::yaml::parse_documents_with(text, usize::MAX, crate::yaml::Options::LENIENT)?
+                .into_iter()
+                .next();
         let mut nodes = Vec::new();
-        let mut stack: Vec<Frame> = Vec::new();
-        for event in Parser::new_from_str(text) {
-            let (event, span) = event.map_err(|_| ())?;
-            let (shape, value, plain) = match &event {
-                Event::Scalar(value, style, ..) => (
-                    Shape::Scalar,
-                    Some(value.to_string()),
-                    *style == ScalarStyle::Plain,
-                ),
-                Event::SequenceStart(..) => (Shape::Sequence, None, false),
-                Event::MappingStart(..) => (Shape::Mapping, None, false),
-                Event::Alias(..) => (Shape::Alias, None, false),
-                Event::SequenceEnd | Event::MappingEnd => {
-                    stack.pop();
-                    continue;
-                }
-                _ => continue,
-            };
-            let (path, is_key) = match stack.last_mut() {
-                None => (Vec::new(), false),
-                Some(Frame::Mapping {
-                    path,
-                    key,
-                    expect_key,
-                }) => {
-                    let mut child = path.clone();
-                    if *expect_key {
-                        *key = value.clone().unwrap_or_else(|| "?".to_string());
-                        *expect_key = false;
-                        child.push(Seg::Key(key.clone()));
-                        (child, true)
-                    } else {
-                        *expect_key = true;
-                        child.push(Seg::Key(key.clone()));
-                        (child, false)
-                    }
-                }
-                Some(Frame::Sequence { path, next }) => {
-                    let mut child = path.clone();
-                    child.push(Seg::Index(*next));
-                    *next += 1;
-                    (child, false)
-                }
-            };
-            match shape {
-                Shape::Sequence => stack.push(Frame::Sequence {
-                    path: path.clone(),
-                    next: 0,
-                }),
-                Shape::Mapping => stack.push(Frame::Mapping {
-                    path: path.clone(),
-                    key: String::new(),
-                    expect_key: true,
-                }),
-                Shape::Scalar | Shape::Alias => {}
-            }
-            let span_bytes = span
-                .start
-                .byte_offset()
-                .zip(span.end.byte_offset())
-                .filter(|(start, end)| start <= end && *end <= text.len());
-            nodes.push(Node {
-                path,
-                line: span.start.line() as u64,
-                column: span.start.col() as u64 + 1,
-                shape,
-                is_key,
-                plain,
-                value,
-                span: span_bytes,
-            });
+        if let Some(root) = &tree {
+            flatten(root, Vec::new(), false, &mut nodes);
         }
-        Ok(Self { nodes })
+        Ok(Self { tree, nodes })
     }
 
     pub(super) fn root(&self) -> Option<&Node> {
@@ -278,5 +205,43 @@ impl NodeIndex {
 
     pub(super) fn top_level_keys(&self) -> impl Iterator<Item = &Node> {
         self.nodes.iter().filter(|n| n.is_key && n.path.len() == 1)
+    }
+}
+
+/// Appends `node` and everything under it, in document order.
+fn flatten(node: &crate::yaml::Node, path: Vec<Seg>, is_key: bool, out: &mut Vec<Node>) {
+    use crate::yaml::Value;
+    let (shape, value, plain) = match &node.value {
+        Value::Scalar { text, plain } => (Shape::Scalar, Some(text.clone()), *plain),
+        Value::Sequence(_) => (Shape::Sequence, None, false),
+        Value::Mapping(_) => (Shape::Mapping, None, false),
+    };
+    out.push(Node {
+        path: path.clone(),
+        line: node.line,
+        column: node.column,
+        shape,
+        is_key,
+        plain,
+        value,
+        span: Some((node.start, node.end)),
+    });
+    match &node.value {
+        Value::Scalar { .. } => {}
+        Value::Sequence(items) => {
+            for (index, item) in items.iter().enumerate() {
+                let mut child = path.clone();
+                child.push(Seg::Index(index));
+                flatten(item, child, false, out);
+            }
+        }
+        Value::Mapping(entries) => {
+            for (key, value) in entries {
+                let mut child = path.clone();
+                child.push(Seg::Key(key.scalar().unwrap_or("?").to_string()));
+                flatten(key, child.clone(), true, out);
+                flatten(value, child, false, out);
+            }
+        }
     }
 }

@@ -45,12 +45,18 @@ impl Document<'_> {
     }
 }
 
-pub(super) fn load_document(chunk: &Chunk<'_>, file: &Path) -> Result<Option<Manifest>, LoadError> {
+/// Reads one document into `out`: its object and located tree, the objects of a `List`, or a
+/// note when the kind is one kubedrill does not model. Nothing for an empty document.
+pub(super) fn load_document(
+    chunk: &Chunk<'_>,
+    file: &Path,
+    out: &mut Loaded,
+) -> Result<(), LoadError> {
     let Ok(index) = NodeIndex::build(chunk.text) else {
         return Err(syntax_error(chunk, file));
     };
     if index.is_empty_document() {
-        return Ok(None);
+        return Ok(());
     }
     let mut doc = Document {
         chunk,
@@ -80,12 +86,31 @@ pub(super) fn load_document(chunk: &Chunk<'_>, file: &Path) -> Result<Option<Man
             },
         ));
     };
+    if kind == LIST_KIND && api_version == "v1" {
+        return load_list(&doc, out);
+    }
     let Some((kind_name, expected)) = SUPPORTED_KINDS.iter().copied().find(|(k, _)| *k == kind)
     else {
         let suggestion = SUPPORTED_KINDS
             .iter()
             .map(|(k, _)| *k)
+            .chain([LIST_KIND])
             .find(|k| k.eq_ignore_ascii_case(&kind));
+        if suggestion.is_none() {
+            // Another kind (Service, Ingress, ...): kubectl would apply it, kubedrill has
+            // nothing to model for it. Skip it and say so.
+            let name = doc
+                .index
+                .find(&[Seg::Key("metadata".into()), Seg::Key("name".into())])
+                .and_then(|node| node.value.clone())
+                .filter(|name| !name.is_empty());
+            out.notes.push(Note {
+                origin: doc.origin(),
+                kind,
+                name,
+            });
+            return Ok(());
+        }
         return Err(doc.error_at_path(
             &[Seg::Key("kind".into())],
             LoadErrorKind::UnsupportedKind { kind, suggestion },
@@ -164,7 +189,52 @@ pub(super) fn load_document(chunk: &Chunk<'_>, file: &Path) -> Result<Option<Man
             Manifest::Workload(doc.workload(&c.metadata, template)?)
         }
     };
-    Ok(Some(manifest))
+    if let Some(tree) = doc.index.tree.take() {
+        out.documents.push(LocatedDocument {
+            origin: manifest.origin().clone(),
+            first_line: chunk.first_line,
+            text: chunk.text.to_string(),
+            tree,
+        });
+    }
+    out.manifests.push(manifest);
+    Ok(())
+}
+
+/// The kind of a `kubectl get -o yaml` list: `apiVersion: v1`, `kind: List`, `items: [...]`.
+const LIST_KIND: &str = "List";
+
+/// Reads each item of a `List` as a document of its own, located where it is in the file: its
+/// text, padded on its first line to its column, is read with the file line it starts on.
+fn load_list(doc: &Document<'_>, out: &mut Loaded) -> Result<(), LoadError> {
+    let items = doc.index.tree.as_ref().and_then(|root| root.get("items"));
+    let Some(items) = items.filter(|items| !items.is_null()) else {
+        return Ok(());
+    };
+    let Some(sequence) = items.sequence() else {
+        let node = doc.index.find(&[Seg::Key("items".into())]);
+        return Err(doc.error_at(
+            node,
+            LoadErrorKind::InvalidValue {
+                message: format!("invalid type: {}, expected a sequence", items.describe()),
+                field: Some("items".into()),
+                hint: Some("a List holds its objects under items: - apiVersion: ...".into()),
+            },
+        ));
+    };
+    for item in sequence {
+        let Some(source) = doc.chunk.text.get(item.start..item.end) else {
+            continue;
+        };
+        let padding = usize::try_from(item.column.saturating_sub(1)).unwrap_or(0);
+        let text = format!("{}{source}\n", " ".repeat(padding));
+        let chunk = Chunk {
+            text: &text,
+            first_line: doc.chunk.first_line + item.line - 1,
+        };
+        load_document(&chunk, doc.file, out)?;
+    }
+    Ok(())
 }
 
 pub(super) fn syntax_error(chunk: &Chunk<'_>, file: &Path) -> LoadError {

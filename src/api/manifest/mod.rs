@@ -23,13 +23,14 @@ use k8s_openapi::api::core::v1::{ConfigMap, Pod, PodSpec, PodTemplateSpec, Secre
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::de::DeserializeOwned;
 use serde_saphyr::MessageFormatter;
-use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle};
 
 use crate::api::validation::{self, FieldPath, PathSegment, ValidationError};
 use crate::kubelet::KubeVersion;
 
 use crate::api::objects::pod_spec_path;
-pub use crate::api::objects::{DEFAULT_NAMESPACE, Manifest, ManifestSet, Origin, Workload};
+pub use crate::api::objects::{
+    DEFAULT_NAMESPACE, Loaded, LocatedDocument, Manifest, ManifestSet, Note, Origin, Workload,
+};
 
 mod deserialize;
 mod document;
@@ -68,13 +69,18 @@ pub const SUPPORTED_KINDS: [(&str, &str); 9] = [
 pub fn load_files(paths: &[PathBuf]) -> Result<ManifestSet, LoadError> {
     let mut set = ManifestSet::default();
     for path in paths {
-        set.extend(load_file(path)?);
+        set.absorb(load_file_text(path)?);
     }
     Ok(set)
 }
 
 /// Reads every document of one file.
 pub fn load_file(path: &Path) -> Result<Vec<Manifest>, LoadError> {
+    load_file_text(path).map(|loaded| loaded.manifests)
+}
+
+/// Reads every document of one file, with notes and located documents ([`load_text`]).
+pub fn load_file_text(path: &Path) -> Result<Loaded, LoadError> {
     let text = crate::api::text::read_text(path).map_err(|err| match err {
         crate::api::text::TextError::Io(err) => LoadError::new(path, None, LoadErrorKind::Io(err)),
         crate::api::text::TextError::InvalidUtf8 { byte, line, column } => LoadError::new(
@@ -83,7 +89,7 @@ pub fn load_file(path: &Path) -> Result<Vec<Manifest>, LoadError> {
             LoadErrorKind::InvalidUtf8 { byte },
         ),
     })?;
-    load_str(&text, path)
+    load_text(&text, path)
 }
 
 /// Validates a loaded workload again for what loading could not know: the env-name rules of
@@ -126,14 +132,45 @@ pub fn check_workload(
 
 /// Reads every document of `text`; `origin` is the file name used in origins and errors.
 /// Empty documents (only comments or blank lines) are skipped; anything else must be one of
-/// the [`SUPPORTED_KINDS`] and valid.
+/// the [`SUPPORTED_KINDS`] and valid, a `List` of them, or an object of another kind, skipped
+/// with a [`Note`] ([`load_text`] returns the notes).
 pub fn load_str(text: &str, origin: &Path) -> Result<Vec<Manifest>, LoadError> {
+    load_text(text, origin).map(|loaded| loaded.manifests)
+}
+
+/// [`load_str`] with everything read: the objects, the notes on skipped documents, and each
+/// object's located tree. Linear in the text: each document is parsed into the located tree
+/// once, and deserialized once (twice for its header).
+pub fn load_text(text: &str, origin: &Path) -> Result<Loaded, LoadError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut manifests = Vec::new();
+    let mut loaded = Loaded::default();
     for chunk in split_documents(text) {
-        if let Some(manifest) = load_document(&chunk, origin)? {
-            manifests.push(manifest);
-        }
+        load_document(&chunk, origin, &mut loaded)?;
     }
-    Ok(manifests)
+    Ok(loaded)
+}
+
+/// The located tree of every non-empty document of `text`, without reading them as objects
+/// (lint's tests locate fields in texts that are not whole manifests).
+#[cfg(test)]
+pub(crate) fn locate_documents(text: &str, file: &Path) -> Vec<LocatedDocument> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    split_documents(text)
+        .into_iter()
+        .filter_map(|chunk| {
+            let tree = NodeIndex::build(chunk.text).ok()?.tree?;
+            if tree.is_null() {
+                return None;
+            }
+            Some(LocatedDocument {
+                origin: Origin {
+                    file: file.to_path_buf(),
+                    line: chunk.file_location(tree.line, tree.column).0,
+                },
+                first_line: chunk.first_line,
+                text: chunk.text.to_string(),
+                tree,
+            })
+        })
+        .collect()
 }

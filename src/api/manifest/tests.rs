@@ -108,12 +108,29 @@ fn numeric_keys_are_strings() {
 }
 
 #[test]
-fn unknown_kind_is_reported() {
-    let err = load_err("apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n");
+fn other_kinds_are_skipped_with_a_note() {
+    // Issue 11 §3: a Service is what a real deploy/ folder holds next to its ConfigMaps.
+    let loaded = match load_text(
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n---\n# ingress\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: edge}\n---\napiVersion: v1\nkind: ServiceAccount\n",
+        Path::new("manifests/test.yaml"),
+    ) {
+        Ok(loaded) => loaded,
+        Err(e) => panic!("{e}"),
+    };
+    assert!(loaded.manifests.is_empty());
+    let notes: Vec<String> = loaded.notes.iter().map(ToString::to_string).collect();
     assert_eq!(
-        err.to_string(),
-        "manifests/test.yaml:2:7: unsupported kind \"Service\" (hint: kubedrill reads ConfigMap, Secret, Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob)"
+        notes,
+        [
+            "manifests/test.yaml:1: skipped Service \"web\" (kubedrill models ConfigMaps, Secrets and the workload's pods only)",
+            "manifests/test.yaml:7: skipped Ingress \"edge\" (kubedrill models ConfigMaps, Secrets and the workload's pods only)",
+            "manifests/test.yaml:11: skipped ServiceAccount (kubedrill models ConfigMaps, Secrets and the workload's pods only)",
+        ]
     );
+    // Still rejected: a supported kind spelt with the wrong case, and a document without kind.
+    let err =
+        load_err("apiVersion: v1\nkind: Service\n---\napiVersion: v1\nmetadata:\n  name: web\n");
+    assert!(err.to_string().contains("4:1: missing kind"), "{err}");
     let err = load_err("apiVersion: v1\nkind: configmap\nmetadata:\n  name: web\n");
     assert!(err.to_string().contains("did you mean ConfigMap?"), "{err}");
 }
@@ -439,4 +456,69 @@ fn split_handles_markers() {
     let firsts: Vec<u64> = chunks.iter().map(|c| c.first_line).collect();
     assert_eq!(firsts, [1, 2, 5, 7]);
     assert_eq!(chunks[3].text, "--- {d: 4}\n----\n");
+}
+
+#[test]
+fn list_items_are_read_and_located_each() {
+    let text = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: a\n  data:\n    K: v\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: b}}\n- apiVersion: v1\n  kind: Service\n  metadata:\n    name: web\n";
+    let loaded = match load_text(text, Path::new("list.yaml")) {
+        Ok(loaded) => loaded,
+        Err(e) => panic!("{e}"),
+    };
+    let found: Vec<(&str, u64)> = loaded
+        .manifests
+        .iter()
+        .map(|m| (m.name(), m.origin().line))
+        .collect();
+    assert_eq!(found, [("a", 4), ("b", 10)]);
+    assert_eq!(loaded.notes.len(), 1);
+    assert_eq!(loaded.notes[0].origin.line, 11);
+    // Each object keeps its located tree, at file lines.
+    let doc = &loaded.documents[0];
+    let key = doc.tree.entry("data").map(|(k, _)| k);
+    assert_eq!(key.map(|k| doc.file_line(k)), Some(8));
+    // An error inside an item is located in the file, with the item's field path.
+    let err = load_err(
+        "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: a\n  data:\n    PORT: 8080\n",
+    );
+    assert_eq!((err.line(), err.column()), (Some(9), Some(11)), "{err}");
+    assert!(err.to_string().contains("at field data.PORT"), "{err}");
+    let err = load_err("apiVersion: v1\nkind: List\nitems:\n- 42\n");
+    assert!(
+        err.to_string().starts_with(
+            "manifests/test.yaml:4:3: a document must be a Kubernetes object, not a scalar"
+        ),
+        "{err}"
+    );
+    let err = load_err("apiVersion: v1\nkind: List\nitems: {a: b}\n");
+    assert!(
+        err.to_string()
+            .contains("expected a sequence at field items"),
+        "{err}"
+    );
+    // An empty List loads nothing.
+    assert_eq!(
+        load("apiVersion: v1\nkind: List\nitems: []\n")
+            .map(|m| m.len())
+            .ok(),
+        Some(0)
+    );
+}
+
+#[test]
+fn every_object_keeps_its_located_document() {
+    let text = format!("{CM}---\n\n{CM}");
+    let loaded = match load_text(&text, Path::new("m.yaml")) {
+        Ok(loaded) => loaded,
+        Err(e) => panic!("{e}"),
+    };
+    let origins: Vec<u64> = loaded.documents.iter().map(|d| d.origin.line).collect();
+    assert_eq!(origins, [1, 9]);
+    let second = &loaded.documents[1];
+    let level = second
+        .tree
+        .get("data")
+        .and_then(|d| d.entry("LOG_LEVEL"))
+        .map(|(k, _)| second.file_line(k));
+    assert_eq!(level, Some(14));
 }
