@@ -8,10 +8,12 @@
 //! [`crate::api::store`]) and never touches anything but the files it is asked to read.
 //!
 //! How: the text is split into documents on `---` / `...` lines, remembering where each
-//! starts; a small header (`apiVersion`, `kind`) picks the concrete type; serde-saphyr
-//! deserializes the document, and its error locations are shifted back into the file. A
-//! parallel walk of the YAML events maps a location to a field path (`data.LOG_LEVEL`) and a
-//! field path back to a location (for API validation errors).
+//! starts (`documents`); each document is parsed once into the located tree of
+//! [`crate::yaml`] and flattened with field paths (`index`); a small header (`apiVersion`,
+//! `kind`) picks the concrete type or skips the document with a [`Note`] (`kinds`); serde-saphyr
+//! deserializes it (`deserialize`), and its error locations are mapped to field paths, API
+//! validation errors back to locations (`document`). Each object keeps its located tree
+//! ([`LocatedDocument`]) for lint.
 
 use std::borrow::Cow;
 use std::fmt;
