@@ -129,3 +129,37 @@ fn a_document_without_kind_is_still_rejected_with_its_location() {
         run.stderr
     );
 }
+
+#[test]
+fn lint_locates_findings_inside_list_items_from_the_located_tree() {
+    // The finding is on line 12 of the file: inside the second item, in a flow mapping, after
+    // a comment that looks like the key. Only the located tree gets all three right.
+    let text = "\
+apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: ConfigMap
+  metadata: {name: first}
+  data: {LOG_LEVEL: info}
+- apiVersion: v1
+  kind: ConfigMap
+  metadata: {name: second}
+  # DB_PASSWORD: is set below
+  data: {MODE: fast, DB_PASSWORD: \"fixture-secret-value\"}
+";
+    let (_dir, file) = deploy_file(text);
+    let run = kubedrill(&["lint", &file]);
+    let line = format!("{file}:12: warning KD001: ConfigMap second:");
+    assert!(
+        run.stdout.contains(&line),
+        "{line:?} not in:\n{}{}",
+        run.stdout,
+        run.stderr
+    );
+    assert!(
+        !run.stdout.contains("fixture-secret-value"),
+        "{}",
+        run.stdout
+    );
+}

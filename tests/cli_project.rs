@@ -436,7 +436,10 @@ fn unknown_kind_is_reported() {
     let r = c.project(&[]);
     assert_ne!(r.code, 2, "{}{}", r.stdout, r.stderr);
     assert!(r.stderr.contains("skipped Service \"s\""), "{}", r.stderr);
-    let c = Case::new("apiVersion: v1\nkind: configmap\nmetadata:\n  name: s\n", POD);
+    let c = Case::new(
+        "apiVersion: v1\nkind: configmap\nmetadata:\n  name: s\n",
+        POD,
+    );
     let r = c.project(&[]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("did you mean ConfigMap?"), "{}", r.stderr);
