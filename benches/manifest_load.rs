@@ -1,7 +1,8 @@
-//! Load time of a ConfigMap against its number of unquoted numeric keys (`8000: "v"`).
+//! Load time of manifests against their size: a ConfigMap against its number of unquoted
+//! numeric keys (`8000: "v"`), and a multi-document file against its number of documents.
 //!
-//! Such keys used to trigger one full re-parse each (issue 7: 3,200 keys took ~30 s); loading
-//! must stay linear. Run: `cargo bench --bench manifest_load`.
+//! Numeric keys used to trigger one full re-parse each (issue 7: 3,200 keys took ~30 s);
+//! loading must stay linear in both (issue 8). Run: `cargo bench --bench manifest_load`.
 
 use std::hint::black_box;
 use std::path::Path;
@@ -34,5 +35,45 @@ fn numeric_keys(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, numeric_keys);
+/// A file of `documents` documents: ConfigMaps of ten keys, every tenth document a Deployment.
+fn multi_document(documents: usize) -> String {
+    let mut text = String::new();
+    for i in 0..documents {
+        if i % 10 == 9 {
+            text.push_str(&format!(
+                "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web-{i}\nspec:\n  \
+                 selector: {{matchLabels: {{app: web}}}}\n  template:\n    metadata:\n      \
+                 labels: {{app: web}}\n    spec:\n      containers:\n      - name: app\n        \
+                 image: busybox\n        envFrom:\n        - configMapRef: {{name: config-{}}}\n",
+                i - 1
+            ));
+        } else {
+            text.push_str(&format!(
+                "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: config-{i}\ndata:\n"
+            ));
+            for k in 0..10 {
+                text.push_str(&format!("  KEY_{k}: \"value {k} of {i}\"\n"));
+            }
+        }
+    }
+    text
+}
+
+fn documents(c: &mut Criterion) {
+    let mut group = c.benchmark_group("load_documents");
+    group.sample_size(10);
+    for documents in [100, 1_000, 5_000] {
+        let text = multi_document(documents);
+        group.throughput(Throughput::Elements(documents as u64));
+        group.bench_with_input(BenchmarkId::from_parameter(documents), &text, |b, text| {
+            b.iter(|| {
+                let loaded = kubedrill::api::load_str(black_box(text), Path::new("all.yaml"));
+                assert!(loaded.is_ok_and(|m| m.len() == documents));
+            });
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, numeric_keys, documents);
 criterion_main!(benches);

@@ -196,6 +196,8 @@ pub struct ProjectReport {
     pub mounts: Vec<MountReport>,
     /// Per container.
     pub env: Vec<EnvReport>,
+    /// The manifest documents skipped because kubedrill does not model their kind.
+    pub notes: Vec<manifest::Note>,
 }
 
 impl ProjectReport {
@@ -247,6 +249,7 @@ pub fn project(opts: &ProjectOptions) -> Result<ProjectReport, ProjectError> {
         pod: format!("{}/{}", pod.namespace, pod.name),
         mounts: Vec::new(),
         env: Vec::new(),
+        notes: set.notes.clone(),
     };
     let volumes: BTreeMap<&str, _> = workload
         .spec

@@ -1,7 +1,11 @@
 //! A located YAML tree: every node keeps the line and column it starts at and its byte range
 //! in the text.
 //!
-//! Shared by the scenario decoder (and, in time, the manifest loader and lint). The scenario decoder walks this tree by hand instead of deriving `Deserialize`, because
+//! The one located tree of kubedrill: the scenario decoder, the manifest loader
+//! ([`crate::api::manifest`], which maps serde-saphyr's error locations to field paths and API
+//! validation errors back to locations through it) and lint (which points findings at the
+//! field they are about) all read YAML locations from here. The scenario decoder walks this
+//! tree by hand instead of deriving `Deserialize`, because
 //! strict validation needs what serde does not give: the location of *every* node (a step, a
 //! key, a value), all keys of a mapping at once (to say "two operations" rather than "unknown
 //! field"), and scalars as written (`kubernetesVersion: 1.30` must stay `1.30`, `mode: 0440`
@@ -142,6 +146,36 @@ fn size(node: &Node) -> usize {
     }
 }
 
+/// How strict parsing is. [`Options::STRICT`] (what [`parse_documents`] uses) refuses what a
+/// scenario must not hold; [`Options::LENIENT`] builds a tree of anything the YAML parser
+/// accepts (duplicate keys, keys that are collections), for a caller that leaves those errors to
+/// serde-saphyr and only needs the locations, as the manifest loader does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// Refuse a mapping key that appears twice.
+    pub unique_keys: bool,
+    /// Refuse a mapping key that is not a scalar.
+    pub scalar_keys: bool,
+    /// Refuse collections nested deeper than this (the tree is dropped recursively).
+    pub max_depth: usize,
+}
+
+impl Options {
+    /// Unique scalar keys, any depth.
+    pub const STRICT: Options = Options {
+        unique_keys: true,
+        scalar_keys: true,
+        max_depth: usize::MAX,
+    };
+    /// Any keys; at most 1,000 levels (more than serde-saphyr reads: its error is the one a
+    /// lenient caller reports).
+    pub const LENIENT: Options = Options {
+        unique_keys: false,
+        scalar_keys: false,
+        max_depth: 1_000,
+    };
+}
+
 /// Parses every document of `text`; a document without content is a null scalar.
 #[cfg(test)]
 pub fn parse(text: &str) -> Result<Vec<Node>, SyntaxError> {
@@ -152,6 +186,15 @@ pub fn parse(text: &str) -> Result<Vec<Node>, SyntaxError> {
 /// there: a caller that accepts one document needs only to see that a second one exists, not
 /// to build every node of a 10,000-document file (issue 7).
 pub fn parse_documents(text: &str, limit: usize) -> Result<Vec<Node>, SyntaxError> {
+    parse_documents_with(text, limit, Options::STRICT)
+}
+
+/// [`parse_documents`] with the given [`Options`].
+pub fn parse_documents_with(
+    text: &str,
+    limit: usize,
+    options: Options,
+) -> Result<Vec<Node>, SyntaxError> {
     let mut documents = Vec::new();
     let mut non_null = 0;
     let mut alias_budget = ALIAS_BUDGET;
@@ -233,6 +276,9 @@ pub fn parse_documents(text: &str, limit: usize) -> Result<Vec<Node>, SyntaxErro
                 }
             },
             Event::SequenceStart(_, anchor, _) => {
+                if stack.len() >= options.max_depth {
+                    return Err(too_deep(&span));
+                }
                 stack.push(Frame::Sequence {
                     start: at(Value::Sequence(Vec::new())),
                     anchor,
@@ -241,6 +287,9 @@ pub fn parse_documents(text: &str, limit: usize) -> Result<Vec<Node>, SyntaxErro
                 continue;
             }
             Event::MappingStart(style, anchor, _) => {
+                if stack.len() >= options.max_depth {
+                    return Err(too_deep(&span));
+                }
                 let mut start = at(Value::Mapping(Vec::new()));
                 if style == StructureStyle::Block {
                     // A block collection ends with its last child, not at the next token.
@@ -301,15 +350,16 @@ pub fn parse_documents(text: &str, limit: usize) -> Result<Vec<Node>, SyntaxErro
             Some(Frame::Sequence { items, .. }) => items.push(node),
             Some(Frame::Mapping { entries, key, .. }) => match key.take() {
                 None => {
-                    if node.scalar().is_none() {
+                    if options.scalar_keys && node.scalar().is_none() {
                         return Err(SyntaxError {
                             line: node.line,
                             column: node.column,
                             message: format!("a key must be a string, not {}", node.describe()),
                         });
                     }
-                    if let Some((first, _)) =
-                        entries.iter().find(|(k, _)| k.scalar() == node.scalar())
+                    if options.unique_keys
+                        && let Some((first, _)) =
+                            entries.iter().find(|(k, _)| k.scalar() == node.scalar())
                     {
                         return Err(SyntaxError {
                             line: node.line,
@@ -328,6 +378,14 @@ pub fn parse_documents(text: &str, limit: usize) -> Result<Vec<Node>, SyntaxErro
         }
     }
     Ok(documents)
+}
+
+fn too_deep(span: &serde_saphyr::granit_parser::Span) -> SyntaxError {
+    SyntaxError {
+        line: span.start.line() as u64,
+        column: span.start.col() as u64 + 1,
+        message: "collections nested too deeply".into(),
+    }
 }
 
 /// Control characters (newlines in parser messages) would break a one-line error.
@@ -419,5 +477,17 @@ mod tests {
         let a = root.get("a").expect("a");
         assert!(text[a.start..a.end].contains("line2"));
         assert!(!text[a.start..a.end].contains("b: 1"));
+    }
+
+    #[test]
+    fn lenient_options_keep_duplicates_and_bound_depth() {
+        let text = "a: 1\na: 2\n[x]: y\n";
+        assert!(parse(text).is_err());
+        let docs = parse_documents_with(text, usize::MAX, Options::LENIENT).expect("lenient");
+        assert_eq!(docs[0].mapping().map(<[_]>::len), Some(3));
+        let deep = format!("{}1{}", "[".repeat(1_001), "]".repeat(1_001));
+        assert!(parse_documents_with(&deep, usize::MAX, Options::LENIENT).is_err());
+        let shallow = format!("{}1{}", "[".repeat(100), "]".repeat(100));
+        assert!(parse_documents_with(&shallow, 1, Options::LENIENT).is_ok());
     }
 }

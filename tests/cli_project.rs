@@ -413,10 +413,19 @@ fn invalid_key_rejected_like_the_api_server() {
 
 #[test]
 fn unknown_kind_is_reported() {
+    // Issue 11 §3: another kind (a Service) is skipped with a note, not rejected; a supported
+    // kind spelt with the wrong case is still an error.
     let c = Case::new("apiVersion: v1\nkind: Service\nmetadata:\n  name: s\n", POD);
     let r = c.project(&[]);
+    assert_ne!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("skipped Service \"s\""), "{}", r.stderr);
+    let c = Case::new(
+        "apiVersion: v1\nkind: configmap\nmetadata:\n  name: s\n",
+        POD,
+    );
+    let r = c.project(&[]);
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("Service"), "{}", r.stderr);
+    assert!(r.stderr.contains("did you mean ConfigMap?"), "{}", r.stderr);
 }
 
 #[test]

@@ -6,6 +6,7 @@ pub mod generate;
 mod go_print_ranges;
 pub mod go_quote;
 pub mod manifest;
+pub mod objects;
 pub mod pod_spec;
 pub mod sources;
 pub mod store;
@@ -13,8 +14,8 @@ pub mod text;
 pub mod validation;
 
 pub use manifest::{
-    LoadError, LoadErrorKind, Manifest, ManifestSet, Origin, Workload, load_file, load_files,
-    load_str,
+    LoadError, LoadErrorKind, Loaded, LocatedDocument, Manifest, ManifestSet, Note, Origin,
+    Workload, load_file, load_file_text, load_files, load_str, load_text,
 };
 pub use store::{Applied, ObjectLookup, ObjectStore, StoreError};
 pub use validation::{FieldError, FieldPath, ValidationError};

@@ -23,9 +23,11 @@ use k8s_openapi::api::core::v1::{Container, EnvFromSource, EnvVar, PodSpec, Volu
 use super::go_quote::is_go_printable;
 use super::validation::{
     BadValue, FieldError, FieldPath, config_map_key_errors, dns1123_label_errors,
-    dns1123_subdomain_errors, dot_name_error, local_descending_path_errors, regex_error,
-    volumes_errors,
+    dns1123_subdomain_errors, dot_name_error, into_result, local_descending_path_errors,
+    regex_error, volumes_errors,
 };
+use crate::api::objects::Workload;
+use crate::api::validation::ValidationError;
 use crate::kubelet::KubeVersion;
 
 const ENV_VAR_NAME_FORMAT: &str = "[-._a-zA-Z][-._a-zA-Z0-9]*";
@@ -713,6 +715,44 @@ fn item_paths<'v>(
         }
     }
     out
+}
+
+/// Validates a pod spec as the API server does on create, for every field kubedrill reads
+/// (see [`crate::api::pod_spec`]), with the rules of the current Kubernetes version. `field` is
+/// the pod spec's path, e.g. `spec.template.spec`.
+pub fn validate_pod_volumes(spec: &PodSpec, field: &str) -> Vec<FieldError> {
+    validate_pod_spec(spec, &FieldPath::parse(field), KubeVersion::CURRENT)
+}
+
+/// The kind as the API server qualifies it in errors: `Deployment.apps`, `Job.batch`, `Pod`.
+pub fn qualified_kind(kind: &str) -> String {
+    match kind {
+        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" => format!("{kind}.apps"),
+        "Job" | "CronJob" => format!("{kind}.batch"),
+        _ => kind.to_string(),
+    }
+}
+
+/// Validates a workload's pod spec with the rules of the current Kubernetes version
+/// ([`validate_workload_for`]).
+pub fn validate_workload(workload: &Workload) -> Result<(), ValidationError> {
+    validate_workload_for(workload, KubeVersion::CURRENT, None)
+}
+
+/// Validates a workload's pod spec as the API server of `version` would (env names are
+/// version-dependent) and reports it as the API server would for that object, e.g.
+/// `Deployment.apps "web" is invalid: …`. Also refuses what kubedrill could not create on disk
+/// ([`crate::api::pod_spec::os_limit_errors`]; `out` is the directory the pod is projected
+/// into, when known), so that nothing fails half-way later.
+pub fn validate_workload_for(
+    workload: &Workload,
+    version: KubeVersion,
+    out: Option<&std::path::Path>,
+) -> Result<(), ValidationError> {
+    let spec_path = FieldPath::parse(workload.pod_spec_path());
+    let mut errors = validate_pod_spec(&workload.spec, &spec_path, version);
+    errors.extend(os_limit_errors(&workload.spec, &spec_path, out));
+    into_result(&qualified_kind(&workload.kind), &workload.name, errors)
 }
 
 #[cfg(test)]

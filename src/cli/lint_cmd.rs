@@ -38,6 +38,9 @@ pub fn lint(
         }
         Err(InputError::Source(e)) => return Err(CliError::invalid(e)),
     };
+    for note in &set.notes {
+        eprintln!("note: {note}");
+    }
     let findings = lint::lint_with_options(&set, &options);
     tracing::debug!(findings = findings.len(), "lint finished");
     crate::output::document(lint::render(&findings, format).as_bytes())?;

@@ -20,6 +20,9 @@ fn mark(failed: bool) -> &'static str {
 
 /// One line per mount and per container env, with repairs and events under them.
 pub fn print_report(report: &ProjectReport, out: &Path) -> io::Result<()> {
+    for note in &report.notes {
+        eprintln!("note: {note}");
+    }
     outln!("pod {} -> {}", report.pod, out.display())?;
     for m in &report.mounts {
         let mark = mark(matches!(m.result, project::MountResult::FailedMount(_)));

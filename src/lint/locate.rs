@@ -1,18 +1,19 @@
-//! Finding the line of a field in a manifest file, cheaply.
+//! Finding the line of a field in a manifest, from the located tree the loader kept.
 //!
-//! The loader keeps only where each document starts ([`Origin`]). To point a finding at the
-//! field it is about, this module scans the document's text forward for a sequence of anchors
-//! (`volumes:`, then `name: config`, then `defaultMode:`), each searched from where the previous
-//! one matched. It is a heuristic, not a YAML parser: when an anchor is not found (flow style
-//! written in an unusual way, a file that cannot be read again) the location stays at the last
-//! anchor found, or at the document's first line. A location is never wrong by more than that.
+//! The loader keeps each object's document as a located YAML tree ([`LocatedDocument`], from
+//! [`crate::yaml`]). To point a finding at the field it is about, this module walks that tree
+//! for a sequence of anchors (`volumes:`, then `name: config`, then `defaultMode:`), each
+//! searched in document order from where the previous one matched, among real mapping keys and
+//! scalar values (comments, look-alike text and quoting do not matter). When an anchor is not
+//! found the location stays at the last anchor found, or at the document's first line. It owns
+//! no rule and reads no file.
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use crate::api::Origin;
+use crate::api::{LocatedDocument, ManifestSet, Origin};
+use crate::yaml::{Node, Value};
 
 /// A `file:line` in a manifest.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -58,27 +59,48 @@ impl<'a> Anchor<'a> {
             value: Some(value),
         }
     }
+
+    fn matches(&self, key: &Node, value: &Node) -> bool {
+        key.scalar() == Some(self.key)
+            && self
+                .value
+                .is_none_or(|expected| value.scalar() == Some(expected))
+    }
 }
 
-/// Reads each manifest file at most once and finds lines in it.
+/// The located documents of a manifest set, by where their object is.
 #[derive(Debug, Default)]
 pub(crate) struct Locator {
-    /// File text split into lines; `None` when the file cannot be read.
-    texts: RefCell<HashMap<PathBuf, Option<Vec<String>>>>,
+    documents: HashMap<(PathBuf, u64), LocatedDocument>,
 }
 
 impl Locator {
-    /// A locator that reads manifest files from disk when first asked about them.
+    /// A locator that knows no document: every location is the object's origin.
+    #[cfg(test)]
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// A locator over the documents the loader kept for `set`.
+    pub fn of(set: &ManifestSet) -> Self {
+        let mut locator = Self::default();
+        for document in &set.documents {
+            locator.add(document.clone());
+        }
+        locator
+    }
+
+    fn add(&mut self, document: LocatedDocument) {
+        let key = (document.origin.file.clone(), document.origin.line);
+        self.documents.insert(key, document);
+    }
+
     /// A locator that knows `file` holds `text` (for tests, and for text not on disk).
     #[cfg(test)]
-    pub fn with_text(self, file: &Path, text: &str) -> Self {
-        self.texts
-            .borrow_mut()
-            .insert(file.to_path_buf(), Some(split_lines(text)));
+    pub fn with_text(mut self, file: &std::path::Path, text: &str) -> Self {
+        for document in crate::api::manifest::locate_documents(text, file) {
+            self.add(document);
+        }
         self
     }
 
@@ -100,144 +122,70 @@ impl Locator {
     /// The location found, and whether the last anchor matched and opens a block scalar.
     fn find_match(&self, origin: &Origin, anchors: &[Anchor<'_>]) -> (Location, bool) {
         let mut location = Location::of(origin);
-        let mut texts = self.texts.borrow_mut();
-        let lines = texts
-            .entry(origin.file.clone())
-            .or_insert_with(|| read_lines(&origin.file));
-        let Some(lines) = lines.as_ref() else {
+        let Some(document) = self.documents.get(&(origin.file.clone(), origin.line)) else {
             return (location, false);
         };
-        let Some(start) = usize::try_from(origin.line)
-            .ok()
-            .and_then(|line| line.checked_sub(1))
-            .filter(|&start| start < lines.len())
-        else {
-            return (location, false);
-        };
-        let end = lines[start + 1..]
-            .iter()
-            .position(|line| is_marker(line))
-            .map_or(lines.len(), |n| start + 1 + n);
-        let mut position = (start, 0);
+        let mut entries = Vec::new();
+        entries_in_order(&document.tree, &mut entries);
+        let mut from = 0;
         let mut block = false;
         for anchor in anchors {
-            let Some((line, column, is_block)) = search(lines, position, end, anchor) else {
+            let Some(found) = entries
+                .iter()
+                .skip(from)
+                .position(|(key, value)| anchor.matches(key, value))
+            else {
                 block = false;
                 break;
             };
-            position = (line, column);
-            block = is_block;
-            location.line = line as u64 + 1;
+            let (key, value) = entries[from + found];
+            from += found + 1;
+            location.line = document.file_line(key);
+            block = is_block_scalar(document, key, value);
         }
         (location, block)
     }
 }
 
-fn read_lines(file: &Path) -> Option<Vec<String>> {
-    std::fs::read_to_string(file)
-        .ok()
-        .map(|text| split_lines(&text))
-}
-
-fn split_lines(text: &str) -> Vec<String> {
-    text.lines().map(str::to_string).collect()
-}
-
-/// A document marker at column 0 (`---` or `...`), as the loader splits documents.
-fn is_marker(line: &str) -> bool {
-    ["---", "..."].iter().any(|marker| {
-        line.strip_prefix(marker)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t']))
-    })
-}
-
-/// The first match of `anchor` at or after `from` (line, byte column) and before line `end`:
-/// its line, the column just after the key, and whether its value opens a block scalar.
-fn search(
-    lines: &[String],
-    from: (usize, usize),
-    end: usize,
-    anchor: &Anchor<'_>,
-) -> Option<(usize, usize, bool)> {
-    for (index, line) in lines.iter().enumerate().take(end).skip(from.0) {
-        if line.trim_start().starts_with('#') {
-            continue;
-        }
-        let first_column = if index == from.0 { from.1 } else { 0 };
-        if let Some((column, block)) = match_in_line(line, first_column, anchor) {
-            return Some((index, column, block));
-        }
-    }
-    None
-}
-
-fn match_in_line(line: &str, from: usize, anchor: &Anchor<'_>) -> Option<(usize, bool)> {
-    let tail = line.get(from..)?;
-    for (offset, _) in tail.match_indices(anchor.key) {
-        let at = from + offset;
-        let before = &line[..at];
-        let (before, quote) = match before.chars().last() {
-            Some(q @ ('"' | '\'')) => (&before[..before.len() - 1], Some(q)),
-            _ => (before, None),
-        };
-        let bounded = before
-            .chars()
-            .last()
-            .is_none_or(|c| matches!(c, ' ' | '\t' | '{' | ',' | '\u{feff}'));
-        if !bounded {
-            continue;
-        }
-        let mut rest = &line[at + anchor.key.len()..];
-        if let Some(q) = quote {
-            match rest.strip_prefix(q) {
-                Some(r) => rest = r,
-                None => continue,
+/// Every mapping entry under `node`, in document order (an entry before the entries of its
+/// value).
+fn entries_in_order<'t>(node: &'t Node, out: &mut Vec<(&'t Node, &'t Node)>) {
+    match &node.value {
+        Value::Scalar { .. } => {}
+        Value::Sequence(items) => {
+            for item in items {
+                entries_in_order(item, out);
             }
         }
-        let Some(value) = rest.trim_start_matches([' ', '\t']).strip_prefix(':') else {
-            continue;
-        };
-        if !(value.is_empty() || value.starts_with([' ', '\t'])) {
-            continue;
-        }
-        if let Some(expected) = anchor.value
-            && scalar(value) != expected
-        {
-            continue;
-        }
-        return Some((at + anchor.key.len(), is_block_header(value)));
-    }
-    None
-}
-
-/// The scalar at the start of `text` (what follows `key:`), unquoted.
-fn scalar(text: &str) -> &str {
-    let text = text.trim_start();
-    for quote in ['"', '\''] {
-        if let Some(inner) = text.strip_prefix(quote) {
-            return inner.split(quote).next().unwrap_or(inner);
+        Value::Mapping(entries) => {
+            for (key, value) in entries {
+                out.push((key, value));
+                entries_in_order(value, out);
+            }
         }
     }
-    let end = [" #", ",", "}", "]"]
-        .iter()
-        .filter_map(|stop| text.find(stop))
-        .min()
-        .unwrap_or(text.len());
-    text[..end].trim_end()
 }
 
-/// Whether a value starts a literal or folded block scalar (`|`, `|-`, `>+2`, ...).
-fn is_block_header(value: &str) -> bool {
-    let value = value.trim();
-    let value = value.split(" #").next().unwrap_or(value).trim_end();
-    let mut chars = value.chars();
-    matches!(chars.next(), Some('|' | '>'))
-        && chars.all(|c| matches!(c, '+' | '-') || c.is_ascii_digit())
+/// Whether `value` is a literal or folded block scalar (`key: |`, `key: >-`): what is written
+/// after the key and its colon starts with `|` or `>`.
+fn is_block_scalar(document: &LocatedDocument, key: &Node, value: &Node) -> bool {
+    if value.scalar().is_none() || value.start < key.end {
+        return false;
+    }
+    let Some(rest) = document.text.get(key.end..) else {
+        return false;
+    };
+    let after_colon = rest
+        .trim_start_matches(['"', '\'', ' ', '\t'])
+        .trim_start_matches(':')
+        .trim_start();
+    after_colon.starts_with(['|', '>'])
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     const TEXT: &str = "# comment\napiVersion: v1\nkind: Pod\nmetadata:\n  name: app\nspec:\n  containers:\n  - name: app\n    volumeMounts:\n    - {name: config, mountPath: /etc/x, subPath: a}\n  volumes:\n  - name: other\n    configMap: {name: x}\n  - \"name\": config\n    secret:\n      secretName: app-tls\n      defaultMode: 0644\n---\nkind: ConfigMap\ndata:\n  app.conf: |\n    a=1\n    password=x\n";
 

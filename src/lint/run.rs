@@ -29,7 +29,7 @@ pub fn lint(set: &ManifestSet) -> Vec<Finding> {
 
 /// [`lint`] without the rules `options` switch off.
 pub fn lint_with_options(set: &ManifestSet, options: &LintOptions) -> Vec<Finding> {
-    lint_with(set, &Locator::new(), options)
+    lint_with(set, &Locator::of(set), options)
 }
 
 /// [`lint_with_options`] with a given [`Locator`] (tests give it the manifest text).
