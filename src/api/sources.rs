@@ -276,9 +276,9 @@ pub fn load_manifests(paths: &[PathBuf]) -> Result<ManifestSet, InputError> {
     for path in paths {
         if is_stdin(path) {
             let input = read(path)?;
-            set.extend(manifest::load_str(&input.text, &input.origin)?);
+            set.absorb(manifest::load_text(&input.text, &input.origin)?);
         } else {
-            set.extend(manifest::load_file(path)?);
+            set.absorb(manifest::load_file_text(path)?);
         }
     }
     Ok(set)
