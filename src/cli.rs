@@ -89,8 +89,9 @@ enum Command {
     Run {
         /// Scenario files or directories.
         paths: Vec<PathBuf>,
-        /// Where the app runs: process (local processes, default) or docker (containers on the
-        /// local Docker engine). kind and cluster are planned.
+        /// Where the app runs: process (local processes, default), docker (containers on the
+        /// local Docker engine) or cluster (a real cluster from a kubeconfig, one new namespace
+        /// per scenario). kind is planned.
         #[arg(long, default_value = "process", value_name = "BACKEND")]
         backend: String,
         /// Override every scenario's timing profile: fast or kubelet.
@@ -112,6 +113,8 @@ enum Command {
         /// scenario, passed or not. Reports always carry the logs.
         #[arg(long)]
         logs: bool,
+        #[command(flatten)]
+        cluster: kubedrill::backend::cluster::ClusterArgs,
     },
     /// Check scenario files without running them (exit 2 on the first invalid file).
     Validate {
@@ -170,6 +173,7 @@ pub fn main() -> ExitCode {
             keep,
             show_secrets,
             logs,
+            cluster,
         } => crate::run_cmd::run(crate::run_cmd::RunArgs {
             paths,
             backend,
@@ -179,6 +183,7 @@ pub fn main() -> ExitCode {
             keep,
             show_secrets,
             logs,
+            cluster,
         }),
         Command::Validate { paths } => crate::run_cmd::validate(&paths),
         Command::Lint { manifests } => lint(&manifests),

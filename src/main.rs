@@ -4,6 +4,7 @@
 //! 2 invalid input or setup error.
 
 mod cli;
+mod cluster_cmd;
 mod dev_app;
 mod run_cmd;
 

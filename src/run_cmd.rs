@@ -39,6 +39,48 @@ pub struct RunArgs {
     pub show_secrets: bool,
     /// `--logs`: print each container's log after its scenario.
     pub logs: bool,
+    /// `--kubeconfig`, `--context`, `--namespace-prefix`, `--image`, `--compare`.
+    pub cluster: kubedrill::backend::cluster::ClusterArgs,
+}
+
+/// Where each scenario runs.
+enum Target {
+    /// The local backend (`process` or `docker`).
+    Local,
+    /// `--backend cluster`.
+    Cluster(
+        kubedrill::backend::cluster::Connection,
+        kubedrill::backend::cluster::ClusterOptions,
+    ),
+    /// `--compare local,cluster`: local first, then the cluster.
+    Compare(
+        kubedrill::backend::cluster::Connection,
+        kubedrill::backend::cluster::ClusterOptions,
+    ),
+}
+
+impl Target {
+    async fn run(
+        &self,
+        sc: &Scenario,
+        opts: &RunOptions,
+        run_start: Instant,
+        emit: &mut dyn FnMut(RunEvent),
+    ) -> Vec<ScenarioResult> {
+        match self {
+            Target::Local => vec![run_scenario(sc, opts, run_start, emit).await],
+            Target::Cluster(conn, cluster) => vec![
+                crate::cluster_cmd::run_on_cluster(conn, cluster, sc, opts, run_start, emit).await,
+            ],
+            Target::Compare(conn, cluster) => {
+                let local = run_scenario(sc, opts, run_start, emit).await;
+                let remote =
+                    crate::cluster_cmd::run_on_cluster(conn, cluster, sc, opts, run_start, emit)
+                        .await;
+                vec![local, remote]
+            }
+        }
+    }
 }
 
 enum Report {
@@ -107,7 +149,43 @@ pub fn validate(paths: &[PathBuf]) -> ExitCode {
 
 /// `kubedrill run`.
 pub fn run(args: RunArgs) -> ExitCode {
-    let runtime = match args.backend.as_str() {
+    let mut target = Target::Local;
+    let cluster_target = || -> Result<_, String> {
+        let opts = args.cluster.options(args.keep);
+        Ok((crate::cluster_cmd::prepare(&opts)?, opts))
+    };
+    match args.cluster.compare.as_deref() {
+        None => {}
+        Some("local,cluster") if args.backend == "process" || args.backend == "docker" => {
+            match cluster_target() {
+                Ok((conn, opts)) => target = Target::Compare(conn, opts),
+                Err(e) => {
+                    eprintln!("error: --compare: {e}");
+                    return ExitCode::from(EXIT_INVALID);
+                }
+            }
+        }
+        Some(other) => {
+            eprintln!(
+                "error: invalid --compare {other:?} (hint: --compare local,cluster; the local \
+                 side is --backend process or docker)"
+            );
+            return ExitCode::from(EXIT_INVALID);
+        }
+    }
+    let backend = if args.backend == "cluster" {
+        match cluster_target() {
+            Ok((conn, opts)) => target = Target::Cluster(conn, opts),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(EXIT_INVALID);
+            }
+        }
+        "process"
+    } else {
+        args.backend.as_str()
+    };
+    let runtime = match backend {
         "process" => RuntimeKind::Process,
         "docker" => {
             // Fail before anything runs when there is no engine to talk to.
@@ -144,7 +222,7 @@ pub fn run(args: RunArgs) -> ExitCode {
         other => {
             eprintln!(
                 "error: backend {other:?} is not available in this build (hint: use --backend \
-                 process or docker; the kind and cluster backends are planned)"
+                 process, docker or cluster; the kind backend is planned)"
             );
             return ExitCode::from(EXIT_INVALID);
         }
@@ -194,9 +272,24 @@ pub fn run(args: RunArgs) -> ExitCode {
         runtime,
         print_logs: args.logs,
     };
-    let (results, interrupted) = run_parallel(scenarios, &opts, args.jobs.max(1));
+    let (results, interrupted) = run_parallel(scenarios, &opts, &target, args.jobs.max(1));
+    let comparisons: Vec<_> = match target {
+        Target::Compare(..) => results
+            .chunks(2)
+            .filter(|pair| pair.len() == 2)
+            .map(|pair| kubedrill::report::compare::compare(&pair[0], &pair[1]))
+            .collect(),
+        _ => Vec::new(),
+    };
+    for c in &comparisons {
+        print!("{}", kubedrill::report::compare::render_text(c));
+    }
     for r in &reports {
         let (path, res) = match r {
+            Report::Json(p) if matches!(target, Target::Compare(..)) => (
+                p,
+                kubedrill::report::compare::write_json_with_comparison(p, &results, &comparisons),
+            ),
             Report::Json(p) => (p, json::write_json(p, &results)),
             Report::Junit(p) => (p, junit::write_junit(p, &results)),
         };
@@ -254,6 +347,7 @@ enum Interrupt {
 fn run_parallel(
     scenarios: Vec<Scenario>,
     opts: &RunOptions,
+    target: &Target,
     jobs: usize,
 ) -> (Vec<ScenarioResult>, Option<Interrupt>) {
     let run_start = Instant::now();
@@ -263,10 +357,10 @@ fn run_parallel(
     let (cancel_tx, cancel_rx) = tokio::sync::watch::channel(false);
     let signal = std::sync::Arc::new(Mutex::new(None));
     spawn_interrupt_watcher(cancel_tx, std::sync::Arc::clone(&signal));
-    let (tx, rx) = mpsc::channel::<(usize, Option<RunEvent>, Option<ScenarioResult>)>();
+    let (tx, rx) = mpsc::channel::<(usize, Option<RunEvent>, Option<Vec<ScenarioResult>>)>();
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let mut console = ConsoleReporter::new(std::io::stdout(), color).with_logs(opts.print_logs);
-    let mut results: Vec<Option<ScenarioResult>> = vec![None; count];
+    let mut results: Vec<Option<Vec<ScenarioResult>>> = vec![None; count];
     std::thread::scope(|scope| {
         for _ in 0..jobs.min(count) {
             let tx = tx.clone();
@@ -290,7 +384,7 @@ fn run_parallel(
                             let _ = tx.send((i, Some(e), None));
                         };
                         tokio::select! {
-                            r = run_scenario(&sc, opts, run_start, &mut emit) => Some(r),
+                            r = target.run(&sc, opts, run_start, &mut emit) => Some(r),
                             _ = cancel.wait_for(|c| *c) => None,
                         }
                     });
@@ -324,7 +418,7 @@ fn run_parallel(
     } else {
         None
     };
-    let results: Vec<ScenarioResult> = results.into_iter().flatten().collect();
+    let results: Vec<ScenarioResult> = results.into_iter().flatten().flatten().collect();
     let _ = console.summary(&results);
     (results, interrupted)
 }

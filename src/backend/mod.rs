@@ -2,6 +2,7 @@
 //! [`Backend`] with mutations and lifecycle operations and asks it for [`Observed`] facts; it
 //! never knows whether it talks to the local simulator ([`local`]) or a real cluster.
 
+pub mod cluster;
 mod containers;
 pub mod http;
 pub mod local;

@@ -7,6 +7,7 @@ pub mod redact;
 mod run;
 
 pub use run::{
-    POLL_INTERVAL, RunOptions, describe_observation, fmt_dur, run_scenario, summarize,
+    POLL_INTERVAL, RunOptions, describe_observation, fmt_dur, run_scenario, run_scenario_on,
+    summarize,
     timing_profile,
 };

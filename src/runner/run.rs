@@ -129,6 +129,65 @@ pub async fn run_scenario(
         kube_version: scenario.spec.kube_version.unwrap_or_default(),
         exe: opts.exe.clone(),
     });
+    drive(scenario, opts, &mut backend, &mut result, run_start, emit).await;
+    if opts.keep {
+        if let Err(e) = keep_logs(scratch.path(), &result.logs) {
+            result.error.get_or_insert(format!(
+                "writing container logs into {}: {e}",
+                scratch.path().display()
+            ));
+        }
+        result.kept_dir = Some(scratch.keep());
+    } else {
+        drop(scratch);
+    }
+    finish(result, started, run_start, emit)
+}
+
+/// Runs one scenario on a backend the caller built (e.g. the cluster backend), calling `emit`
+/// for every event. The backend is shut down before this returns.
+pub async fn run_scenario_on<B: Backend>(
+    scenario: &Scenario,
+    opts: &RunOptions,
+    mut backend: B,
+    run_start: Instant,
+    emit: &mut dyn FnMut(RunEvent),
+) -> ScenarioResult {
+    let timing = timing_profile(scenario, opts.timing.as_deref());
+    let started = Instant::now();
+    let mut result = ScenarioResult {
+        scenario: scenario.name.clone(),
+        file: scenario.file.clone(),
+        backend: backend.name().into(),
+        timing: timing.describe(),
+        steps: Vec::new(),
+        duration: Duration::ZERO,
+        error: None,
+        kept_dir: None,
+        logs: Vec::new(),
+    };
+    emit(RunEvent {
+        at: run_start.elapsed(),
+        kind: RunEventKind::ScenarioStarted {
+            scenario: scenario.name.clone(),
+            file: scenario.file.clone(),
+            backend: result.backend.clone(),
+            timing: result.timing.clone(),
+        },
+    });
+    drive(scenario, opts, &mut backend, &mut result, run_start, emit).await;
+    finish(result, started, run_start, emit)
+}
+
+/// Starts the backend, runs the steps, shuts the backend down and collects its logs.
+async fn drive<B: Backend>(
+    scenario: &Scenario,
+    opts: &RunOptions,
+    backend: &mut B,
+    result: &mut ScenarioResult,
+    run_start: Instant,
+    emit: &mut dyn FnMut(RunEvent),
+) {
     let objects: Vec<_> = scenario
         .spec
         .objects
@@ -173,7 +232,7 @@ pub async fn run_scenario(
             }
             let step_start = Instant::now();
             let (outcome, observed, latency) =
-                execute(step, &mut backend, &completed, &redactor).await;
+                execute(step, backend, &completed, &redactor).await;
             redactor.extend(backend.secret_values());
             if let Some(name) = &step.name {
                 completed.insert(name.clone(), Instant::now());
@@ -236,18 +295,6 @@ pub async fn run_scenario(
             },
         })
         .collect();
-    if opts.keep {
-        if let Err(e) = keep_logs(scratch.path(), &result.logs) {
-            result.error.get_or_insert(format!(
-                "writing container logs into {}: {e}",
-                scratch.path().display()
-            ));
-        }
-        result.kept_dir = Some(scratch.keep());
-    } else {
-        drop(scratch);
-    }
-    finish(result, started, run_start, emit)
 }
 
 /// `--keep`: each container's (redacted) log as `logs/CONTAINER.log` in the kept scratch dir.
@@ -314,9 +361,9 @@ fn redact_diagnostics(d: &mut crate::report::model::Diagnostics, r: &Redactor) {
     }
 }
 
-async fn execute(
+async fn execute<B: Backend>(
     step: &Step,
-    backend: &mut LocalBackend,
+    backend: &mut B,
     completed: &BTreeMap<String, Instant>,
     redactor: &Redactor,
 ) -> (Outcome, Option<String>, Option<Duration>) {
@@ -349,9 +396,9 @@ async fn execute(
     }
 }
 
-async fn assert(
+async fn assert<B: Backend>(
     a: &Assertion,
-    backend: &mut LocalBackend,
+    backend: &mut B,
     completed: &BTreeMap<String, Instant>,
     redactor: &Redactor,
 ) -> (Outcome, Option<String>, Option<Duration>) {
