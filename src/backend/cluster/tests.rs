@@ -450,7 +450,7 @@ async fn exec_is_a_get_on_pods_exec_and_its_403_names_pods_exec() {
         expect(
             Method::GET,
             "/api/v1/namespaces/kd-1/pods/app/exec",
-            "&container=app&stdout=true&stderr=true&command=cat&command=%2Fproc%2F1%2Fenviron",
+            "&stdout=true&stderr=true&container=app&command=cat&command=%2Fproc%2F1%2Fenviron",
         )
         .answer(403, status(403, "Forbidden", message, "pods", "app")),
     ]);
@@ -784,7 +784,8 @@ fn a_dropped_guard_deletes_its_namespace_from_inside_a_busy_runtime() {
     });
     let head = server.join().expect("server thread");
     assert!(
-        head.starts_with("DELETE /api/v1/namespaces/kd-x "),
+        head.starts_with("DELETE /api/v1/namespaces/kd-x? HTTP/1.1\r\n"),
         "{head}"
     );
+    assert!(head.ends_with(r#"{"propagationPolicy":"Background"}"#), "{head}");
 }
