@@ -66,7 +66,10 @@ pub async fn run_on_cluster(
     );
     let mut result = run_scenario_on(scenario, opts, backend, run_start, emit).await;
     if fast {
-        result.timing = format!("{} (on a cluster: touch: pod after each mutation)", result.timing);
+        result.timing = format!(
+            "{} (on a cluster: touch: pod after each mutation)",
+            result.timing
+        );
     }
     result
 }

@@ -62,11 +62,19 @@ fn a_missing_kubeconfig_file_exits_2_naming_it() {
 #[test]
 fn kubeconfig_from_the_environment_is_used_as_kubectl_does() {
     let (code, _, stderr) = kubedrill(
-        &["run", "--backend", "cluster", "scenarios/env-vs-volume.yaml"],
+        &[
+            "run",
+            "--backend",
+            "cluster",
+            "scenarios/env-vs-volume.yaml",
+        ],
         &[("KUBECONFIG", "/nonexistent/from-env")],
     );
     assert_eq!(code, 2, "{stderr}");
-    assert!(stderr.contains("/nonexistent/from-env does not exist"), "{stderr}");
+    assert!(
+        stderr.contains("/nonexistent/from-env does not exist"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -129,12 +137,26 @@ fn compare_needs_a_reachable_cluster_and_a_known_pair() {
         &[],
     );
     assert_eq!(code, 2, "{stderr}");
-    assert!(stderr.contains("error: --compare: the API server"), "{stderr}");
-    assert!(stdout.is_empty(), "the local side did not run either: {stdout}");
+    assert!(
+        stderr.contains("error: --compare: the API server"),
+        "{stderr}"
+    );
+    assert!(
+        stdout.is_empty(),
+        "the local side did not run either: {stdout}"
+    );
     let (code, _, stderr) = kubedrill(
-        &["run", "--compare", "local,kind", "scenarios/env-vs-volume.yaml"],
+        &[
+            "run",
+            "--compare",
+            "local,kind",
+            "scenarios/env-vs-volume.yaml",
+        ],
         &[],
     );
     assert_eq!(code, 2, "{stderr}");
-    assert!(stderr.contains("invalid --compare \"local,kind\""), "{stderr}");
+    assert!(
+        stderr.contains("invalid --compare \"local,kind\""),
+        "{stderr}"
+    );
 }

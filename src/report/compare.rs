@@ -264,7 +264,14 @@ mod tests {
     use super::*;
     use std::path::PathBuf;
 
-    fn step(index: usize, summary: &str, outcome: Outcome, observed: Option<&str>, latency_ms: Option<u64>, elapsed_ms: u64) -> StepResult {
+    fn step(
+        index: usize,
+        summary: &str,
+        outcome: Outcome,
+        observed: Option<&str>,
+        latency_ms: Option<u64>,
+        elapsed_ms: u64,
+    ) -> StepResult {
         StepResult {
             index,
             name: None,
@@ -295,52 +302,155 @@ mod tests {
 
     #[test]
     fn steps_that_differ_in_status_value_or_latency_class_are_reported() {
-        let local = result("process", vec![
-            step(1, "update configMap app", Outcome::Passed, Some("configmap/app patched"), None, 3),
-            step(2, "assert file /etc/config/A equals \"2\" within 90s after bump", Outcome::Passed, Some("2"), Some(12), 12),
-            step(3, "assert env A equals \"1\"", Outcome::Passed, Some("1"), None, 1),
-            step(4, "assert log of app contains \"A=2\" within 5s", Outcome::Passed, Some("A=2"), None, 40),
-        ]);
-        let cluster = result("cluster", vec![
-            step(1, "update configMap app", Outcome::Passed, Some("configmap/app patched; touched pod/app"), None, 30),
-            step(2, "assert file /etc/config/A equals \"2\" within 90s after bump", Outcome::Passed, Some("2"), Some(41_000), 41_000),
-            step(3, "assert env A equals \"1\"", Outcome::Failed("observed \"2\"".into()), Some("2"), None, 5),
-            step(4, "assert log of app contains \"A=2\" within 5s", Outcome::Skipped, None, None, 0),
-        ]);
+        let local = result(
+            "process",
+            vec![
+                step(
+                    1,
+                    "update configMap app",
+                    Outcome::Passed,
+                    Some("configmap/app patched"),
+                    None,
+                    3,
+                ),
+                step(
+                    2,
+                    "assert file /etc/config/A equals \"2\" within 90s after bump",
+                    Outcome::Passed,
+                    Some("2"),
+                    Some(12),
+                    12,
+                ),
+                step(
+                    3,
+                    "assert env A equals \"1\"",
+                    Outcome::Passed,
+                    Some("1"),
+                    None,
+                    1,
+                ),
+                step(
+                    4,
+                    "assert log of app contains \"A=2\" within 5s",
+                    Outcome::Passed,
+                    Some("A=2"),
+                    None,
+                    40,
+                ),
+            ],
+        );
+        let cluster = result(
+            "cluster",
+            vec![
+                step(
+                    1,
+                    "update configMap app",
+                    Outcome::Passed,
+                    Some("configmap/app patched; touched pod/app"),
+                    None,
+                    30,
+                ),
+                step(
+                    2,
+                    "assert file /etc/config/A equals \"2\" within 90s after bump",
+                    Outcome::Passed,
+                    Some("2"),
+                    Some(41_000),
+                    41_000,
+                ),
+                step(
+                    3,
+                    "assert env A equals \"1\"",
+                    Outcome::Failed("observed \"2\"".into()),
+                    Some("2"),
+                    None,
+                    5,
+                ),
+                step(
+                    4,
+                    "assert log of app contains \"A=2\" within 5s",
+                    Outcome::Skipped,
+                    None,
+                    None,
+                    0,
+                ),
+            ],
+        );
         let c = compare(&local, &cluster);
         assert!(!c.same());
         let differs: Vec<_> = c.steps.iter().map(|s| s.differs.clone()).collect();
-        assert_eq!(differs, vec![
-            vec![],
-            vec!["latencyClass"],
-            vec!["status", "observed", "latencyClass"],
-            vec!["status", "observed", "latencyClass"],
-        ]);
+        assert_eq!(
+            differs,
+            vec![
+                vec![],
+                vec!["latencyClass"],
+                vec!["status", "observed", "latencyClass"],
+                vec!["status", "observed", "latencyClass"],
+            ]
+        );
         assert_eq!(c.steps[1].right.latency_class, Some(LatencyClass::NextSync));
         assert_eq!(c.steps[1].left.latency_class, Some(LatencyClass::Immediate));
         assert_eq!(c.steps[2].right.latency_class, Some(LatencyClass::Never));
         let text = render_text(&c);
-        assert!(text.starts_with("compare env-vs-volume: 3 of 4 steps differ between process and cluster\n"), "{text}");
+        assert!(
+            text.starts_with(
+                "compare env-vs-volume: 3 of 4 steps differ between process and cluster\n"
+            ),
+            "{text}"
+        );
         assert!(text.contains("  step 3 assert env A equals \"1\": process passed \"1\" (immediate) | cluster failed \"2\" (never)\n"), "{text}");
         assert!(!text.contains("step 1 "), "{text}");
     }
 
     #[test]
     fn identical_runs_say_same_and_the_json_report_carries_the_comparison() {
-        let a = result("process", vec![step(1, "assert env A equals \"1\"", Outcome::Passed, Some("1"), None, 1)]);
-        let b = result("cluster", vec![step(1, "assert env A equals \"1\"", Outcome::Passed, Some("1"), None, 200)]);
+        let a = result(
+            "process",
+            vec![step(
+                1,
+                "assert env A equals \"1\"",
+                Outcome::Passed,
+                Some("1"),
+                None,
+                1,
+            )],
+        );
+        let b = result(
+            "cluster",
+            vec![step(
+                1,
+                "assert env A equals \"1\"",
+                Outcome::Passed,
+                Some("1"),
+                None,
+                200,
+            )],
+        );
         let c = compare(&a, &b);
         assert!(c.same());
-        assert_eq!(render_text(&c), "compare env-vs-volume: same on process and cluster (1 steps)\n");
+        assert_eq!(
+            render_text(&c),
+            "compare env-vs-volume: same on process and cluster (1 steps)\n"
+        );
         let dir = tempfile::tempdir().expect("dir");
         let path = dir.path().join("r.json");
         write_json_with_comparison(&path, &[a, b], &[c]).expect("written");
-        let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("json");
+        let doc: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("json");
         assert_eq!(doc["version"], 1);
         assert_eq!(doc["scenarios"].as_array().map(Vec::len), Some(2));
         assert_eq!(doc["comparison"][0]["scenario"], "env-vs-volume");
-        assert_eq!(doc["comparison"][0]["steps"][0]["left"]["latencyClass"], "immediate");
-        assert_eq!(doc["comparison"][0]["steps"][0]["right"]["backend"], "cluster");
-        assert_eq!(doc["comparison"][0]["steps"][0]["differs"], serde_json::json!([]));
+        assert_eq!(
+            doc["comparison"][0]["steps"][0]["left"]["latencyClass"],
+            "immediate"
+        );
+        assert_eq!(
+            doc["comparison"][0]["steps"][0]["right"]["backend"],
+            "cluster"
+        );
+        assert_eq!(
+            doc["comparison"][0]["steps"][0]["differs"],
+            serde_json::json!([])
+        );
     }
 }

@@ -8,6 +8,5 @@ mod run;
 
 pub use run::{
     POLL_INTERVAL, RunOptions, describe_observation, fmt_dur, run_scenario, run_scenario_on,
-    summarize,
-    timing_profile,
+    summarize, timing_profile,
 };

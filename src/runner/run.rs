@@ -231,8 +231,7 @@ async fn drive<B: Backend>(
                 continue;
             }
             let step_start = Instant::now();
-            let (outcome, observed, latency) =
-                execute(step, backend, &completed, &redactor).await;
+            let (outcome, observed, latency) = execute(step, backend, &completed, &redactor).await;
             redactor.extend(backend.secret_values());
             if let Some(name) = &step.name {
                 completed.insert(name.clone(), Instant::now());

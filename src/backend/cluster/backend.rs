@@ -123,8 +123,7 @@ impl ClusterBackend {
 
     async fn start_inner(&mut self, objects: &[Manifest]) -> Result<(), ClusterError> {
         let (client, server) = (self.conn.client.clone(), self.conn.server.clone());
-        namespace::create_namespace(&client, &server, &self.namespace, &self.scenario.name)
-            .await?;
+        namespace::create_namespace(&client, &server, &self.namespace, &self.scenario.name).await?;
         self.guard = Some(NamespaceGuard::new(
             &self.namespace,
             self.conn.config.clone(),
@@ -191,7 +190,13 @@ impl ClusterBackend {
     }
 
     async fn pod(&self) -> Result<Pod, ClusterError> {
-        lifecycle::get_pod(self.client(), self.server(), &self.namespace, self.pod_name()).await
+        lifecycle::get_pod(
+            self.client(),
+            self.server(),
+            &self.namespace,
+            self.pod_name(),
+        )
+        .await
     }
 
     async fn exec_in(&self, container: &str, command: &[String]) -> Result<Vec<u8>, ClusterError> {
@@ -262,12 +267,24 @@ impl ClusterBackend {
             return Err(ClusterError::Workload("the pod was never created".into()));
         };
         let (client, server) = (self.conn.client.clone(), self.conn.server.clone());
-        lifecycle::delete_pod(&client, &server, &self.namespace, self.pod_name(), START_TIMEOUT)
-            .await?;
+        lifecycle::delete_pod(
+            &client,
+            &server,
+            &self.namespace,
+            self.pod_name(),
+            START_TIMEOUT,
+        )
+        .await?;
         lifecycle::create_pod(&client, &server, &self.namespace, &plan.pod).await?;
-        lifecycle::wait_settled(&client, &server, &self.namespace, self.pod_name(), START_TIMEOUT)
-            .await
-            .map(drop)
+        lifecycle::wait_settled(
+            &client,
+            &server,
+            &self.namespace,
+            self.pod_name(),
+            START_TIMEOUT,
+        )
+        .await
+        .map(drop)
     }
 
     async fn observe_inner(&self, obs: &Observation) -> Result<Observed, ClusterError> {
@@ -388,11 +405,7 @@ impl ClusterBackend {
                 .value_from
                 .as_ref()
                 .is_some_and(|v| v.secret_key_ref.is_some()),
-            None => c
-                .env_from
-                .iter()
-                .flatten()
-                .any(|f| f.secret_ref.is_some()),
+            None => c.env_from.iter().flatten().any(|f| f.secret_ref.is_some()),
         }
     }
 }
@@ -457,9 +470,9 @@ impl Backend for ClusterBackend {
     }
 
     async fn start(&mut self, objects: &[Manifest]) -> Result<(), BackendError> {
-        self.start_inner(objects).await.map_err(|e| {
-            BackendError(format!("namespace {}: {e}", self.namespace))
-        })
+        self.start_inner(objects)
+            .await
+            .map_err(|e| BackendError(format!("namespace {}: {e}", self.namespace)))
     }
 
     async fn apply(&mut self, manifests: &[Manifest]) -> Result<String, BackendError> {
@@ -472,7 +485,9 @@ impl Backend for ClusterBackend {
                     .map_err(step_error)?,
             );
         }
-        self.after_mutation(said.join(", ")).await.map_err(step_error)
+        self.after_mutation(said.join(", "))
+            .await
+            .map_err(step_error)
     }
 
     async fn update(&mut self, update: &Update) -> Result<String, BackendError> {
@@ -594,7 +609,8 @@ impl Backend for ClusterBackend {
                     .split(|b| *b == 0)
                     .filter_map(|e| {
                         let t = String::from_utf8_lossy(e);
-                        t.split_once('=').map(|(k, v)| (k.to_string(), v.to_string()))
+                        t.split_once('=')
+                            .map(|(k, v)| (k.to_string(), v.to_string()))
                     })
                     .collect();
                 d.env.push((c.name.clone(), vars));

@@ -26,7 +26,9 @@ pub async fn create_app_files(
         .create(&PostParams::default(), cm)
         .await
         .map(drop)
-        .map_err(|e| ClusterError::from_kube(e, "create", "configmaps", &name, Some(namespace), server))
+        .map_err(|e| {
+            ClusterError::from_kube(e, "create", "configmaps", &name, Some(namespace), server)
+        })
 }
 
 /// `POST` the pod.
@@ -138,7 +140,14 @@ pub async fn delete_pod(
         Ok(_) => {}
         Err(kube::Error::Api(s)) if s.code == 404 => return Ok(()),
         Err(e) => {
-            return Err(ClusterError::from_kube(e, "delete", "pods", name, Some(namespace), server));
+            return Err(ClusterError::from_kube(
+                e,
+                "delete",
+                "pods",
+                name,
+                Some(namespace),
+                server,
+            ));
         }
     }
     let start = Instant::now();
@@ -153,7 +162,14 @@ pub async fn delete_pod(
                 )));
             }
             Err(e) => {
-                return Err(ClusterError::from_kube(e, "get", "pods", name, Some(namespace), server));
+                return Err(ClusterError::from_kube(
+                    e,
+                    "get",
+                    "pods",
+                    name,
+                    Some(namespace),
+                    server,
+                ));
             }
         }
     }
@@ -169,7 +185,11 @@ pub async fn touch_pod(
     stamp: &str,
 ) -> Result<(), ClusterError> {
     Api::<Pod>::namespaced(client.clone(), namespace)
-        .patch(name, &PatchParams::default(), &Patch::Merge(touch_patch(stamp)))
+        .patch(
+            name,
+            &PatchParams::default(),
+            &Patch::Merge(touch_patch(stamp)),
+        )
         .await
         .map(drop)
         .map_err(|e| ClusterError::from_kube(e, "patch", "pods", name, Some(namespace), server))

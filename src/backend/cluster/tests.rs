@@ -67,15 +67,26 @@ fn mock(script: Vec<Expect>) -> (kube::Client, tokio::task::JoinHandle<()>) {
                 .unwrap_or_else(|| panic!("request {i} ({} {}) never came", e.method, e.path));
             assert_eq!(request.method(), e.method, "request {i} method");
             assert_eq!(request.uri().path(), e.path, "request {i} path");
-            assert_eq!(request.uri().query().unwrap_or(""), e.query, "request {i} query");
+            assert_eq!(
+                request.uri().query().unwrap_or(""),
+                e.query,
+                "request {i} query"
+            );
             if let Some(ct) = e.content_type {
                 assert_eq!(
-                    request.headers().get("content-type").and_then(|v| v.to_str().ok()),
+                    request
+                        .headers()
+                        .get("content-type")
+                        .and_then(|v| v.to_str().ok()),
                     Some(ct),
                     "request {i} content-type"
                 );
             }
-            let body = request.into_body().collect_bytes().await.unwrap_or_default();
+            let body = request
+                .into_body()
+                .collect_bytes()
+                .await
+                .unwrap_or_default();
             if let Some(expected) = e.body {
                 let sent: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
                 assert_eq!(sent, expected, "request {i} body");
@@ -160,8 +171,11 @@ async fn update_secret_string_data_null_deletes_the_data_key() {
                 json!({"data": {"token": "dG9r", "legacy": null},
                        "stringData": {"password": "n3w"}}),
             )
-            .answer(200, json!({"kind": "Secret", "apiVersion": "v1",
-                               "metadata": {"name": "db", "namespace": "kd-1"}})),
+            .answer(
+                200,
+                json!({"kind": "Secret", "apiVersion": "v1",
+                               "metadata": {"name": "db", "namespace": "kd-1"}}),
+            ),
     ]);
     let said = objects::update(&client, SERVER, "kd-1", &u).await;
     task.await.expect("the mock saw the expected request");
@@ -175,7 +189,13 @@ async fn update_of_a_missing_object_is_404_not_found() {
     let (client, task) = mock(vec![
         expect(Method::PATCH, "/api/v1/namespaces/kd-1/configmaps/gone", "").answer(
             404,
-            status(404, "NotFound", "configmaps \"gone\" not found", "configmaps", "gone"),
+            status(
+                404,
+                "NotFound",
+                "configmaps \"gone\" not found",
+                "configmaps",
+                "gone",
+            ),
         ),
     ]);
     let err = objects::update(&client, SERVER, "kd-1", &u)
@@ -213,7 +233,13 @@ async fn apply_of_an_existing_object_is_409_then_a_replace() {
     let (client, task) = mock(vec![
         expect(Method::POST, "/api/v1/namespaces/kd-1/configmaps", "").answer(
             409,
-            status(409, "AlreadyExists", "configmaps \"app\" already exists", "configmaps", "app"),
+            status(
+                409,
+                "AlreadyExists",
+                "configmaps \"app\" already exists",
+                "configmaps",
+                "app",
+            ),
         ),
         expect(Method::PUT, "/api/v1/namespaces/kd-1/configmaps/app", "")
             .body(
@@ -235,14 +261,23 @@ async fn create_of_an_existing_object_at_start_is_a_409_conflict() {
     let (client, task) = mock(vec![
         expect(Method::POST, "/api/v1/namespaces/kd-1/configmaps", "").answer(
             409,
-            status(409, "AlreadyExists", "configmaps \"app\" already exists", "configmaps", "app"),
+            status(
+                409,
+                "AlreadyExists",
+                "configmaps \"app\" already exists",
+                "configmaps",
+                "app",
+            ),
         ),
     ]);
     let err = objects::apply(&client, SERVER, "kd-1", &m, false)
         .await
         .expect_err("409");
     task.await.expect("mock");
-    assert_eq!(err.to_string(), "conflict: configmaps \"app\" already exists");
+    assert_eq!(
+        err.to_string(),
+        "conflict: configmaps \"app\" already exists"
+    );
 }
 
 #[tokio::test]
@@ -258,8 +293,14 @@ async fn the_api_servers_validation_error_is_the_step_failure_with_its_message()
         .expect_err("422");
     task.await.expect("mock");
     assert!(matches!(err, ClusterError::Invalid(_)));
-    assert_eq!(err.to_string(), format!("the API server refused it: {message}"));
-    assert!(!err.is_setup(), "a refused object fails its step, not the run");
+    assert_eq!(
+        err.to_string(),
+        format!("the API server refused it: {message}")
+    );
+    assert!(
+        !err.is_setup(),
+        "a refused object fails its step, not the run"
+    );
 }
 
 #[tokio::test]
@@ -280,7 +321,10 @@ async fn rbac_forbidden_names_the_verb_and_the_resource() {
         text.starts_with("forbidden: cannot create configmaps in namespace kd-1 ("),
         "{text}"
     );
-    assert!(text.contains("system:serviceaccount:ci:kubedrill"), "{text}");
+    assert!(
+        text.contains("system:serviceaccount:ci:kubedrill"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
@@ -311,8 +355,11 @@ async fn the_namespace_is_created_with_kubedrills_labels() {
                            "kubedrill.dev/run-id": namespace::run_id(),
                            "kubedrill.dev/scenario": "log-level-reload"}}}),
             )
-            .answer(201, json!({"kind": "Namespace", "apiVersion": "v1",
-                                "metadata": {"name": "kubedrill-0badcafe-3"}})),
+            .answer(
+                201,
+                json!({"kind": "Namespace", "apiVersion": "v1",
+                                "metadata": {"name": "kubedrill-0badcafe-3"}}),
+            ),
     ]);
     namespace::create_namespace(&client, SERVER, &name, "log-level-reload")
         .await
@@ -338,25 +385,43 @@ fn terminating_namespace(name: &str) -> Value {
 async fn the_namespace_is_deleted_and_waited_for_until_404() {
     let (client, task) = mock(vec![
         expect(Method::DELETE, "/api/v1/namespaces/kd-1", "")
-            .body("application/json", json!({"propagationPolicy": "Background"}))
+            .body(
+                "application/json",
+                json!({"propagationPolicy": "Background"}),
+            )
             .answer(200, terminating_namespace("kd-1")),
-        expect(Method::GET, "/api/v1/namespaces/kd-1", "").answer(200, terminating_namespace("kd-1")),
+        expect(Method::GET, "/api/v1/namespaces/kd-1", "")
+            .answer(200, terminating_namespace("kd-1")),
         expect(Method::GET, "/api/v1/namespaces/kd-1", "").answer(
             404,
-            status(404, "NotFound", "namespaces \"kd-1\" not found", "namespaces", "kd-1"),
+            status(
+                404,
+                "NotFound",
+                "namespaces \"kd-1\" not found",
+                "namespaces",
+                "kd-1",
+            ),
         ),
     ]);
-    namespace::delete_namespace(&client, SERVER, "kd-1", Duration::from_secs(5), Duration::ZERO)
-        .await
-        .expect("gone");
+    namespace::delete_namespace(
+        &client,
+        SERVER,
+        "kd-1",
+        Duration::from_secs(5),
+        Duration::ZERO,
+    )
+    .await
+    .expect("gone");
     task.await.expect("mock");
 }
 
 #[tokio::test]
 async fn a_namespace_that_will_not_terminate_is_a_setup_error_naming_what_blocks_it() {
     let (client, task) = mock(vec![
-        expect(Method::DELETE, "/api/v1/namespaces/kd-1", "").answer(200, terminating_namespace("kd-1")),
-        expect(Method::GET, "/api/v1/namespaces/kd-1", "").answer(200, terminating_namespace("kd-1")),
+        expect(Method::DELETE, "/api/v1/namespaces/kd-1", "")
+            .answer(200, terminating_namespace("kd-1")),
+        expect(Method::GET, "/api/v1/namespaces/kd-1", "")
+            .answer(200, terminating_namespace("kd-1")),
     ]);
     let err = namespace::delete_namespace(&client, SERVER, "kd-1", Duration::ZERO, Duration::ZERO)
         .await
@@ -365,7 +430,10 @@ async fn a_namespace_that_will_not_terminate_is_a_setup_error_naming_what_blocks
     assert!(err.is_setup());
     let text = err.to_string();
     assert!(text.starts_with("namespace kd-1 did not terminate within 0s; finalizers: kubernetes, NamespaceContentRemaining: Some resources are remaining: pods."), "{text}");
-    assert!(!text.contains("NamespaceDeletionDiscoveryFailure"), "{text}");
+    assert!(
+        !text.contains("NamespaceDeletionDiscoveryFailure"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
@@ -376,7 +444,10 @@ async fn touch_pod_patches_an_annotation() {
                 "application/merge-patch+json",
                 json!({"metadata": {"annotations": {"kubedrill.dev/touched": "17-1"}}}),
             )
-            .answer(200, json!({"kind": "Pod", "apiVersion": "v1", "metadata": {"name": "app"}})),
+            .answer(
+                200,
+                json!({"kind": "Pod", "apiVersion": "v1", "metadata": {"name": "app"}}),
+            ),
     ]);
     lifecycle::touch_pod(&client, SERVER, "kd-1", "app", "17-1")
         .await
@@ -433,10 +504,14 @@ async fn events_are_listed_by_the_pods_involved_object() {
     assert_eq!(
         observe::events_observed(&events, "FailedMount"),
         Observed::Events(vec![
-            "MountVolume.SetUp failed for volume \"config\" : configmap \"missing\" not found".into()
+            "MountVolume.SetUp failed for volume \"config\" : configmap \"missing\" not found"
+                .into()
         ])
     );
-    assert_eq!(observe::events_observed(&events, "Pulled"), Observed::Events(vec![]));
+    assert_eq!(
+        observe::events_observed(&events, "Pulled"),
+        Observed::Events(vec![])
+    );
     assert_eq!(
         observe::event_line(&events[1]),
         "Warning FailedMount (x3): MountVolume.SetUp failed for volume \"config\" : configmap \"missing\" not found"
@@ -454,9 +529,16 @@ async fn exec_is_a_get_on_pods_exec_and_its_403_names_pods_exec() {
         )
         .answer(403, status(403, "Forbidden", message, "pods", "app")),
     ]);
-    let err = exec::exec(&client, SERVER, "kd-1", "app", "app", &observe::env_command())
-        .await
-        .expect_err("403");
+    let err = exec::exec(
+        &client,
+        SERVER,
+        "kd-1",
+        "app",
+        "app",
+        &observe::env_command(),
+    )
+    .await
+    .expect_err("403");
     task.await.expect("mock");
     assert!(
         err.to_string()
@@ -468,10 +550,13 @@ async fn exec_is_a_get_on_pods_exec_and_its_403_names_pods_exec() {
 #[tokio::test]
 async fn server_version_reads_version_and_401_is_unauthorized() {
     let (client, task) = mock(vec![
-        expect(Method::GET, "/version", "").answer(200, json!({"major": "1", "minor": "34",
+        expect(Method::GET, "/version", "").answer(
+            200,
+            json!({"major": "1", "minor": "34",
             "gitVersion": "v1.34.0", "gitCommit": "x", "gitTreeState": "clean",
             "buildDate": "2026-08-27T00:00:00Z", "goVersion": "go1.24.6", "compiler": "gc",
-            "platform": "linux/amd64"})),
+            "platform": "linux/amd64"}),
+        ),
         expect(Method::GET, "/version", "").answer(
             401,
             json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
@@ -479,10 +564,14 @@ async fn server_version_reads_version_and_401_is_unauthorized() {
         ),
     ]);
     assert_eq!(
-        config::server_version(&client, SERVER).await.expect("version"),
+        config::server_version(&client, SERVER)
+            .await
+            .expect("version"),
         "1.34"
     );
-    let err = config::server_version(&client, SERVER).await.expect_err("401");
+    let err = config::server_version(&client, SERVER)
+        .await
+        .expect_err("401");
     task.await.expect("mock");
     assert!(err.is_setup());
     assert!(err.to_string().starts_with("unauthorized:"), "{err}");
@@ -497,8 +586,9 @@ async fn a_missing_kubeconfig_file_is_a_clear_setup_error() {
     let err = connect(&opts).await.expect_err("no file");
     assert!(err.is_setup());
     assert!(
-        err.to_string()
-            .starts_with("no kubeconfig: /nonexistent/kubeconfig does not exist (hint: pass --kubeconfig"),
+        err.to_string().starts_with(
+            "no kubeconfig: /nonexistent/kubeconfig does not exist (hint: pass --kubeconfig"
+        ),
         "{err}"
     );
 }
@@ -596,8 +686,14 @@ fn dir_probe_output_leaves_out_dot_entries_and_sorts() {
 #[test]
 fn environ_values_are_found_by_exact_name() {
     let environ = b"PATH=/usr/bin\0LOG_LEVEL=INFO\0LOG_LEVEL_X=no\0EMPTY=\0";
-    assert_eq!(observe::env_value(environ, "LOG_LEVEL"), Observed::Env(Some("INFO".into())));
-    assert_eq!(observe::env_value(environ, "EMPTY"), Observed::Env(Some(String::new())));
+    assert_eq!(
+        observe::env_value(environ, "LOG_LEVEL"),
+        Observed::Env(Some("INFO".into()))
+    );
+    assert_eq!(
+        observe::env_value(environ, "EMPTY"),
+        Observed::Env(Some(String::new()))
+    );
     assert_eq!(observe::env_value(environ, "MISSING"), Observed::Env(None));
 }
 
@@ -623,15 +719,27 @@ fn pod_status_becomes_container_and_pod_observations() {
             restarts: 0
         }
     );
-    assert_eq!(observe::pod_observed(&waiting), Observed::Pod { phase: "Pending".into() });
-    assert!(lifecycle::settled(&waiting), "a pod that cannot start is settled");
+    assert_eq!(
+        observe::pod_observed(&waiting),
+        Observed::Pod {
+            phase: "Pending".into()
+        }
+    );
+    assert!(
+        lifecycle::settled(&waiting),
+        "a pod that cannot start is settled"
+    );
     let running = pod_with_status(json!({"phase": "Running", "containerStatuses": [{
         "name": "app", "ready": true, "restartCount": 1, "image": "busybox", "imageID": "",
         "state": {"running": {"startedAt": "2026-12-02T10:00:00Z"}},
         "lastState": {"terminated": {"exitCode": 143, "reason": "Error"}}}]}));
     assert_eq!(
         observe::container_observed(&running, "app"),
-        Observed::Container { state: "running".into(), reason: None, restarts: 1 }
+        Observed::Container {
+            state: "running".into(),
+            reason: None,
+            restarts: 1
+        }
     );
     assert!(lifecycle::settled(&running));
     let creating = pod_with_status(json!({"phase": "Pending", "containerStatuses": [{
@@ -674,14 +782,16 @@ fn the_pod_runs_run_command_in_a_signal_forwarding_wrapper_with_the_app_files_mo
             image: Some("python:3.12-alpine".into()),
         },
     )]);
-    let plan = workload::plan_pod(&workload, &run, dir.path(), None, "kd-1", "s")
-        .expect("a plan");
+    let plan = workload::plan_pod(&workload, &run, dir.path(), None, "kd-1", "s").expect("a plan");
     let pod = serde_json::to_value(&plan.pod).expect("json");
     let c = &pod["spec"]["containers"][0];
     assert_eq!(pod["metadata"]["name"], "web");
     assert_eq!(pod["metadata"]["namespace"], "kd-1");
     assert_eq!(pod["metadata"]["labels"]["app"], "web");
-    assert_eq!(pod["metadata"]["labels"]["app.kubernetes.io/managed-by"], "kubedrill");
+    assert_eq!(
+        pod["metadata"]["labels"]["app.kubernetes.io/managed-by"],
+        "kubedrill"
+    );
     assert_eq!(c["image"], "python:3.12-alpine");
     assert_eq!(
         c["command"],
@@ -689,7 +799,14 @@ fn the_pod_runs_run_command_in_a_signal_forwarding_wrapper_with_the_app_files_mo
     );
     assert_eq!(
         c["args"],
-        json!(["python3", "-u", "apps/echo.py", "--dir", "/etc/config", "../escape.py"])
+        json!([
+            "python3",
+            "-u",
+            "apps/echo.py",
+            "--dir",
+            "/etc/config",
+            "../escape.py"
+        ])
     );
     assert_eq!(c["workingDir"], "/kubedrill/app");
     assert_eq!(
@@ -715,8 +832,15 @@ fn the_pod_runs_run_command_in_a_signal_forwarding_wrapper_with_the_app_files_mo
         ]))
     );
     // --image wins over run.image.
-    let plan = workload::plan_pod(&workload, &run, dir.path(), Some("busybox:1.36"), "kd-1", "s")
-        .expect("a plan");
+    let plan = workload::plan_pod(
+        &workload,
+        &run,
+        dir.path(),
+        Some("busybox:1.36"),
+        "kd-1",
+        "s",
+    )
+    .expect("a plan");
     assert_eq!(
         plan.pod.spec.expect("spec").containers[0].image.as_deref(),
         Some("busybox:1.36")
@@ -736,7 +860,9 @@ fn an_image_without_a_shell_is_recognised_from_the_runtimes_message() {
     assert!(exec::no_executable(
         "OCI runtime exec failed: exec failed: unable to start container process: exec: \"sh\": executable file not found in $PATH: unknown"
     ));
-    assert!(!exec::no_executable("command terminated with non-zero exit code: exit status 1"));
+    assert!(!exec::no_executable(
+        "command terminated with non-zero exit code: exit status 1"
+    ));
 }
 
 #[test]
@@ -745,8 +871,14 @@ fn namespace_names_and_label_values_stay_valid() {
     let name = namespace::namespace_name(&long, "0badcafe", 12);
     assert!(name.len() <= 63, "{name}");
     assert!(name.ends_with("-0badcafe-12"));
-    assert!(name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'));
-    assert_eq!(namespace::label_value("--log level reload!"), "log-level-reload");
+    assert!(
+        name.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    );
+    assert_eq!(
+        namespace::label_value("--log level reload!"),
+        "log-level-reload"
+    );
 }
 
 /// Ctrl-C drops the scenario's future inside its runtime: the guard must still delete the
@@ -758,9 +890,16 @@ fn a_dropped_guard_deletes_its_namespace_from_inside_a_busy_runtime() {
     let port = listener.local_addr().expect("addr").port();
     let server = std::thread::spawn(move || {
         let (mut sock, _) = listener.accept().expect("a connection");
+        // Headers and body may arrive in separate reads.
+        let mut seen = Vec::new();
         let mut buf = vec![0u8; 8192];
-        let n = sock.read(&mut buf).unwrap_or(0);
-        let head = String::from_utf8_lossy(&buf[..n]).to_string();
+        while !String::from_utf8_lossy(&seen).ends_with('}') {
+            match sock.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => seen.extend_from_slice(&buf[..n]),
+            }
+        }
+        let head = String::from_utf8_lossy(&seen).to_string();
         let body = r#"{"kind":"Namespace","apiVersion":"v1","metadata":{"name":"kd-x"}}"#;
         let _ = write!(
             sock,
@@ -769,11 +908,7 @@ fn a_dropped_guard_deletes_its_namespace_from_inside_a_busy_runtime() {
         );
         head
     });
-    let config = kube::Config::new(
-        format!("http://127.0.0.1:{port}")
-            .parse()
-            .expect("a url"),
-    );
+    let config = kube::Config::new(format!("http://127.0.0.1:{port}").parse().expect("a url"));
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -787,5 +922,8 @@ fn a_dropped_guard_deletes_its_namespace_from_inside_a_busy_runtime() {
         head.starts_with("DELETE /api/v1/namespaces/kd-x? HTTP/1.1\r\n"),
         "{head}"
     );
-    assert!(head.ends_with(r#"{"propagationPolicy":"Background"}"#), "{head}");
+    assert!(
+        head.ends_with(r#"{"propagationPolicy":"Background"}"#),
+        "{head}"
+    );
 }

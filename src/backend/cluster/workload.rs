@@ -106,7 +106,9 @@ pub fn plan_pod(
     meta.generate_name = None;
     meta.resource_version = None;
     meta.uid = None;
-    meta.labels.get_or_insert_with(BTreeMap::new).extend(labels(scenario));
+    meta.labels
+        .get_or_insert_with(BTreeMap::new)
+        .extend(labels(scenario));
     let app_files = (!files.data.is_empty()).then(|| ConfigMap {
         metadata: ObjectMeta {
             name: Some(APP_FILES_CONFIGMAP.into()),
@@ -160,7 +162,10 @@ struct AppFiles {
 impl AppFiles {
     /// The files `r` names and their directories' other files, as volume items.
     fn collect(&mut self, r: &RunSpec, base_dir: &Path) -> Result<Vec<KeyToPath>, ClusterError> {
-        let work = r.working_dir.clone().unwrap_or_else(|| base_dir.to_path_buf());
+        let work = r
+            .working_dir
+            .clone()
+            .unwrap_or_else(|| base_dir.to_path_buf());
         let mut rels: Vec<PathBuf> = Vec::new();
         for arg in r.command.iter().chain(&r.args) {
             let Some(rel) = relative_inside(arg) else {
@@ -188,7 +193,10 @@ impl AppFiles {
         let mut items = Vec::new();
         for rel in rels {
             let bytes = std::fs::read(work.join(&rel)).map_err(|e| {
-                ClusterError::Workload(format!("reading app file {}: {e}", work.join(&rel).display()))
+                ClusterError::Workload(format!(
+                    "reading app file {}: {e}",
+                    work.join(&rel).display()
+                ))
             })?;
             let Ok(text) = String::from_utf8(bytes) else {
                 // binaryData would do, but apps here are scripts: say so instead of guessing.
