@@ -77,6 +77,12 @@ impl ClusterBackend {
         }
     }
 
+    /// Uses `namespace` instead of the next generated name (tests pin request paths).
+    pub fn with_namespace(mut self, namespace: &str) -> Self {
+        self.namespace = namespace.to_string();
+        self
+    }
+
     /// The scenario's namespace.
     pub fn namespace(&self) -> &str {
         &self.namespace

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use http::{Method, Request, Response};
 use kube::client::Body;
@@ -925,5 +925,136 @@ fn a_dropped_guard_deletes_its_namespace_from_inside_a_busy_runtime() {
     assert!(
         head.ends_with(r#"{"propagationPolicy":"Background"}"#),
         "{head}"
+    );
+}
+
+fn running_pod(ns: &str) -> Value {
+    json!({"apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "app", "namespace": ns, "uid": "u-1"},
+        "spec": {"containers": [{"name": "app", "image": "busybox"}]},
+        "status": {"phase": "Running", "containerStatuses": [{
+            "name": "app", "ready": true, "restartCount": 0, "image": "busybox", "imageID": "",
+            "state": {"running": {"startedAt": "2026-12-02T10:00:00Z"}}}]}})
+}
+
+/// A whole scenario through the runner on the cluster backend: every request, in order, from
+/// the namespace's creation to its deletion, with `timing: fast` touching the pod after the
+/// mutation.
+#[tokio::test]
+async fn a_scenario_sends_exactly_these_requests_from_namespace_to_cleanup() {
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(
+        dir.path().join("pod.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: app}\nspec:\n  containers:\n  - name: app\n    image: busybox\n    volumeMounts: [{name: config, mountPath: /etc/config}]\n  volumes:\n  - name: config\n    configMap: {name: app-config}\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("s.yaml"),
+        "apiVersion: kubedrill.dev/v1alpha1\nkind: Scenario\nmetadata: {name: mocked}\nspec:\n  timing: fast\n  objects:\n    - inline: {apiVersion: v1, kind: ConfigMap, metadata: {name: app-config}, data: {LOG_LEVEL: INFO}}\n  workload:\n    file: pod.yaml\n    run:\n      app: {command: [sh, -c, sleep 3600]}\n  steps:\n    - name: bump\n      update: {configMap: app-config, data: {LOG_LEVEL: DEBUG}}\n    - assert: {container: {name: app, state: running, restarts: 0}}\n",
+    )
+    .expect("write");
+    let scenario = crate::scenario::load(&dir.path().join("s.yaml")).expect("a valid scenario");
+    let ns = "kd-t-1";
+    let (client, task) = mock(vec![
+        expect(Method::POST, "/api/v1/namespaces", "").answer(
+            201,
+            json!({"kind": "Namespace", "apiVersion": "v1", "metadata": {"name": ns}}),
+        ),
+        expect(Method::POST, "/api/v1/namespaces/kd-t-1/configmaps", "")
+            .body(
+                "application/json",
+                json!({"apiVersion": "v1", "kind": "ConfigMap",
+                       "metadata": {"name": "app-config", "namespace": ns},
+                       "data": {"LOG_LEVEL": "INFO"}}),
+            )
+            .answer(
+                201,
+                configmap("app-config", ns, json!({"LOG_LEVEL": "INFO"})),
+            ),
+        expect(Method::POST, "/api/v1/namespaces/kd-t-1/pods", "").answer(201, running_pod(ns)),
+        expect(Method::GET, "/api/v1/namespaces/kd-t-1/pods/app", "").answer(200, running_pod(ns)),
+        expect(
+            Method::PATCH,
+            "/api/v1/namespaces/kd-t-1/configmaps/app-config",
+            "",
+        )
+        .body(
+            "application/merge-patch+json",
+            json!({"data": {"LOG_LEVEL": "DEBUG"}}),
+        )
+        .answer(
+            200,
+            configmap("app-config", ns, json!({"LOG_LEVEL": "DEBUG"})),
+        ),
+        expect(Method::PATCH, "/api/v1/namespaces/kd-t-1/pods/app", "")
+            .answer(200, running_pod(ns)),
+        expect(Method::GET, "/api/v1/namespaces/kd-t-1/pods/app", "").answer(200, running_pod(ns)),
+        expect(
+            Method::GET,
+            "/api/v1/namespaces/kd-t-1/pods/app/log",
+            "&container=app&timestamps=true",
+        )
+        .text("2026-12-02T10:00:00.000000000Z started\n"),
+        expect(Method::DELETE, "/api/v1/namespaces/kd-t-1", "")
+            .answer(200, terminating_namespace(ns)),
+        expect(Method::GET, "/api/v1/namespaces/kd-t-1", "").answer(
+            404,
+            status(
+                404,
+                "NotFound",
+                "namespaces \"kd-t-1\" not found",
+                "namespaces",
+                ns,
+            ),
+        ),
+    ]);
+    let conn = Connection {
+        client,
+        config: kube::Config::new("https://127.0.0.1:6443".parse().expect("url")),
+        server: SERVER.into(),
+        version: "1.34".into(),
+    };
+    let backend = ClusterBackend::new(
+        conn,
+        ClusterOptions::default(),
+        ClusterScenario {
+            name: scenario.name.clone(),
+            workload: scenario.spec.workload.workload.clone(),
+            run: scenario.spec.workload.run.clone(),
+            base_dir: dir.path().to_path_buf(),
+            touch_after_mutation: true,
+        },
+    )
+    .with_namespace(ns);
+    let opts = crate::runner::RunOptions {
+        exe: "kubedrill".into(),
+        keep: false,
+        show_secrets: false,
+        timing: None,
+        scratch_root: None,
+        runtime: crate::backend::RuntimeKind::Process,
+        print_logs: false,
+    };
+    let result =
+        crate::runner::run_scenario_on(&scenario, &opts, backend, Instant::now(), &mut |_| {})
+            .await;
+    task.await.expect("every request as expected, in order");
+    assert_eq!(result.error, None);
+    assert_eq!(result.backend, "cluster");
+    assert!(result.passed(), "{:?}", result.steps);
+    assert_eq!(
+        result.steps[0].observed.as_deref(),
+        Some(
+            "configmap/app-config patched; touched pod/app (timing fast on a cluster: a pod \
+             update makes kubelet sync at once)"
+        )
+    );
+    assert_eq!(
+        result
+            .logs
+            .iter()
+            .map(|l| (l.container.as_str(), l.lines.clone()))
+            .collect::<Vec<_>>(),
+        vec![("app", vec!["started".to_string()])]
     );
 }
