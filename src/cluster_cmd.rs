@@ -64,7 +64,12 @@ pub async fn run_on_cluster(
             touch_after_mutation: fast,
         },
     );
+    let cleanup_error = backend.cleanup_error();
     let mut result = run_scenario_on(scenario, opts, backend, run_start, emit).await;
+    if let Some(e) = cleanup_error.lock().ok().and_then(|mut e| e.take()) {
+        eprintln!("error: {e}");
+        result.error.get_or_insert(e);
+    }
     if fast {
         result.timing = format!(
             "{} (on a cluster: touch: pod after each mutation)",

@@ -54,6 +54,7 @@ pub struct ClusterBackend {
     secret_values: Vec<Vec<u8>>,
     logs: Vec<(String, Vec<String>)>,
     touches: u64,
+    cleanup_error: std::sync::Arc<std::sync::Mutex<Option<String>>>,
 }
 
 impl ClusterBackend {
@@ -74,6 +75,7 @@ impl ClusterBackend {
             secret_values: Vec::new(),
             logs: Vec::new(),
             touches: 0,
+            cleanup_error: std::sync::Arc::default(),
         }
     }
 
@@ -81,6 +83,13 @@ impl ClusterBackend {
     pub fn with_namespace(mut self, namespace: &str) -> Self {
         self.namespace = namespace.to_string();
         self
+    }
+
+    /// Where [`Backend::shutdown`] leaves the error of a namespace that would not go away
+    /// (the trait's `shutdown` returns nothing): the caller makes it the scenario's setup
+    /// error (exit 2).
+    pub fn cleanup_error(&self) -> std::sync::Arc<std::sync::Mutex<Option<String>>> {
+        std::sync::Arc::clone(&self.cleanup_error)
     }
 
     /// The scenario's namespace.
@@ -649,8 +658,9 @@ impl Backend for ClusterBackend {
             Duration::from_millis(500),
         )
         .await
+            && let Ok(mut slot) = self.cleanup_error.lock()
         {
-            eprintln!("error: {e}");
+            *slot = Some(e.to_string());
         }
     }
 }
