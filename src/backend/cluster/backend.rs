@@ -431,7 +431,7 @@ pub fn signal_command(signal: &str) -> Vec<String> {
     vec![
         "sh".into(),
         "-c".into(),
-        "kill -s \"$1\" -1".into(),
+        "kill -s \"$1\" -- -1".into(),
         "kubedrill-signal".into(),
         signal.trim_start_matches("SIG").to_string(),
     ]

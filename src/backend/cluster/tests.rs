@@ -851,7 +851,13 @@ fn the_pod_runs_run_command_in_a_signal_forwarding_wrapper_with_the_app_files_mo
 fn signals_and_restarts_reach_every_process_but_the_wrapper() {
     assert_eq!(
         backend::signal_command("SIGHUP"),
-        vec!["sh", "-c", "kill -s \"$1\" -1", "kubedrill-signal", "HUP"]
+        vec![
+            "sh",
+            "-c",
+            "kill -s \"$1\" -- -1",
+            "kubedrill-signal",
+            "HUP"
+        ]
     );
 }
 
@@ -1056,5 +1062,96 @@ async fn a_scenario_sends_exactly_these_requests_from_namespace_to_cleanup() {
             .map(|l| (l.container.as_str(), l.lines.clone()))
             .collect::<Vec<_>>(),
         vec![("app", vec!["started".to_string()])]
+    );
+}
+
+/// The probe scripts as a container's `sh` runs them, here on the host's `sh` against a
+/// volume laid out as kubelet's AtomicWriter lays it out.
+#[test]
+fn the_probe_scripts_read_an_atomic_writer_volume_as_the_local_backend_does() {
+    use std::os::unix::fs::{PermissionsExt, symlink};
+    let dir = tempfile::tempdir().expect("dir");
+    let vol = dir.path();
+    std::fs::create_dir(vol.join("..2026_12_02_10_00_00.1")).expect("mkdir");
+    std::fs::set_permissions(
+        vol.join("..2026_12_02_10_00_00.1"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .expect("chmod");
+    std::fs::write(vol.join("..2026_12_02_10_00_00.1/LOG_LEVEL"), "DEBUG").expect("write");
+    std::fs::set_permissions(
+        vol.join("..2026_12_02_10_00_00.1/LOG_LEVEL"),
+        std::fs::Permissions::from_mode(0o640),
+    )
+    .expect("chmod");
+    symlink("..2026_12_02_10_00_00.1", vol.join("..data")).expect("link");
+    symlink("..data/LOG_LEVEL", vol.join("LOG_LEVEL")).expect("link");
+    symlink("..data/gone", vol.join("dangling")).expect("link");
+    let run = |command: Vec<String>| {
+        let out = std::process::Command::new(&command[0])
+            .args(&command[1..])
+            .output()
+            .expect("sh runs");
+        assert!(out.status.success(), "{out:?}");
+        out.stdout
+    };
+    let path = |p: &str| vol.join(p).to_string_lossy().into_owned();
+    assert_eq!(
+        observe::parse_file_probe(&run(observe::file_command(&path("LOG_LEVEL")))),
+        Observed::File {
+            content: Some(b"DEBUG".to_vec()),
+            mode: Some(0o640),
+            link_target: Some("..data/LOG_LEVEL".into()),
+            is_dir: false,
+        }
+    );
+    assert_eq!(
+        observe::parse_file_probe(&run(observe::file_command(&path("..data")))),
+        Observed::File {
+            content: None,
+            mode: Some(0o755),
+            link_target: Some("..2026_12_02_10_00_00.1".into()),
+            is_dir: true,
+        }
+    );
+    assert_eq!(
+        observe::parse_file_probe(&run(observe::file_command(&path("dangling")))),
+        Observed::File {
+            content: None,
+            mode: None,
+            link_target: Some("..data/gone".into()),
+            is_dir: false,
+        }
+    );
+    assert_eq!(
+        observe::parse_dir_probe(&run(observe::dir_command(&path("")))),
+        Observed::Dir(Some(vec!["LOG_LEVEL".into(), "dangling".into()]))
+    );
+    assert_eq!(
+        observe::parse_dir_probe(&run(observe::dir_command(&path("nope")))),
+        Observed::Dir(None)
+    );
+}
+
+/// The wrapper exits with the app's status (so kubelet sees the app's exit) and passes the
+/// app its arguments untouched.
+#[test]
+fn the_wrapper_runs_the_app_with_its_arguments_and_exits_with_its_status() {
+    let out = std::process::Command::new("sh")
+        .args(["-c", workload::WRAPPER, "kubedrill-run"])
+        .args([
+            "sh",
+            "-c",
+            "echo \"$1|$2\"; exit 7",
+            "app",
+            "a b",
+            "$(NOT_EXPANDED)",
+        ])
+        .output()
+        .expect("sh runs");
+    assert_eq!(out.status.code(), Some(7));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "a b|$(NOT_EXPANDED)\n"
     );
 }
