@@ -604,12 +604,16 @@ impl Backend for ClusterBackend {
                     .iter()
                     .flat_map(|s| s.container_statuses.iter().flatten())
                 {
-                    d.events.push(format!(
-                        "status of {}: {:?}, restarts {}",
-                        c.name,
-                        observe::container_observed(&pod, &c.name),
-                        c.restart_count
-                    ));
+                    if let Observed::Container { state, reason, .. } =
+                        observe::container_observed(&pod, &c.name)
+                    {
+                        d.events.push(format!(
+                            "container {}: {state}{}, restarts {}",
+                            c.name,
+                            reason.map(|r| format!(" ({r})")).unwrap_or_default(),
+                            c.restart_count
+                        ));
+                    }
                 }
             }
             Err(e) => d.events.push(format!("pod status unavailable: {e}")),
