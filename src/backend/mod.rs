@@ -3,6 +3,7 @@
 //! never knows whether it talks to the local simulator ([`local`]) or a real cluster.
 
 pub mod clock;
+pub mod cluster;
 mod containers;
 pub mod http;
 pub mod local;

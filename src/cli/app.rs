@@ -113,8 +113,9 @@ enum Command {
     Run {
         /// Scenario files or directories.
         paths: Vec<PathBuf>,
-        /// Where the app runs: process (local processes, default) or docker (containers on the
-        /// local Docker engine). kind and cluster are planned.
+        /// Where the app runs: process (local processes, default), docker (containers on the
+        /// local Docker engine) or cluster (a real cluster from a kubeconfig, one new namespace
+        /// per scenario). kind is planned.
         #[arg(long, default_value = "process", value_name = "BACKEND")]
         backend: String,
         /// Override every scenario's timing profile: fast or kubelet.
@@ -159,6 +160,8 @@ enum Command {
         /// stopped.
         #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
         timeout: Option<std::time::Duration>,
+        #[command(flatten)]
+        cluster: kubedrill::backend::cluster::ClusterArgs,
     },
     /// Check scenario files without running them (exit 2 on the first invalid file).
     Validate {
@@ -281,6 +284,7 @@ fn dispatch(command: Command) -> Result<(), CliError> {
             fail_fast,
             repeat,
             timeout,
+            cluster,
         } => crate::run_cmd::run(crate::run_cmd::RunArgs {
             paths,
             backend,
@@ -296,6 +300,7 @@ fn dispatch(command: Command) -> Result<(), CliError> {
             fail_fast,
             repeat: repeat as usize,
             timeout,
+            cluster,
         }),
         Command::Validate { paths } => crate::run_cmd::validate(&paths),
         Command::Lint {

@@ -15,8 +15,10 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use kubedrill::backend::cluster::{ClusterArgs, ClusterBackendFactory};
 use kubedrill::backend::local::{LocalBackendFactory, RuntimeKind};
 use kubedrill::kubelet::KubeVersion;
+use kubedrill::report::compare::Comparison;
 use kubedrill::report::model::ScenarioResult;
 use kubedrill::report::{json, junit};
 use kubedrill::runner::select::{Selection, discover};
@@ -50,6 +52,32 @@ pub struct RunArgs {
     pub repeat: usize,
     /// `--timeout D`: a scenario running longer fails.
     pub timeout: Option<Duration>,
+    /// `--kubeconfig`, `--context`, `--namespace-prefix`, `--image`, `--compare`.
+    pub cluster: ClusterArgs,
+}
+
+/// Where each scenario runs besides (or instead of) the local backend.
+enum Remote {
+    /// `--backend process|docker`: locally only.
+    None,
+    /// `--backend cluster`: on the cluster only.
+    Cluster(ClusterBackendFactory),
+    /// `--compare local,cluster`: locally, then on the cluster, then step by step compared.
+    Compare(ClusterBackendFactory),
+}
+
+/// Connects to the cluster once, before anything runs: a missing kubeconfig, an unreachable
+/// server or refused credentials are setup errors (exit 2) before the first scenario.
+fn cluster_factory(args: &RunArgs) -> Result<ClusterBackendFactory, CliError> {
+    let options = args.cluster.options(args.keep);
+    let connection =
+        kubedrill::runtime::blocking::block_on(kubedrill::backend::cluster::connect(&options))
+            .map_err(CliError::invalid)?
+            .map_err(CliError::invalid)?;
+    Ok(ClusterBackendFactory {
+        connection,
+        options,
+    })
 }
 
 enum Report {
@@ -97,9 +125,17 @@ fn parse_reports(specs: &[String]) -> Result<Vec<Report>, CliError> {
 }
 
 /// Writes every report; the first that fails is a setup error (exit 2).
-fn write_reports(reports: &[Report], results: &[ScenarioResult]) -> Result<(), CliError> {
+fn write_reports(
+    reports: &[Report],
+    results: &[ScenarioResult],
+    comparisons: &[Comparison],
+) -> Result<(), CliError> {
     for r in reports {
         let (target, res) = match r {
+            Report::Json(p) if !comparisons.is_empty() => (
+                p.display().to_string(),
+                kubedrill::report::compare::write_json_with_comparison(p, results, comparisons),
+            ),
             Report::Json(p) => (p.display().to_string(), json::write_json(p, results)),
             Report::Junit(p) => (p.display().to_string(), junit::write_junit(p, results)),
             Report::JsonStdout => (
@@ -176,8 +212,25 @@ pub fn validate(paths: &[PathBuf]) -> Result<(), CliError> {
 pub fn run(args: RunArgs) -> Result<(), CliError> {
     // Every event of the run's edge carries the backend and the job count (`-v`).
     let _span = tracing::debug_span!("run", backend = %args.backend, jobs = args.jobs).entered();
+    let remote = match (args.cluster.compare.as_deref(), args.backend.as_str()) {
+        (None, "cluster") => Remote::Cluster(cluster_factory(&args)?),
+        (None, _) => Remote::None,
+        (Some("local,cluster"), "process" | "docker") => {
+            Remote::Compare(cluster_factory(&args).map_err(|e| match e {
+                CliError::Invalid(m) => CliError::Invalid(format!("--compare: {m}")),
+                other => other,
+            })?)
+        }
+        (Some(other), _) => {
+            return Err(CliError::Invalid(format!(
+                "invalid --compare {other:?} with --backend {} (hint: --compare local,cluster; \
+                 the local side is --backend process or docker)",
+                args.backend
+            )));
+        }
+    };
     let runtime = match args.backend.as_str() {
-        "process" => RuntimeKind::Process,
+        "process" | "cluster" => RuntimeKind::Process,
         "docker" => {
             // Fail before anything runs when there is no engine to talk to.
             let docker = kubedrill::runtime::blocking::block_on(
@@ -200,7 +253,7 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
         other => {
             return Err(CliError::Invalid(format!(
                 "backend {other:?} is not available in this build (hint: use --backend \
-                 process or docker; the kind and cluster backends are planned)"
+                 process, docker or cluster; the kind backend is planned)"
             )));
         }
     };
@@ -269,20 +322,42 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
     };
     let mut console = crate::output::console_reporter().with_logs(args.logs);
     let cancel = Cancel::on_signals();
-    let outcome = run_all(
-        &scenarios,
-        &factory,
-        &opts,
-        &mut |e| {
-            progress.suspend(|| {
-                let _ = console.handle(e);
-            })
-        },
-        &cancel,
-    );
+    let mut sink = |e: &kubedrill::report::model::RunEvent| {
+        progress.suspend(|| {
+            let _ = console.handle(e);
+        })
+    };
+    let mut comparisons = Vec::new();
+    let outcome = match &remote {
+        Remote::None => run_all(&scenarios, &factory, &opts, &mut sink, &cancel),
+        Remote::Cluster(cluster) => {
+            let mut outcome = run_all(&scenarios, cluster, &opts, &mut sink, &cancel);
+            note_fast_on_a_cluster(&mut outcome.results);
+            outcome
+        }
+        Remote::Compare(cluster) => {
+            let mut local = run_all(&scenarios, &factory, &opts, &mut sink, &cancel);
+            if !local.cancelled {
+                let mut remote = run_all(&scenarios, cluster, &opts, &mut sink, &cancel);
+                note_fast_on_a_cluster(&mut remote.results);
+                comparisons = pair_up(&local.results, &remote.results);
+                local.results.append(&mut remote.results);
+                local.flaky.append(&mut remote.flaky);
+                local.not_started += remote.not_started;
+                local.cancelled |= remote.cancelled;
+            }
+            local
+        }
+    };
     progress.clear();
     let results: Vec<ScenarioResult> = outcome.results.clone();
     let _ = console.summary(&results);
+    for c in &comparisons {
+        crate::output::line(format_args!(
+            "{}",
+            kubedrill::report::compare::render_text(c).trim_end()
+        ))?;
+    }
     for f in &outcome.flaky {
         outln!(
             "flaky: {} ({}): passed {} of {} runs",
@@ -304,7 +379,7 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
         interrupted = ?interrupted,
         "run finished"
     );
-    write_reports(&reports, &results)?;
+    write_reports(&reports, &results, &comparisons)?;
     if let Some(signal) = interrupted {
         eprintln!("interrupted: stopped every process and removed scratch directories");
         Err(match signal {
@@ -319,6 +394,34 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
     } else {
         Ok(())
     }
+}
+
+/// Under `fast` timing a cluster's kubelet is made to sync by touching the pod: the report's
+/// timing line says so.
+fn note_fast_on_a_cluster(results: &mut [ScenarioResult]) {
+    for r in results.iter_mut().filter(|r| r.timing.starts_with("fast")) {
+        r.timing = format!(
+            "{} {}",
+            r.timing,
+            kubedrill::backend::cluster::FAST_ON_A_CLUSTER
+        );
+    }
+}
+
+/// Each local run with the cluster run of the same scenario (file and name; `--repeat` runs in
+/// order), compared step by step.
+fn pair_up(local: &[ScenarioResult], remote: &[ScenarioResult]) -> Vec<Comparison> {
+    let mut used = vec![false; remote.len()];
+    local
+        .iter()
+        .filter_map(|l| {
+            let i = (0..remote.len()).find(|&i| {
+                !used[i] && remote[i].file == l.file && remote[i].scenario == l.scenario
+            })?;
+            used[i] = true;
+            Some(kubedrill::report::compare::compare(l, &remote[i]))
+        })
+        .collect()
 }
 
 /// `--kube-version`: every scenario runs as that version's kubelet, and its workload is checked

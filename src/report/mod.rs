@@ -2,6 +2,7 @@
 //! The runner emits [`model::RunEvent`]s and never formats anything itself; values derived
 //! from Secrets are already redacted when an event is made.
 
+pub mod compare;
 pub mod console;
 pub mod excerpt;
 pub mod json;
