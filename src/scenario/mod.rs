@@ -21,17 +21,29 @@
 //! # Ok::<(), kubedrill::scenario::ScenarioError>(())
 //! ```
 //!
-//! Files: [`format`](mod@format) (the values), `load` (file level: header, spec, objects, workload;
-//! discovery), `steps` (steps and asserts), `decode` and `yaml` (a located YAML tree and
-//! strict readers of its nodes), `schema` (the JSON Schema), `errors`.
+//! Files: [`format`](mod@format) (the values), `fields` (the names the format knows), `load`
+//! (file level: header, metadata, spec, timing), `sources` (manifest files and inline objects),
+//! `workload` (`spec.workload` and `run:`), `object_state` (which objects exist at each step),
+//! `steps` (one operation per step), `assert` (predicates and timing of an assert),
+//! `observation` (what an assert observes), `decode` (strict readers of located YAML nodes,
+//! over [`crate::yaml`]), `schema` (the JSON Schema), `discover` (finding scenario files),
+//! `errors`.
 
+mod assert;
 mod decode;
+mod discover;
 mod errors;
+mod fields;
 pub mod format;
 mod load;
+mod object_state;
+mod observation;
 mod schema;
+mod sources;
 mod steps;
+mod workload;
 
+pub use discover::discover;
 pub use errors::{ScenarioError, ScenarioErrorKind};
 pub use format::{
     API_VERSION, AssertTiming, Assertion, ContainerMatch, ContainerStateKind, Detection, KIND,
@@ -39,5 +51,5 @@ pub use format::{
     RunSpec, SIGNALS, Scenario, ScenarioSpec, Step, Timing, Update, WorkloadSpec,
 };
 pub use format::{HTTP_METHODS, HttpRequest, SIGNAL_TABLE, signal_number};
-pub use load::{discover, load, load_str};
+pub use load::{load, load_str};
 pub use schema::{SCHEMA_ID, json_schema};

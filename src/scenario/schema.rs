@@ -8,9 +8,8 @@
 
 use serde_json::{Map, Value, json};
 
+use super::fields::{DETECTIONS, OBSERVATIONS, OPERATIONS, PHASES, STATES, TIMING_PROFILES};
 use super::format::{API_VERSION, HTTP_METHODS, KIND, SIGNALS};
-use super::load::{DETECTIONS, TIMING_PROFILES};
-use super::steps::{OBSERVATIONS, OPERATIONS, PHASES, STATES};
 
 /// The schema's `$id`.
 pub const SCHEMA_ID: &str = "https://kubedrill.dev/schemas/scenario-v1alpha1.json";
@@ -465,13 +464,10 @@ fn assert() -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::load::{
-        METADATA_FIELDS, OBJECT_FIELDS, RUN_FIELDS, SPEC_FIELDS, TIMING_FIELDS, TOP_FIELDS,
-        WORKLOAD_FIELDS,
-    };
-    use crate::scenario::steps::{
-        ASSERT_FIELDS, CONTAINER_FIELDS, DELETE_FIELDS, EVENT_FIELDS, HTTP_FIELDS, POD_FIELDS,
-        SIGNAL_FIELDS, STEP_FIELDS, TLS_FIELDS, UPDATE_FIELDS,
+    use crate::scenario::fields::{
+        ASSERT_FIELDS, CONTAINER_FIELDS, DELETE_FIELDS, EVENT_FIELDS, HTTP_FIELDS, METADATA_FIELDS,
+        OBJECT_FIELDS, POD_FIELDS, RUN_FIELDS, SIGNAL_FIELDS, SPEC_FIELDS, STEP_FIELDS,
+        TIMING_FIELDS, TLS_FIELDS, TOP_FIELDS, UPDATE_FIELDS, WORKLOAD_FIELDS,
     };
 
     fn keys(schema: &Value) -> Vec<String> {
