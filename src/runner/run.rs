@@ -91,6 +91,7 @@ pub async fn run_scenario(
         error: None,
         kept_dir: None,
         logs: Vec::new(),
+        expected_failure: None,
     };
     emit(RunEvent {
         at: run_start.elapsed(),
@@ -247,6 +248,12 @@ pub async fn run_scenario(
     } else {
         drop(scratch);
     }
+    // `spec.expect`: the verdict on an expected failure decides whether the scenario passed.
+    result.expected_failure = scenario
+        .spec
+        .expect
+        .as_ref()
+        .map(|e| super::expect::judge(e, &result));
     finish(result, started, run_start, emit)
 }
 

@@ -7,8 +7,6 @@
 
 /// The fields of a scenario file's top level.
 pub(crate) const TOP_FIELDS: &[&str] = &["apiVersion", "kind", "metadata", "spec"];
-/// The fields of `metadata`.
-pub(crate) const METADATA_FIELDS: &[&str] = &["name", "description"];
 /// The fields of `spec`.
 pub(crate) const SPEC_FIELDS: &[&str] = &[
     "timing",
@@ -16,6 +14,7 @@ pub(crate) const SPEC_FIELDS: &[&str] = &[
     "objects",
     "workload",
     "steps",
+    "expect",
 ];
 /// The fields of a custom `timing`.
 pub(crate) const TIMING_FIELDS: &[&str] =

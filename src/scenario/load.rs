@@ -17,10 +17,12 @@ use crate::api::manifest;
 use crate::api::text::TextError;
 use crate::kubelet::KubeVersion;
 
-use super::decode::{Cx, Result, describe_value};
-use super::errors::{ScenarioError, ScenarioErrorKind};
-use super::fields::{METADATA_FIELDS, SPEC_FIELDS, TIMING_FIELDS, TOP_FIELDS};
-use super::format::{API_VERSION, Detection, KIND, Scenario, ScenarioSpec, Timing};
+use super::de::from_node;
+use super::decode::{Cx, Result, describe_value, quote_list};
+use super::errors::{ScenarioError, ScenarioErrorKind, closest};
+use super::fields::{SPEC_FIELDS, TIMING_FIELDS, TOP_FIELDS};
+use super::format::{API_VERSION, Detection, Expect, KIND, Scenario, ScenarioSpec, Step, Timing};
+use super::metadata::{Metadata, NonEmpty, metadata};
 use super::object_state::ObjectState;
 use super::sources::object_ref;
 use super::steps;
@@ -61,12 +63,16 @@ pub fn load_str(text: &str, file: &Path) -> std::result::Result<Scenario, Scenar
 
     header(&cx, &root)?;
     cx.fields(&root, TOP_FIELDS, "the scenario")?;
-    let (name, description) = match root.get("metadata") {
+    let Metadata {
+        name,
+        description,
+        labels,
+    } = match root.get("metadata") {
         Some(meta) => metadata(&cx, meta)?,
-        None => (None, None),
+        None => Metadata::default(),
     };
     let name = match name {
-        Some(name) => name,
+        Some(NonEmpty(name)) => name,
         None => file
             .file_stem()
             .map(|stem| stem.to_string_lossy().into_owned())
@@ -85,6 +91,7 @@ pub fn load_str(text: &str, file: &Path) -> std::result::Result<Scenario, Scenar
     Ok(Scenario {
         name,
         description,
+        labels,
         file: file.to_path_buf(),
         spec,
     })
@@ -169,19 +176,6 @@ fn header(cx: &Cx<'_>, root: &Node) -> Result<()> {
     }
 }
 
-fn metadata(cx: &Cx<'_>, node: &Node) -> Result<(Option<String>, Option<String>)> {
-    cx.fields(node, METADATA_FIELDS, "metadata")?;
-    let name = node
-        .get("name")
-        .map(|n| cx.string(n, "metadata.name"))
-        .transpose()?;
-    let description = node
-        .get("description")
-        .map(|n| cx.text(n, "metadata.description"))
-        .transpose()?;
-    Ok((name, description))
-}
-
 fn spec(cx: &Cx<'_>, text: &str, dir: &Path, node: &Node) -> Result<ScenarioSpec> {
     cx.fields(node, SPEC_FIELDS, "spec")?;
     let timing = node
@@ -241,13 +235,40 @@ fn spec(cx: &Cx<'_>, text: &str, dir: &Path, node: &Node) -> Result<ScenarioSpec
         steps_node,
         state,
     )?;
+    let expect = node
+        .get("expect")
+        .map(|n| expect(cx, n, &steps))
+        .transpose()?;
     Ok(ScenarioSpec {
+        expect,
         timing,
         kube_version,
         objects,
         workload,
         steps,
     })
+}
+
+/// `spec.expect`, whose `fail:` must name a step.
+fn expect(cx: &Cx<'_>, node: &Node, steps: &[Step]) -> Result<Expect> {
+    let expect: Expect = from_node(*cx, node, "expect")?;
+    let names: Vec<&str> = steps.iter().filter_map(|s| s.name.as_deref()).collect();
+    if !names.contains(&expect.fail.as_str()) {
+        let at = node.get("fail").unwrap_or(node);
+        let hint = match closest(&expect.fail, &names) {
+            Some(close) => format!("did you mean `{close}`?"),
+            None if names.is_empty() => {
+                "give the step that should fail a `name:` and name it here".to_string()
+            }
+            None => format!("the named steps are {}", quote_list(&names)),
+        };
+        return Err(cx.reference(
+            at,
+            format!("expect.fail: no step named `{}`", expect.fail),
+            hint,
+        ));
+    }
+    Ok(expect)
 }
 
 fn timing(cx: &Cx<'_>, node: &Node) -> Result<Timing> {

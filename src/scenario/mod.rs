@@ -25,17 +25,20 @@
 //! (file level: header, metadata, spec, timing), `sources` (manifest files and inline objects),
 //! `workload` (`spec.workload` and `run:`), `object_state` (which objects exist at each step),
 //! `steps` (one operation per step), `assert` (predicates and timing of an assert),
-//! `observation` (what an assert observes), `decode` (strict readers of located YAML nodes,
+//! `observation` (what an assert observes), `metadata` (name, description, labels: typed),
+//! `de` (a serde Deserializer over the located YAML tree, for the typed parts), `decode` (strict readers of located YAML nodes,
 //! over [`crate::yaml`]), `schema` (the JSON Schema), `discover` (finding scenario files),
 //! `errors`.
 
 mod assert;
+mod de;
 mod decode;
 mod discover;
 mod errors;
 mod fields;
 pub mod format;
 mod load;
+mod metadata;
 mod object_state;
 mod observation;
 mod schema;
@@ -46,8 +49,8 @@ mod workload;
 pub use discover::discover;
 pub use errors::{ScenarioError, ScenarioErrorKind};
 pub use format::{
-    API_VERSION, AssertTiming, Assertion, ContainerMatch, ContainerStateKind, Detection, KIND,
-    ObjectKind, ObjectRef, Observation, Operation, Pattern, PodMatch, PodPhase, Predicates,
+    API_VERSION, AssertTiming, Assertion, ContainerMatch, ContainerStateKind, Detection, Expect,
+    KIND, ObjectKind, ObjectRef, Observation, Operation, Pattern, PodMatch, PodPhase, Predicates,
     RunSpec, SIGNALS, Scenario, ScenarioSpec, Step, Timing, Update, WorkloadSpec,
 };
 pub use format::{HTTP_METHODS, HttpRequest, SIGNAL_TABLE, signal_number};

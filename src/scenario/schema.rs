@@ -1,15 +1,19 @@
 //! The JSON Schema of the scenario format, for editors (yaml-language-server:
 //! `# yaml-language-server: $schema=scenario.schema.json`) and `kubedrill schema`.
 //!
-//! Written by hand from the same field lists the loader checks against (a unit test keeps them
-//! in sync). The schema catches structure (field names, types, enums, one operation per step);
+//! The typed parts of the format (`metadata`, `spec.expect`) are generated from their Rust
+//! types with schemars; the rest is still written by hand from the field lists the loader
+//! checks against (a unit test keeps them in sync). The schema catches structure (field names, types, enums, one operation per step);
 //! the loader checks more (references, durations, regexes), so a file valid against the schema
 //! can still be rejected by `kubedrill validate`.
 
+use schemars::JsonSchema;
+use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value, json};
 
 use super::fields::{DETECTIONS, OBSERVATIONS, OPERATIONS, PHASES, STATES, TIMING_PROFILES};
-use super::format::{API_VERSION, HTTP_METHODS, KIND, SIGNALS};
+use super::format::{API_VERSION, Expect, HTTP_METHODS, KIND, SIGNALS};
+use super::metadata::Metadata;
 
 /// The schema's `$id`.
 pub const SCHEMA_ID: &str = "https://kubedrill.dev/schemas/scenario-v1alpha1.json";
@@ -29,21 +33,49 @@ pub fn json_schema() -> Value {
         "properties": {
             "apiVersion": {"const": API_VERSION, "description": "The format version."},
             "kind": {"const": KIND, "description": "Always `Scenario`."},
-            "metadata": {
-                "type": "object",
-                "additionalProperties": false,
-                "description": "The scenario's name and description.",
-                "properties": {
-                    "name": {"type": "string", "minLength": 1,
-                             "description": "The scenario's name in reports (default: the file stem)."},
-                    "description": {"type": "string",
-                                    "description": "What the scenario proves."}
-                }
-            },
+            "metadata": typed::<Metadata>(),
             "spec": {"$ref": "#/definitions/spec"}
         },
         "definitions": definitions()
     })
+}
+
+/// The schema of a part of the format that is defined as a typed struct (schemars reads the
+/// type: its fields, their doc comments, `deny_unknown_fields`), inlined as draft-07.
+fn typed<T: JsonSchema>() -> Value {
+    let mut settings = SchemaSettings::draft07();
+    settings.inline_subschemas = true;
+    let mut value = settings
+        .into_generator()
+        .into_root_schema_for::<T>()
+        .to_value();
+    if let Some(object) = value.as_object_mut() {
+        object.remove("$schema");
+        object.remove("title");
+    }
+    not_null(&mut value);
+    value
+}
+
+/// An optional field is optional by being absent: the loader refuses a null value, so the
+/// `null` schemars adds to an `Option`'s type goes, with its `default` annotations (the field
+/// descriptions say the defaults).
+fn not_null(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            map.remove("default");
+            if let Some(Value::Array(types)) = map.get_mut("type") {
+                types.retain(|t| t != "null");
+                if let [only] = types.as_slice() {
+                    let only = only.clone();
+                    map.insert("type".into(), only);
+                }
+            }
+            map.values_mut().for_each(not_null);
+        }
+        Value::Array(items) => items.iter_mut().for_each(not_null),
+        _ => {}
+    }
 }
 
 fn definitions() -> Value {
@@ -124,7 +156,8 @@ fn definitions() -> Value {
                     "minItems": 1,
                     "description": "The steps, in order; each is one operation.",
                     "items": {"$ref": "#/definitions/step"}
-                }
+                },
+                "expect": typed::<Expect>()
             }
         }),
     );
@@ -464,10 +497,11 @@ fn assert() -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::de::fields_of;
     use crate::scenario::fields::{
-        ASSERT_FIELDS, CONTAINER_FIELDS, DELETE_FIELDS, EVENT_FIELDS, HTTP_FIELDS, METADATA_FIELDS,
-        OBJECT_FIELDS, POD_FIELDS, RUN_FIELDS, SIGNAL_FIELDS, SPEC_FIELDS, STEP_FIELDS,
-        TIMING_FIELDS, TLS_FIELDS, TOP_FIELDS, UPDATE_FIELDS, WORKLOAD_FIELDS,
+        ASSERT_FIELDS, CONTAINER_FIELDS, DELETE_FIELDS, EVENT_FIELDS, HTTP_FIELDS, OBJECT_FIELDS,
+        POD_FIELDS, RUN_FIELDS, SIGNAL_FIELDS, SPEC_FIELDS, STEP_FIELDS, TIMING_FIELDS, TLS_FIELDS,
+        TOP_FIELDS, UPDATE_FIELDS, WORKLOAD_FIELDS,
     };
 
     fn keys(schema: &Value) -> Vec<String> {
@@ -491,9 +525,10 @@ mod tests {
         let defs = &schema["definitions"];
         let container = &defs["assert"]["properties"]["container"]["oneOf"][1];
         let timing = &defs["timing"]["oneOf"][1];
-        let cases: [(&Value, &[&str]); 16] = [
+        let cases: [(&Value, &[&str]); 17] = [
             (&schema, TOP_FIELDS),
-            (&schema["properties"]["metadata"], METADATA_FIELDS),
+            (&schema["properties"]["metadata"], fields_of::<Metadata>()),
+            (&defs["spec"]["properties"]["expect"], fields_of::<Expect>()),
             (&defs["spec"], SPEC_FIELDS),
             (timing, TIMING_FIELDS),
             (&defs["objectSource"], OBJECT_FIELDS),
