@@ -1,7 +1,8 @@
 //! Decoding one `assert:`: exactly one observation, the predicates that apply to it, and its
 //! timing (`within`, `throughout`, `after`).
 //!
-//! It owns which predicates go with which observation and the combinations that cannot hold.
+//! It owns the combinations of predicates that cannot hold and where a misplaced field is
+//! reported; which predicates an observation takes is [`ObservationKind::predicates`].
 //! It must not decide how an observation is read (`observation` decodes it, the runner
 //! performs it) nor what step names exist (`steps`).
 
@@ -14,76 +15,9 @@ use super::fields::{
     PREDICATES,
 };
 use super::format::{AssertTiming, Assertion, Pattern, Predicates};
+use super::observation::ObservationKind;
 use super::steps::Steps;
 use crate::yaml::Node;
-
-const TEXT_PREDICATES: &[&str] = &[
-    "equals",
-    "notEquals",
-    "contains",
-    "notContains",
-    "matches",
-    "count",
-];
-
-/// The predicates (and `container:`) each observation takes.
-pub(super) fn applicable(observation: &str) -> (&'static [&'static str], bool) {
-    match observation {
-        "file" => (
-            &[
-                "equals",
-                "notEquals",
-                "contains",
-                "notContains",
-                "matches",
-                "count",
-                "exists",
-                "mode",
-                "linkTarget",
-            ],
-            true,
-        ),
-        "dir" => (
-            &[
-                "equals",
-                "notEquals",
-                "contains",
-                "notContains",
-                "matches",
-                "count",
-                "exists",
-            ],
-            true,
-        ),
-        "env" => (
-            &[
-                "equals",
-                "notEquals",
-                "contains",
-                "notContains",
-                "matches",
-                "count",
-                "exists",
-            ],
-            true,
-        ),
-        "http" => (
-            &[
-                "equals",
-                "notEquals",
-                "contains",
-                "notContains",
-                "matches",
-                "count",
-                "status",
-            ],
-            true,
-        ),
-        "tls" => (&["cn", "sha256"], true),
-        "log" | "event" => (TEXT_PREDICATES, false),
-        _ => (&[], false),
-    }
-}
 
 impl Steps<'_, '_> {
     pub(super) fn assert(&self, index: usize, node: &Node) -> Result<Assertion> {
@@ -151,17 +85,19 @@ impl Steps<'_, '_> {
                 ));
             }
         };
-        let kind = obs_key.scalar().unwrap_or_default();
-        let (allowed, takes_container) = applicable(kind);
+        let Some(kind) = obs_key.scalar().and_then(ObservationKind::from_key) else {
+            return Err(cx.structure(obs_key, "assert has no observation", None::<String>));
+        };
+        let (allowed, takes_container) = (kind.predicates(), kind.takes_container());
         for (key, _) in entries {
             let field = key.scalar().unwrap_or_default();
             let misplaced = (PREDICATES.contains(&field) && !allowed.contains(&field))
-                || (field == "container" && kind != "container" && !takes_container)
-                || (field == "since" && kind != "log");
+                || (field == "container" && kind != ObservationKind::Container && !takes_container)
+                || (field == "since" && kind != ObservationKind::Log);
             if misplaced {
                 let hint = if field == "since" {
                     "since applies to log observations".to_string()
-                } else if field == "container" && kind == "log" {
+                } else if field == "container" && kind == ObservationKind::Log {
                     "log names its container: `log: NAME`".to_string()
                 } else if allowed.is_empty() {
                     format!(
@@ -178,7 +114,7 @@ impl Steps<'_, '_> {
             }
         }
         let container = match node.entry("container") {
-            Some((_, value)) if kind != "container" => {
+            Some((_, value)) if kind != ObservationKind::Container => {
                 let name = cx.string(value, "container")?;
                 self.container(value, &name, true)?;
                 Some(name)
@@ -187,7 +123,7 @@ impl Steps<'_, '_> {
         };
         let observation = self.observation(index, kind, obs_key, obs_value, node, container)?;
         let predicates = self.predicates(node)?;
-        let needs_predicate = matches!(kind, "file" | "dir" | "env" | "log" | "http" | "tls");
+        let needs_predicate = kind.needs_predicate();
         if needs_predicate && predicates.is_empty() {
             return Err(cx.structure(
                 node,

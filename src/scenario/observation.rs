@@ -14,11 +14,128 @@ use super::format::{
 use super::steps::Steps;
 use crate::yaml::Node;
 
+/// The kinds of observation, parsed once from an assert's key and dispatched by type (which
+/// predicates apply, whether `container:` selects a container, whether a predicate is needed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ObservationKind {
+    File,
+    Dir,
+    Env,
+    Log,
+    Http,
+    Tls,
+    Container,
+    Pod,
+    Event,
+}
+
+/// Predicates on an observation's text.
+const TEXT: &[&str] = &[
+    "equals",
+    "notEquals",
+    "contains",
+    "notContains",
+    "matches",
+    "count",
+];
+
+impl ObservationKind {
+    /// Every kind, in the order the format lists them.
+    pub(super) const ALL: [ObservationKind; 9] = [
+        Self::File,
+        Self::Dir,
+        Self::Env,
+        Self::Log,
+        Self::Http,
+        Self::Tls,
+        Self::Container,
+        Self::Pod,
+        Self::Event,
+    ];
+
+    /// The observation's key in an assert.
+    pub(super) const fn key(self) -> &'static str {
+        match self {
+            Self::File => "file",
+            Self::Dir => "dir",
+            Self::Env => "env",
+            Self::Log => "log",
+            Self::Http => "http",
+            Self::Tls => "tls",
+            Self::Container => "container",
+            Self::Pod => "pod",
+            Self::Event => "event",
+        }
+    }
+
+    /// The kind whose key is `key`.
+    pub(super) fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.key() == key)
+    }
+
+    /// The predicates this observation takes.
+    pub(super) fn predicates(self) -> &'static [&'static str] {
+        match self {
+            Self::File => &[
+                "equals",
+                "notEquals",
+                "contains",
+                "notContains",
+                "matches",
+                "count",
+                "exists",
+                "mode",
+                "linkTarget",
+            ],
+            Self::Dir | Self::Env => &[
+                "equals",
+                "notEquals",
+                "contains",
+                "notContains",
+                "matches",
+                "count",
+                "exists",
+            ],
+            Self::Http => &[
+                "equals",
+                "notEquals",
+                "contains",
+                "notContains",
+                "matches",
+                "count",
+                "status",
+            ],
+            Self::Tls => &["cn", "sha256"],
+            Self::Log | Self::Event => TEXT,
+            Self::Container | Self::Pod => &[],
+        }
+    }
+
+    /// Whether `container: NAME` picks the container this observation looks into.
+    pub(super) fn takes_container(self) -> bool {
+        matches!(
+            self,
+            Self::File | Self::Dir | Self::Env | Self::Http | Self::Tls
+        )
+    }
+
+    /// Whether an assert on it needs a predicate (structured ones match by their own fields).
+    pub(super) fn needs_predicate(self) -> bool {
+        !matches!(self, Self::Container | Self::Pod | Self::Event)
+    }
+}
+
+impl std::fmt::Display for ObservationKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
 impl Steps<'_, '_> {
     pub(super) fn observation(
         &self,
         index: usize,
-        kind: &str,
+        kind: ObservationKind,
         key: &Node,
         value: &Node,
         assert: &Node,
@@ -28,7 +145,7 @@ impl Steps<'_, '_> {
         // Observations inside a container default to the only one.
         let check_default = |container: &Option<String>| -> Result<()> {
             if container.is_none() {
-                self.only_container(key, kind)?;
+                self.only_container(key, kind.key())?;
             }
             Ok(())
         };
@@ -45,21 +162,21 @@ impl Steps<'_, '_> {
             Ok(path)
         };
         let observation = match kind {
-            "file" => {
+            ObservationKind::File => {
                 check_default(&container)?;
                 Observation::File {
                     path: path("file")?,
                     container,
                 }
             }
-            "dir" => {
+            ObservationKind::Dir => {
                 check_default(&container)?;
                 Observation::Dir {
                     path: path("dir")?,
                     container,
                 }
             }
-            "env" => {
+            ObservationKind::Env => {
                 check_default(&container)?;
                 let name = cx.string(value, "env")?;
                 if name.contains('=') {
@@ -71,7 +188,7 @@ impl Steps<'_, '_> {
                 }
                 Observation::Env { name, container }
             }
-            "log" => {
+            ObservationKind::Log => {
                 let container = cx.string(value, "log")?;
                 self.container(value, &container, true)?;
                 let since = assert
@@ -80,7 +197,7 @@ impl Steps<'_, '_> {
                     .transpose()?;
                 Observation::Log { container, since }
             }
-            "http" => {
+            ObservationKind::Http => {
                 check_default(&container)?;
                 cx.fields(value, HTTP_FIELDS, "http")?;
                 let port = self.port(value, "http")?;
@@ -113,7 +230,7 @@ impl Steps<'_, '_> {
                     request: self.http_request(value)?,
                 }
             }
-            "tls" => {
+            ObservationKind::Tls => {
                 check_default(&container)?;
                 cx.fields(value, TLS_FIELDS, "tls")?;
                 Observation::Tls {
@@ -121,8 +238,8 @@ impl Steps<'_, '_> {
                     container,
                 }
             }
-            "container" => Observation::Container(self.container_match(key, value)?),
-            "pod" => {
+            ObservationKind::Container => Observation::Container(self.container_match(key, value)?),
+            ObservationKind::Pod => {
                 cx.fields(value, POD_FIELDS, "pod")?;
                 let Some(phase) = value.get("phase") else {
                     return Err(cx.missing(value, "phase", "pod", "write `pod: {phase: Running}`"));
@@ -138,7 +255,7 @@ impl Steps<'_, '_> {
                     phase: Some(cx.one_of(phase, "pod phase", &phases)?),
                 })
             }
-            _ => {
+            ObservationKind::Event => {
                 cx.fields(value, EVENT_FIELDS, "event")?;
                 let Some(reason) = value.get("reason") else {
                     return Err(cx.missing(

@@ -435,10 +435,11 @@ impl<'a> Steps<'a, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::assert::{applicable, parse_mode, regex_message};
+    use crate::scenario::assert::{parse_mode, regex_message};
     use crate::scenario::fields::{ASSERT_FIELDS, ASSERT_TIMING_FIELDS, OBSERVATIONS, PREDICATES};
     use crate::scenario::format::{Assertion, HttpRequest, Observation};
     use crate::scenario::load::load_str;
+    use crate::scenario::observation::ObservationKind;
     use std::path::PathBuf;
 
     /// A scenario in the valid fixtures' directory (pod.yaml: one container, `echo`) with
@@ -927,8 +928,10 @@ mod tests {
         let mut step = vec!["name"];
         step.extend(OPERATIONS);
         assert_eq!(step, STEP_FIELDS);
-        for observation in OBSERVATIONS {
-            for predicate in applicable(observation).0 {
+        let keys: Vec<&str> = ObservationKind::ALL.iter().map(|k| k.key()).collect();
+        assert_eq!(keys, OBSERVATIONS);
+        for observation in ObservationKind::ALL {
+            for predicate in observation.predicates() {
                 assert!(PREDICATES.contains(predicate), "{predicate}");
             }
         }
