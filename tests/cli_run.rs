@@ -126,7 +126,8 @@ fn read_once_app_is_reported_as_not_reloading() {
             "scenarios/expected-failures/configparser-read-once.yaml",
         ],
     );
-    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    // The scenario declares this failure (`spec.expect`): it passes by failing there.
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     // names the step and what was observed: the file changed, the log never said so
     assert!(
         r.stdout
@@ -136,7 +137,7 @@ fn read_once_app_is_reported_as_not_reloading() {
     );
     assert!(
         r.stdout
-            .contains("✗   4 assert log of app contains \"RELOAD n=1 version=v2\""),
+            .contains("✗   4 reload-v2: assert log of app contains \"RELOAD n=1 version=v2\""),
         "{}",
         r.stdout
     );
@@ -146,7 +147,8 @@ fn read_once_app_is_reported_as_not_reloading() {
         "the app's last lines are shown"
     );
     assert!(
-        r.stdout.contains("configparser-read-once.yaml:27"),
+        r.stdout
+            .contains("expected failure: failed as expected at step `reload-v2`"),
         "{}",
         r.stdout
     );
@@ -160,7 +162,8 @@ fn file_watch_app_reloads_once_then_never() {
         tmp.path(),
         &["run", "scenarios/expected-failures/file-watch-dies.yaml"],
     );
-    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    // The scenario declares this failure (`spec.expect`): it passes by failing there.
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     assert!(
         r.stdout
             .contains("✓   4 assert log of app contains \"RELOAD n=1 version=v2\""),
@@ -169,7 +172,7 @@ fn file_watch_app_reloads_once_then_never() {
     );
     assert!(
         r.stdout
-            .contains("✗   7 assert log of app contains \"RELOAD n=2 version=v3\""),
+            .contains("✗   7 reload-v3: assert log of app contains \"RELOAD n=2 version=v3\""),
         "{}",
         r.stdout
     );

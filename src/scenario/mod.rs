@@ -25,11 +25,27 @@
 //! (file level: header, metadata, spec, timing), `sources` (manifest files and inline objects),
 //! `workload` (`spec.workload` and `run:`), `object_state` (which objects exist at each step),
 //! `steps` (one operation per step), `assert` (predicates and timing of an assert),
-//! `observation` (what an assert observes), `metadata` (name, description, labels: typed),
-//! `de` (a serde Deserializer over the located YAML tree, for the typed parts), `decode` (strict readers of located YAML nodes,
-//! over [`crate::yaml`]), `schema` (the JSON Schema), `discover` (finding scenario files),
-//! `errors`.
-
+//! `observation` (what an assert observes, dispatched by `ObservationKind`), `metadata` (name,
+//! description, labels), `de` (a serde Deserializer over the located YAML tree), `decode`
+//! (strict readers of located YAML nodes, over [`crate::yaml`]), `schema` (the JSON Schema),
+//! `discover` (finding scenario files), `errors`.
+//!
+//! Two ways of reading, while the format moves to typed definitions (issue 8):
+//! - typed: `metadata` and `spec.expect` are Rust structs deriving serde's `Deserialize`
+//!   (`deny_unknown_fields`) and schemars' `JsonSchema`. `de` reads them from the located tree,
+//!   so scalars stay as written and errors keep their line:column; unknown fields get "did you
+//!   mean" from the struct's own field list; their JSON Schema is generated. Adding a field
+//!   there is one edit (plus its tests).
+//! - hand-decoded: everything else, by `load`/`steps`/`assert`/`observation` over `decode`,
+//!   with the names in `fields` (kept equal to the schema by a unit test).
+//!
+//! Named special cases of the typed reading (where a derive alone would say less):
+//! - `metadata::NonEmpty`: `metadata.name` is read with the non-empty reader
+//!   (`metadata.name must not be empty`);
+//! - label keys/values and `expect.fail` are checked after the typed read, against their
+//!   nodes (Kubernetes label syntax; the step must exist, with "did you mean");
+//! - null is not "absent": an optional field written as `~` is refused (`PATH has no value`),
+//!   as the hand decoder does.
 mod assert;
 mod de;
 mod decode;
