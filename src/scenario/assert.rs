@@ -30,10 +30,10 @@ impl Steps<'_, '_> {
                 continue;
             }
             let owner = [
-                ("container", CONTAINER_FIELDS),
-                ("pod", POD_FIELDS),
-                ("event", EVENT_FIELDS),
-                ("http", HTTP_FIELDS),
+                ("container", *CONTAINER_FIELDS),
+                ("pod", *POD_FIELDS),
+                ("event", *EVENT_FIELDS),
+                ("http", *HTTP_FIELDS),
             ]
             .into_iter()
             .find(|(owner, fields)| fields.contains(&field) && node.get(owner).is_some());

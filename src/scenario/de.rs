@@ -49,7 +49,6 @@ pub(crate) fn from_node<'de, T: de::Deserialize<'de>>(
     })
 }
 
-#[cfg(test)]
 /// The field names of a struct that derives `Deserialize`: the list serde passes to
 /// `deserialize_struct`, i.e. the fields the type itself defines (for checks and tests that
 /// must agree with it, such as the schema's property names).

@@ -2,8 +2,18 @@
 //! step, the observations of an assert and the values of its enums.
 //!
 //! The decoder checks keys against these lists (unknown field, did-you-mean) and the schema
-//! lists them. It owns names only: what a value means and whether it is valid is decided by
+//! lists them. The lists of the hand-decoded mappings come from their types in `written` (the
+//! same types the JSON Schema is generated from); the rest (top level, `spec`, a step, an
+//! assert and its predicates, enum values) are still written here. It owns names only: what a value means and whether it is valid is decided by
 //! the decoder modules (`load`, `steps`, `assert`, `observation`).
+
+use std::sync::LazyLock;
+
+use super::de::fields_of;
+use super::written;
+
+/// A field list read from a type in `written`, once.
+pub(crate) type Fields = LazyLock<&'static [&'static str]>;
 
 /// The fields of a scenario file's top level.
 pub(crate) const TOP_FIELDS: &[&str] = &["apiVersion", "kind", "metadata", "spec"];
@@ -17,18 +27,17 @@ pub(crate) const SPEC_FIELDS: &[&str] = &[
     "expect",
 ];
 /// The fields of a custom `timing`.
-pub(crate) const TIMING_FIELDS: &[&str] =
-    &["syncPeriod", "jitter", "detection", "cacheTTL", "seed"];
+pub(crate) static TIMING_FIELDS: Fields = LazyLock::new(fields_of::<written::CustomTiming>);
 /// The timing profiles.
 pub(crate) const TIMING_PROFILES: &[&str] = &["fast", "kubelet"];
 /// The detection strategies.
 pub(crate) const DETECTIONS: &[&str] = &["watch", "cache", "get"];
 /// The fields of an object source (`spec.objects[]`, `apply`).
-pub(crate) const OBJECT_FIELDS: &[&str] = &["file", "inline"];
+pub(crate) static OBJECT_FIELDS: Fields = LazyLock::new(fields_of::<written::ObjectSource>);
 /// The fields of `spec.workload`.
-pub(crate) const WORKLOAD_FIELDS: &[&str] = &["file", "run"];
+pub(crate) static WORKLOAD_FIELDS: Fields = LazyLock::new(fields_of::<written::Workload>);
 /// The fields of `spec.workload.run.<container>`.
-pub(crate) const RUN_FIELDS: &[&str] = &["command", "args", "workingDir", "env", "image"];
+pub(crate) static RUN_FIELDS: Fields = LazyLock::new(fields_of::<written::Run>);
 
 /// The operations a step can have (exactly one).
 pub(crate) const OPERATIONS: &[&str] = &[
@@ -40,12 +49,11 @@ pub(crate) const STEP_FIELDS: &[&str] = &[
     "assert",
 ];
 /// The fields of `update`.
-pub(crate) const UPDATE_FIELDS: &[&str] =
-    &["configMap", "secret", "data", "binaryData", "stringData"];
+pub(crate) static UPDATE_FIELDS: Fields = LazyLock::new(fields_of::<written::Update>);
 /// The fields of `delete`.
-pub(crate) const DELETE_FIELDS: &[&str] = &["configMap", "secret"];
+pub(crate) static DELETE_FIELDS: Fields = LazyLock::new(fields_of::<written::Delete>);
 /// The fields of `signal`.
-pub(crate) const SIGNAL_FIELDS: &[&str] = &["container", "signal"];
+pub(crate) static SIGNAL_FIELDS: Fields = LazyLock::new(fields_of::<written::Signal>);
 /// The observations an assert can have (exactly one).
 pub(crate) const OBSERVATIONS: &[&str] = &[
     "file",
@@ -105,15 +113,15 @@ pub(crate) const ASSERT_FIELDS: &[&str] = &[
     "after",
 ];
 /// The fields of `http: {…}`.
-pub(crate) const HTTP_FIELDS: &[&str] = &["port", "path", "method", "headers", "body"];
+pub(crate) static HTTP_FIELDS: Fields = LazyLock::new(fields_of::<written::Http>);
 /// The fields of `tls: {…}`.
-pub(crate) const TLS_FIELDS: &[&str] = &["port"];
+pub(crate) static TLS_FIELDS: Fields = LazyLock::new(fields_of::<written::Tls>);
 /// The fields of `container: {…}` (observation).
-pub(crate) const CONTAINER_FIELDS: &[&str] = &["name", "state", "reason", "restarts"];
+pub(crate) static CONTAINER_FIELDS: Fields = LazyLock::new(fields_of::<written::ContainerMatch>);
 /// The fields of `pod: {…}`.
-pub(crate) const POD_FIELDS: &[&str] = &["phase"];
+pub(crate) static POD_FIELDS: Fields = LazyLock::new(fields_of::<written::Pod>);
 /// The fields of `event: {…}`.
-pub(crate) const EVENT_FIELDS: &[&str] = &["reason"];
+pub(crate) static EVENT_FIELDS: Fields = LazyLock::new(fields_of::<written::Event>);
 /// The values of `container.state`.
 pub(crate) const STATES: &[&str] = &["running", "waiting", "terminated"];
 /// The values of `pod.phase`.

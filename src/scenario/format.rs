@@ -74,6 +74,7 @@ pub struct Expect {
     pub fail: String,
     /// A substring the failure message must contain.
     #[serde(default)]
+    #[schemars(with = "String")]
     pub message: Option<String>,
 }
 

@@ -296,7 +296,7 @@ fn timing(cx: &Cx<'_>, node: &Node) -> Result<Timing> {
             ),
         ));
     }
-    cx.fields(node, TIMING_FIELDS, "timing")?;
+    cx.fields(node, *TIMING_FIELDS, "timing")?;
     let sync_period = match node.get("syncPeriod") {
         Some(n) => {
             let period = cx.duration(n, "syncPeriod")?;

@@ -29,9 +29,11 @@ use crate::yaml::Node;
 pub(crate) struct Metadata {
     /// The scenario's name in reports (default: the file stem).
     #[serde(default)]
+    #[schemars(with = "NonEmpty")]
     pub name: Option<NonEmpty>,
     /// What the scenario proves.
     #[serde(default)]
+    #[schemars(with = "String")]
     pub description: Option<String>,
     /// Labels for selecting scenarios, in Kubernetes label syntax (e.g. `team: payments`).
     #[serde(default)]

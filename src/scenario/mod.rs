@@ -28,7 +28,8 @@
 //! `observation` (what an assert observes, dispatched by `ObservationKind`), `metadata` (name,
 //! description, labels), `de` (a serde Deserializer over the located YAML tree), `decode`
 //! (strict readers of located YAML nodes, over [`crate::yaml`]), `schema` (the JSON Schema),
-//! `discover` (finding scenario files), `errors`.
+//! `discover` (finding scenario files), `written` (the hand-decoded mappings as types, for
+//! names and schema), `errors`.
 //!
 //! Two ways of reading, while the format moves to typed definitions (issue 8):
 //! - typed: `metadata` and `spec.expect` are Rust structs deriving serde's `Deserialize`
@@ -36,8 +37,13 @@
 //!   so scalars stay as written and errors keep their line:column; unknown fields get "did you
 //!   mean" from the struct's own field list; their JSON Schema is generated. Adding a field
 //!   there is one edit (plus its tests).
-//! - hand-decoded: everything else, by `load`/`steps`/`assert`/`observation` over `decode`,
-//!   with the names in `fields` (kept equal to the schema by a unit test).
+//! - hand-decoded: everything else, by `load`/`steps`/`assert`/`observation` over `decode`.
+//!   For the mappings `run`, `workload`, object sources, custom `timing`, `update`, `delete`,
+//!   `signal`, and the `http`, `tls`, `container`, `pod`, `event` observations, the names,
+//!   descriptions and JSON types are types in `written`: the decoder's field lists and the JSON
+//!   Schema both come from them, so adding a field there is the type edit plus reading its
+//!   value. The top level, `spec`, a step and an assert (one-of operations, observations,
+//!   predicates) are still listed in `fields` and described by hand in `schema`.
 //!
 //! Named special cases of the typed reading (where a derive alone would say less):
 //! - `metadata::NonEmpty`: `metadata.name` is read with the non-empty reader
@@ -61,6 +67,7 @@ mod schema;
 mod sources;
 mod steps;
 mod workload;
+mod written;
 
 pub use discover::discover;
 pub use errors::{ScenarioError, ScenarioErrorKind};

@@ -199,7 +199,7 @@ impl Steps<'_, '_> {
             }
             ObservationKind::Http => {
                 check_default(&container)?;
-                cx.fields(value, HTTP_FIELDS, "http")?;
+                cx.fields(value, *HTTP_FIELDS, "http")?;
                 let port = self.port(value, "http")?;
                 let path = match value.get("path") {
                     Some(n) => {
@@ -232,7 +232,7 @@ impl Steps<'_, '_> {
             }
             ObservationKind::Tls => {
                 check_default(&container)?;
-                cx.fields(value, TLS_FIELDS, "tls")?;
+                cx.fields(value, *TLS_FIELDS, "tls")?;
                 Observation::Tls {
                     port: self.port(value, "tls")?,
                     container,
@@ -240,7 +240,7 @@ impl Steps<'_, '_> {
             }
             ObservationKind::Container => Observation::Container(self.container_match(key, value)?),
             ObservationKind::Pod => {
-                cx.fields(value, POD_FIELDS, "pod")?;
+                cx.fields(value, *POD_FIELDS, "pod")?;
                 let Some(phase) = value.get("phase") else {
                     return Err(cx.missing(value, "phase", "pod", "write `pod: {phase: Running}`"));
                 };
@@ -256,7 +256,7 @@ impl Steps<'_, '_> {
                 })
             }
             ObservationKind::Event => {
-                cx.fields(value, EVENT_FIELDS, "event")?;
+                cx.fields(value, *EVENT_FIELDS, "event")?;
                 let Some(reason) = value.get("reason") else {
                     return Err(cx.missing(
                         value,
@@ -368,7 +368,7 @@ impl Steps<'_, '_> {
 
     fn container_match(&self, key: &Node, node: &Node) -> Result<ContainerMatch> {
         let cx = self.cx;
-        cx.fields(node, CONTAINER_FIELDS, "container")?;
+        cx.fields(node, *CONTAINER_FIELDS, "container")?;
         let name = match node.get("name") {
             Some(n) => {
                 let name = cx.string(n, "container.name")?;

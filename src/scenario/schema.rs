@@ -11,9 +11,10 @@ use schemars::JsonSchema;
 use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value, json};
 
-use super::fields::{DETECTIONS, OBSERVATIONS, OPERATIONS, PHASES, STATES, TIMING_PROFILES};
-use super::format::{API_VERSION, Expect, HTTP_METHODS, KIND, SIGNALS};
+use super::fields::{OBSERVATIONS, OPERATIONS, TIMING_PROFILES};
+use super::format::{API_VERSION, Expect, KIND};
 use super::metadata::Metadata;
+use super::written;
 
 /// The schema's `$id`.
 pub const SCHEMA_ID: &str = "https://kubedrill.dev/schemas/scenario-v1alpha1.json";
@@ -63,8 +64,10 @@ fn typed<T: JsonSchema>() -> Value {
 fn not_null(value: &mut Value) {
     match value {
         Value::Object(map) => {
-            map.remove("default");
-            if let Some(Value::Array(types)) = map.get_mut("type") {
+            let from_option = map.remove("default").is_some_and(|d| d.is_null());
+            if let Some(Value::Array(types)) = map.get_mut("type")
+                && from_option
+            {
                 types.retain(|t| t != "null");
                 if let [only] = types.as_slice() {
                     let only = only.clone();
@@ -169,148 +172,17 @@ fn definitions() -> Value {
                             or custom values.",
             "oneOf": [
                 {"type": "string", "enum": TIMING_PROFILES},
-                {
-                    "type": "object",
-                    "additionalProperties": false,
-                    "properties": {
-                        "syncPeriod": {"$ref": "#/definitions/duration",
-                                       "description": "How often each pod is re-synced (default 60s)."},
-                        "jitter": {"type": "number", "minimum": 0,
-                                   "description": "Jitter factor of the sync period (default 0.5)."},
-                        "detection": {"type": "string", "enum": DETECTIONS,
-                                      "description": "How kubelet notices object changes (default watch)."},
-                        "cacheTTL": {"$ref": "#/definitions/duration",
-                                     "description": "TTL of cached objects with detection: cache (default 60s)."},
-                        "seed": {"type": "integer", "minimum": 0,
-                                 "description": "Random seed for jitter (default: one per run, reported)."}
-                    }
-                }
+                typed::<written::CustomTiming>()
             ]
         }),
     );
-    add(
-        "objectSource",
-        json!({
-            "type": "object",
-            "additionalProperties": false,
-            "description": "A manifest file or one inline object (ConfigMap or Secret).",
-            "properties": {
-                "file": {"type": "string", "minLength": 1,
-                         "description": "A manifest file, relative to the scenario file; may hold \
-                                         several documents."},
-                "inline": {"type": "object",
-                           "description": "A ConfigMap or Secret written in place.",
-                           "required": ["apiVersion", "kind", "metadata"]}
-            },
-            "oneOf": [{"required": ["file"]}, {"required": ["inline"]}]
-        }),
-    );
-    add(
-        "workload",
-        json!({
-            "type": "object",
-            "additionalProperties": false,
-            "required": ["file"],
-            "description": "The pod: a Pod, or a Deployment/StatefulSet/DaemonSet/ReplicaSet/Job/\
-                            CronJob whose pod template is used.",
-            "properties": {
-                "file": {"type": "string", "minLength": 1,
-                         "description": "The manifest file, relative to the scenario file."},
-                "run": {
-                    "type": "object",
-                    "description": "Local backends: how each container runs (every container needs \
-                                    a command).",
-                    "additionalProperties": {"$ref": "#/definitions/run"}
-                }
-            }
-        }),
-    );
-    add(
-        "run",
-        json!({
-            "type": "object",
-            "additionalProperties": false,
-            "required": ["command"],
-            "description": "How one container runs as a local process.",
-            "properties": {
-                "command": {"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/text"},
-                            "description": "The program and its first arguments. `$(VAR)` is \
-                                            expanded from the container's env as kubelet expands \
-                                            a container's command (`$$` for a literal `$`)."},
-                "args": {"type": "array", "items": {"$ref": "#/definitions/text"},
-                         "description": "More arguments, expanded like `command`."},
-                "workingDir": {"type": "string",
-                               "description": "Where the process starts, relative to the scenario \
-                                               file (default: its directory)."},
-                "env": {"type": "object",
-                        "additionalProperties": {"$ref": "#/definitions/text"},
-                        "description": "Extra host-side environment variables, added to the \
-                                        container's resolved env (which wins on a clash)."},
-                "image": {"type": "string",
-                          "description": "Docker backend: overrides the manifest's image."}
-            }
-        }),
-    );
+    add("objectSource", typed::<written::ObjectSource>());
+    add("workload", typed::<written::Workload>());
+    add("run", typed::<written::Run>());
     add("step", step());
-    add(
-        "update",
-        json!({
-            "type": "object",
-            "additionalProperties": false,
-            "description": "Merge into a ConfigMap or Secret; null deletes a key.",
-            "properties": {
-                "configMap": {"type": "string", "description": "The ConfigMap's name."},
-                "secret": {"type": "string", "description": "The Secret's name."},
-                "data": {"$ref": "#/definitions/dataMap",
-                         "description": "Keys to set (ConfigMap: text; Secret: base64); null deletes."},
-                "binaryData": {"$ref": "#/definitions/dataMap",
-                               "description": "ConfigMap only: base64 values; null deletes."},
-                "stringData": {"$ref": "#/definitions/dataMap",
-                               "description": "Secret only: plain-text values; null deletes."}
-            },
-            "oneOf": [{"required": ["configMap"]}, {"required": ["secret"]}]
-        }),
-    );
-    add(
-        "dataMap",
-        json!({
-            "type": "object",
-            "propertyNames": {"pattern": "^[-._a-zA-Z0-9]+$"},
-            "additionalProperties": {"type": ["string", "null"]}
-        }),
-    );
-    add(
-        "delete",
-        json!({
-            "type": "object",
-            "additionalProperties": false,
-            "description": "Delete a ConfigMap or Secret.",
-            "properties": {
-                "configMap": {"type": "string", "description": "The ConfigMap's name."},
-                "secret": {"type": "string", "description": "The Secret's name."}
-            },
-            "oneOf": [{"required": ["configMap"]}, {"required": ["secret"]}]
-        }),
-    );
-    let signals: Vec<String> = SIGNALS
-        .iter()
-        .flat_map(|s| [s.to_string(), format!("SIG{s}")])
-        .collect();
-    add(
-        "signal",
-        json!({
-            "type": "object",
-            "additionalProperties": false,
-            "required": ["signal"],
-            "description": "Send a signal to a container's process.",
-            "properties": {
-                "container": {"$ref": "#/definitions/containerName",
-                              "description": "The container (default: the only one)."},
-                "signal": {"type": "string", "enum": signals,
-                           "description": "The signal, e.g. HUP or TERM."}
-            }
-        }),
-    );
+    add("update", typed::<written::Update>());
+    add("delete", typed::<written::Delete>());
+    add("signal", typed::<written::Signal>());
     add("assert", assert());
     Value::Object(defs)
 }
@@ -397,73 +269,19 @@ fn assert() -> Value {
                     "description": "Observe a variable of the running process's environment."},
             "log": {"$ref": "#/definitions/containerName",
                     "description": "Observe a container's output since it started (or since:)."},
-            "http": {
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["port"],
-                "description": "Observe the response to a request to the pod on 127.0.0.1 \
-                                (by default a GET like curl's).",
-                "properties": {
-                    "port": {"$ref": "#/definitions/port"},
-                    "path": {"type": "string", "pattern": "^/\\S*$",
-                             "description": "The request path (default /)."},
-                    "method": {"type": "string", "enum": HTTP_METHODS,
-                               "description": "The request method (default GET)."},
-                    "headers": {
-                        "type": "object",
-                        "additionalProperties": {"type": "string", "pattern": "^[^\\r\\n]*$"},
-                        "propertyNames": {"pattern": "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"},
-                        "description": "Request headers; each replaces the default of the \
-                                        same name (Host: 127.0.0.1:PORT, User-Agent, \
-                                        Accept: */*, Connection: close)."
-                    },
-                    "body": {"type": "string",
-                             "description": "The request body (not with GET or HEAD)."}
-                }
-            },
-            "tls": {
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["port"],
-                "description": "Observe the leaf certificate the pod serves.",
-                "properties": {"port": {"$ref": "#/definitions/port"}}
-            },
+            "http": typed::<written::Http>(),
+            "tls": typed::<written::Tls>(),
             "container": {
                 "description": "A container name (selects the container of a file, dir, env, \
                                 http or tls observation), or a partial match of a container's \
                                 status.",
                 "oneOf": [
                     {"$ref": "#/definitions/containerName"},
-                    {
-                        "type": "object",
-                        "additionalProperties": false,
-                        "properties": {
-                            "name": {"$ref": "#/definitions/containerName"},
-                            "state": {"type": "string", "enum": STATES,
-                                      "description": "The container's state."},
-                            "reason": {"type": "string",
-                                       "description": "e.g. CreateContainerConfigError"},
-                            "restarts": {"type": "integer", "minimum": 0,
-                                         "description": "The restart count."}
-                        }
-                    }
+                    typed::<written::ContainerMatch>()
                 ]
             },
-            "pod": {
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["phase"],
-                "description": "A partial match of the pod's status.",
-                "properties": {"phase": {"type": "string", "enum": PHASES,
-                                         "description": "The pod's phase."}}
-            },
-            "event": {
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["reason"],
-                "description": "Some event with that reason (contains then applies to its message).",
-                "properties": {"reason": {"type": "string", "description": "e.g. FailedMount"}}
-            },
+            "pod": typed::<written::Pod>(),
+            "event": typed::<written::Event>(),
             "since": {"$ref": "#/definitions/stepName",
                       "description": "log: only output after that step completed."},
             "equals": text("The whole text equals this."),
@@ -530,19 +348,19 @@ mod tests {
             (&schema["properties"]["metadata"], fields_of::<Metadata>()),
             (&defs["spec"]["properties"]["expect"], fields_of::<Expect>()),
             (&defs["spec"], SPEC_FIELDS),
-            (timing, TIMING_FIELDS),
-            (&defs["objectSource"], OBJECT_FIELDS),
-            (&defs["workload"], WORKLOAD_FIELDS),
-            (&defs["run"], RUN_FIELDS),
+            (timing, *TIMING_FIELDS),
+            (&defs["objectSource"], *OBJECT_FIELDS),
+            (&defs["workload"], *WORKLOAD_FIELDS),
+            (&defs["run"], *RUN_FIELDS),
             (&defs["step"], STEP_FIELDS),
-            (&defs["update"], UPDATE_FIELDS),
-            (&defs["delete"], DELETE_FIELDS),
-            (&defs["signal"], SIGNAL_FIELDS),
+            (&defs["update"], *UPDATE_FIELDS),
+            (&defs["delete"], *DELETE_FIELDS),
+            (&defs["signal"], *SIGNAL_FIELDS),
             (&defs["assert"], ASSERT_FIELDS),
-            (&defs["assert"]["properties"]["http"], HTTP_FIELDS),
-            (&defs["assert"]["properties"]["tls"], TLS_FIELDS),
-            (container, CONTAINER_FIELDS),
-            (&defs["assert"]["properties"]["pod"], POD_FIELDS),
+            (&defs["assert"]["properties"]["http"], *HTTP_FIELDS),
+            (&defs["assert"]["properties"]["tls"], *TLS_FIELDS),
+            (container, *CONTAINER_FIELDS),
+            (&defs["assert"]["properties"]["pod"], *POD_FIELDS),
         ];
         for (node, fields) in cases {
             assert_eq!(keys(node), sorted(fields));
@@ -550,7 +368,7 @@ mod tests {
         }
         assert_eq!(
             keys(&defs["assert"]["properties"]["event"]),
-            sorted(EVENT_FIELDS)
+            sorted(*EVENT_FIELDS)
         );
     }
 

@@ -62,7 +62,7 @@ pub(crate) fn object_ref(
     node: &Node,
     workload_file: &Path,
 ) -> Result<ObjectRef> {
-    cx.fields(node, OBJECT_FIELDS, "an object source")?;
+    cx.fields(node, *OBJECT_FIELDS, "an object source")?;
     let object = match (node.entry("file"), node.entry("inline")) {
         (Some((_, file_node)), None) => {
             let path = resolve(dir, &cx.string(file_node, "file")?);

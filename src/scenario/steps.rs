@@ -170,7 +170,7 @@ impl<'a> Steps<'a, '_> {
             "update" => Operation::Update(self.update(op_value)?),
             "delete" => {
                 let (kind, name, name_node) =
-                    self.object_name(op_value, DELETE_FIELDS, "delete")?;
+                    self.object_name(op_value, *DELETE_FIELDS, "delete")?;
                 self.objects.check(&cx, name_node, kind, &name)?;
                 self.objects.delete(kind, &name, node.line);
                 Operation::Delete { kind, name }
@@ -228,7 +228,7 @@ impl<'a> Steps<'a, '_> {
 
     fn update(&mut self, node: &Node) -> Result<Update> {
         let cx = self.cx;
-        let (kind, name, name_node) = self.object_name(node, UPDATE_FIELDS, "update")?;
+        let (kind, name, name_node) = self.object_name(node, *UPDATE_FIELDS, "update")?;
         let map = |field: &str| -> Result<BTreeMap<String, Option<String>>> {
             let Some((key, value)) = node.entry(field) else {
                 return Ok(BTreeMap::new());
@@ -312,7 +312,7 @@ impl<'a> Steps<'a, '_> {
 
     fn signal(&self, key: &Node, node: &Node) -> Result<Operation> {
         let cx = self.cx;
-        cx.fields(node, SIGNAL_FIELDS, "signal")?;
+        cx.fields(node, *SIGNAL_FIELDS, "signal")?;
         let Some(signal_node) = node.get("signal") else {
             return Err(cx.missing(
                 node,

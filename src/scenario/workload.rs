@@ -17,7 +17,7 @@ use super::sources::{load_manifest_file, resolve};
 use crate::yaml::Node;
 
 pub(super) fn workload_file(cx: &Cx<'_>, dir: &Path, node: &Node) -> Result<PathBuf> {
-    cx.fields(node, WORKLOAD_FIELDS, "workload")?;
+    cx.fields(node, *WORKLOAD_FIELDS, "workload")?;
     let Some(file) = node.get("file") else {
         return Err(cx.missing(
             node,
@@ -159,7 +159,7 @@ pub(super) fn workload(
 
 fn run_spec(cx: &Cx<'_>, dir: &Path, node: &Node, container: &str) -> Result<RunSpec> {
     let context = format!("run.{container}");
-    cx.fields(node, RUN_FIELDS, &context)?;
+    cx.fields(node, *RUN_FIELDS, &context)?;
     let Some(command_node) = node.get("command") else {
         return Err(cx.missing(
             node,
