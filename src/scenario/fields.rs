@@ -1,11 +1,12 @@
 //! The names the scenario format knows: the fields of every mapping, the operations of a
-//! step, the observations of an assert and the values of its enums.
+//! step, the observations of an assert, the timing profiles.
 //!
 //! The decoder checks keys against these lists (unknown field, did-you-mean) and the schema
 //! lists them. The lists of the hand-decoded mappings come from their types in `written` (the
-//! same types the JSON Schema is generated from); the rest (top level, `spec`, a step, an
-//! assert and its predicates, enum values) are still written here. It owns names only: what a value means and whether it is valid is decided by
-//! the decoder modules (`load`, `steps`, `assert`, `observation`).
+//! same types their JSON Schema is generated from); the rest (top level, `spec`, a step, an
+//! assert and its predicates) are still written here. It owns names only: what a value means
+//! and whether it is valid is decided by the decoder modules (`load`, `steps`, `assert`,
+//! `observation`).
 
 use std::sync::LazyLock;
 
@@ -30,8 +31,6 @@ pub(crate) const SPEC_FIELDS: &[&str] = &[
 pub(crate) static TIMING_FIELDS: Fields = LazyLock::new(fields_of::<written::CustomTiming>);
 /// The timing profiles.
 pub(crate) const TIMING_PROFILES: &[&str] = &["fast", "kubelet"];
-/// The detection strategies.
-pub(crate) const DETECTIONS: &[&str] = &["watch", "cache", "get"];
 /// The fields of an object source (`spec.objects[]`, `apply`).
 pub(crate) static OBJECT_FIELDS: Fields = LazyLock::new(fields_of::<written::ObjectSource>);
 /// The fields of `spec.workload`.
@@ -122,7 +121,3 @@ pub(crate) static CONTAINER_FIELDS: Fields = LazyLock::new(fields_of::<written::
 pub(crate) static POD_FIELDS: Fields = LazyLock::new(fields_of::<written::Pod>);
 /// The fields of `event: {…}`.
 pub(crate) static EVENT_FIELDS: Fields = LazyLock::new(fields_of::<written::Event>);
-/// The values of `container.state`.
-pub(crate) const STATES: &[&str] = &["running", "waiting", "terminated"];
-/// The values of `pod.phase`.
-pub(crate) const PHASES: &[&str] = &["Pending", "Running", "Succeeded", "Failed", "Unknown"];

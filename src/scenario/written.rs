@@ -13,8 +13,14 @@ use std::collections::BTreeMap;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Deserialize;
 
-use super::fields::{DETECTIONS, PHASES, STATES};
 use super::format::{HTTP_METHODS, SIGNALS};
+
+/// The values of a custom timing's `detection`.
+const DETECTIONS: &[&str] = &["watch", "cache", "get"];
+/// The values of `container.state`.
+const STATES: &[&str] = &["running", "waiting", "terminated"];
+/// The values of `pod.phase`.
+const PHASES: &[&str] = &["Pending", "Running", "Succeeded", "Failed", "Unknown"];
 
 /// Declares a leaf type whose schema is written out (a shared JSON type such as a duration).
 macro_rules! leaf {
