@@ -49,7 +49,7 @@ impl Steps<'_, '_> {
                 ));
             }
         }
-        let entries = cx.fields(node, ASSERT_FIELDS, "assert")?;
+        let entries = cx.fields(node, *ASSERT_FIELDS, "assert")?;
         // `container: NAME` selects a container; `container: {…}` observes one.
         let observations: Vec<&(Node, Node)> = entries
             .iter()

@@ -3,8 +3,8 @@
 //!
 //! The decoder checks keys against these lists (unknown field, did-you-mean) and the schema
 //! lists them. The lists of the hand-decoded mappings come from their types in `written` (the
-//! same types their JSON Schema is generated from); the rest (top level, `spec`, a step, an
-//! assert and its predicates) are still written here. It owns names only: what a value means
+//! same types their JSON Schema is generated from); the top level, `spec`, the predicates and
+//! the timing profiles are still written here. It owns names only: what a value means
 //! and whether it is valid is decided by the decoder modules (`load`, `steps`, `assert`,
 //! `observation`).
 
@@ -12,6 +12,7 @@ use std::sync::LazyLock;
 
 use super::de::fields_of;
 use super::written;
+pub(crate) use super::written::{OBSERVATIONS, OPERATIONS};
 
 /// A field list read from a type in `written`, once.
 pub(crate) type Fields = LazyLock<&'static [&'static str]>;
@@ -38,33 +39,14 @@ pub(crate) static WORKLOAD_FIELDS: Fields = LazyLock::new(fields_of::<written::W
 /// The fields of `spec.workload.run.<container>`.
 pub(crate) static RUN_FIELDS: Fields = LazyLock::new(fields_of::<written::Run>);
 
-/// The operations a step can have (exactly one).
-pub(crate) const OPERATIONS: &[&str] = &[
-    "apply", "update", "delete", "restart", "recreate", "touch", "signal", "sleep", "assert",
-];
 /// The fields of a step: `name` and the operations.
-pub(crate) const STEP_FIELDS: &[&str] = &[
-    "name", "apply", "update", "delete", "restart", "recreate", "touch", "signal", "sleep",
-    "assert",
-];
+pub(crate) static STEP_FIELDS: Fields = LazyLock::new(fields_of::<written::Step>);
 /// The fields of `update`.
 pub(crate) static UPDATE_FIELDS: Fields = LazyLock::new(fields_of::<written::Update>);
 /// The fields of `delete`.
 pub(crate) static DELETE_FIELDS: Fields = LazyLock::new(fields_of::<written::Delete>);
 /// The fields of `signal`.
 pub(crate) static SIGNAL_FIELDS: Fields = LazyLock::new(fields_of::<written::Signal>);
-/// The observations an assert can have (exactly one).
-pub(crate) const OBSERVATIONS: &[&str] = &[
-    "file",
-    "dir",
-    "env",
-    "log",
-    "http",
-    "tls",
-    "container",
-    "pod",
-    "event",
-];
 /// The predicates of an assert.
 pub(crate) const PREDICATES: &[&str] = &[
     "equals",
@@ -84,33 +66,7 @@ pub(crate) const PREDICATES: &[&str] = &[
 #[cfg(test)]
 pub(crate) const ASSERT_TIMING_FIELDS: &[&str] = &["within", "throughout", "after"];
 /// Every field of an assert: observations, `since`, predicates, timing.
-pub(crate) const ASSERT_FIELDS: &[&str] = &[
-    "file",
-    "dir",
-    "env",
-    "log",
-    "http",
-    "tls",
-    "container",
-    "pod",
-    "event",
-    "since",
-    "equals",
-    "notEquals",
-    "contains",
-    "notContains",
-    "matches",
-    "exists",
-    "mode",
-    "count",
-    "linkTarget",
-    "status",
-    "cn",
-    "sha256",
-    "within",
-    "throughout",
-    "after",
-];
+pub(crate) static ASSERT_FIELDS: Fields = LazyLock::new(fields_of::<written::Assert>);
 /// The fields of `http: {…}`.
 pub(crate) static HTTP_FIELDS: Fields = LazyLock::new(fields_of::<written::Http>);
 /// The fields of `tls: {…}`.

@@ -38,12 +38,12 @@
 //!   mean" from the struct's own field list; their JSON Schema is generated. Adding a field
 //!   there is one edit (plus its tests).
 //! - hand-decoded: everything else, by `load`/`steps`/`assert`/`observation` over `decode`.
-//!   For the mappings `run`, `workload`, object sources, custom `timing`, `update`, `delete`,
-//!   `signal`, and the `http`, `tls`, `container`, `pod`, `event` observations, the names,
-//!   descriptions and JSON types are types in `written`: the decoder's field lists and the JSON
-//!   Schema both come from them, so adding a field there is the type edit plus reading its
-//!   value. The top level, `spec`, a step and an assert (one-of operations, observations,
-//!   predicates) are still listed in `fields` and described by hand in `schema`.
+//!   Every mapping below `spec` (a step, an assert, the `http`, `tls`, `container`, `pod`,
+//!   `event` observations, `run`, `workload`, object sources, custom `timing`, `update`,
+//!   `delete`, `signal`) is also a type in `written`: its names, descriptions and JSON types.
+//!   The decoder's field lists and the JSON Schema both come from those types, so adding a
+//!   field there is the type edit plus reading its value (the decoder's located messages are
+//!   kept as they were). The top level and `spec` are still listed in `fields`.
 //!
 //! Named special cases of the typed reading (where a derive alone would say less):
 //! - `metadata::NonEmpty`: `metadata.name` is read with the non-empty reader

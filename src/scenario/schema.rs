@@ -1,17 +1,20 @@
 //! The JSON Schema of the scenario format, for editors (yaml-language-server:
 //! `# yaml-language-server: $schema=scenario.schema.json`) and `kubedrill schema`.
 //!
-//! The typed parts of the format (`metadata`, `spec.expect`) are generated from their Rust
-//! types with schemars; the rest is still written by hand from the field lists the loader
-//! checks against (a unit test keeps them in sync). The schema catches structure (field names, types, enums, one operation per step);
-//! the loader checks more (references, durations, regexes), so a file valid against the schema
-//! can still be rejected by `kubedrill validate`.
+//! Generated from the format's types with schemars (draft-07, subschemas inlined): `metadata`
+//! and `spec.expect` (typed values), and every mapping below `spec` (steps, asserts,
+//! observations, `run`, `workload`, object sources, custom `timing`, `update`, `delete`,
+//! `signal`: the types in `written`, whose field lists the decoder also checks against). Only
+//! the top level and `spec` itself (and the profile-or-mapping choice of `timing`) are still
+//! written here. The schema catches structure (field names, types, enums, one operation per
+//! step, one observation per assert); the loader checks more (references, durations,
+//! regexes), so a file valid against the schema can still be rejected by `kubedrill validate`.
 
 use schemars::JsonSchema;
 use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value, json};
 
-use super::fields::{OBSERVATIONS, OPERATIONS, TIMING_PROFILES};
+use super::fields::TIMING_PROFILES;
 use super::format::{API_VERSION, Expect, KIND};
 use super::metadata::Metadata;
 use super::written;
@@ -87,52 +90,6 @@ fn definitions() -> Value {
         defs.insert(name.to_string(), schema);
     };
     add(
-        "duration",
-        json!({
-            "type": "string",
-            "pattern": "^\\s*([0-9]+(\\.[0-9]+)?\\s*[a-zA-Zµ]+\\s*)+$",
-            "description": "A duration such as 500ms, 10s, 1m30s."
-        }),
-    );
-    add(
-        "text",
-        json!({
-            "type": ["string", "number", "boolean"],
-            "description": "Text (an unquoted number or boolean is taken as written)."
-        }),
-    );
-    add(
-        "stepName",
-        json!({
-            "type": "string",
-            "minLength": 1,
-            "description": "The `name:` of an earlier step."
-        }),
-    );
-    add(
-        "containerName",
-        json!({
-            "type": "string",
-            "minLength": 1,
-            "description": "A container of the workload's pod."
-        }),
-    );
-    add(
-        "containerPath",
-        json!({
-            "type": "string",
-            "pattern": "^/",
-            "description": "An absolute path as seen inside the container."
-        }),
-    );
-    add(
-        "port",
-        json!({
-            "type": "integer", "minimum": 1, "maximum": 65535,
-            "description": "A port the pod listens on."
-        }),
-    );
-    add(
         "spec",
         json!({
             "type": "object",
@@ -179,137 +136,12 @@ fn definitions() -> Value {
     add("objectSource", typed::<written::ObjectSource>());
     add("workload", typed::<written::Workload>());
     add("run", typed::<written::Run>());
-    add("step", step());
+    add("step", typed::<written::Step>());
     add("update", typed::<written::Update>());
     add("delete", typed::<written::Delete>());
     add("signal", typed::<written::Signal>());
-    add("assert", assert());
+    add("assert", typed::<written::Assert>());
     Value::Object(defs)
-}
-
-fn step() -> Value {
-    let descriptions = [
-        (
-            "apply",
-            json!({"$ref": "#/definitions/objectSource",
-                         "description": "Create or replace objects."}),
-        ),
-        ("update", json!({"$ref": "#/definitions/update"})),
-        ("delete", json!({"$ref": "#/definitions/delete"})),
-        (
-            "restart",
-            json!({"$ref": "#/definitions/containerName",
-                           "description": "Restart a container in the same pod: volumes persist, \
-                                           env and subPath are re-resolved."}),
-        ),
-        (
-            "recreate",
-            json!({"const": "pod",
-                            "description": "A new pod: everything re-resolved; may fail to start."}),
-        ),
-        (
-            "touch",
-            json!({"const": "pod",
-                         "description": "A pod update: kubelet syncs the pod at once."}),
-        ),
-        ("signal", json!({"$ref": "#/definitions/signal"})),
-        (
-            "sleep",
-            json!({"$ref": "#/definitions/duration", "description": "Wait."}),
-        ),
-        ("assert", json!({"$ref": "#/definitions/assert"})),
-    ];
-    let mut properties = Map::new();
-    properties.insert(
-        "name".into(),
-        json!({"type": "string", "minLength": 1,
-               "description": "The step's name, for after: and since: and in reports."}),
-    );
-    for (name, schema) in descriptions {
-        properties.insert(name.into(), schema);
-    }
-    let one_of: Vec<Value> = OPERATIONS
-        .iter()
-        .map(|op| json!({"required": [op]}))
-        .collect();
-    json!({
-        "type": "object",
-        "additionalProperties": false,
-        "description": "One operation, optionally with a name.",
-        "properties": properties,
-        "oneOf": one_of
-    })
-}
-
-fn assert() -> Value {
-    let text =
-        |description: &str| json!({"$ref": "#/definitions/text", "description": description});
-    // `container` is both an observation (a mapping) and a selector (a name): the observation
-    // branch requires the mapping form.
-    let one_of: Vec<Value> = OBSERVATIONS
-        .iter()
-        .map(|obs| {
-            if *obs == "container" {
-                json!({"required": ["container"], "properties": {"container": {"type": "object"}}})
-            } else {
-                json!({"required": [obs]})
-            }
-        })
-        .collect();
-    json!({
-        "type": "object",
-        "additionalProperties": false,
-        "description": "One observation, predicates on it, and a timing rule.",
-        "properties": {
-            "file": {"$ref": "#/definitions/containerPath",
-                     "description": "Observe a file's content inside the container."},
-            "dir": {"$ref": "#/definitions/containerPath",
-                    "description": "Observe a directory's visible entry names, one per line."},
-            "env": {"type": "string", "minLength": 1,
-                    "description": "Observe a variable of the running process's environment."},
-            "log": {"$ref": "#/definitions/containerName",
-                    "description": "Observe a container's output since it started (or since:)."},
-            "http": typed::<written::Http>(),
-            "tls": typed::<written::Tls>(),
-            "container": {
-                "description": "A container name (selects the container of a file, dir, env, \
-                                http or tls observation), or a partial match of a container's \
-                                status.",
-                "oneOf": [
-                    {"$ref": "#/definitions/containerName"},
-                    typed::<written::ContainerMatch>()
-                ]
-            },
-            "pod": typed::<written::Pod>(),
-            "event": typed::<written::Event>(),
-            "since": {"$ref": "#/definitions/stepName",
-                      "description": "log: only output after that step completed."},
-            "equals": text("The whole text equals this."),
-            "notEquals": text("The whole text differs from this."),
-            "contains": text("The text contains this."),
-            "notContains": text("The text does not contain this."),
-            "matches": {"type": "string", "description": "The text matches this regular expression."},
-            "exists": {"type": "boolean",
-                       "description": "The file or directory exists, the variable is set."},
-            "mode": {"type": ["string", "integer"], "pattern": "^(0o)?[0-7]{1,5}$",
-                     "description": "Permission bits in octal, e.g. \"0440\"."},
-            "count": {"type": "integer", "minimum": 0,
-                      "description": "The number of non-overlapping matches of contains or matches."},
-            "linkTarget": {"type": "string", "description": "The path's symlink target."},
-            "status": {"type": "integer", "minimum": 100, "maximum": 599,
-                       "description": "http: the response status."},
-            "cn": text("tls: the certificate subject's common name."),
-            "sha256": {"type": "string", "description": "tls: the certificate's SHA-256 fingerprint."},
-            "within": {"$ref": "#/definitions/duration",
-                       "description": "Eventually: passes on the first good sample within this time."},
-            "throughout": {"$ref": "#/definitions/duration",
-                           "description": "Consistently: fails on the first bad sample within this time."},
-            "after": {"$ref": "#/definitions/stepName",
-                      "description": "Measure the latency from that step's completion (with within)."}
-        },
-        "oneOf": one_of,
-        "not": {"required": ["within", "throughout"]}
-    })
 }
 
 #[cfg(test)]
@@ -352,11 +184,11 @@ mod tests {
             (&defs["objectSource"], *OBJECT_FIELDS),
             (&defs["workload"], *WORKLOAD_FIELDS),
             (&defs["run"], *RUN_FIELDS),
-            (&defs["step"], STEP_FIELDS),
+            (&defs["step"], *STEP_FIELDS),
             (&defs["update"], *UPDATE_FIELDS),
             (&defs["delete"], *DELETE_FIELDS),
             (&defs["signal"], *SIGNAL_FIELDS),
-            (&defs["assert"], ASSERT_FIELDS),
+            (&defs["assert"], *ASSERT_FIELDS),
             (&defs["assert"]["properties"]["http"], *HTTP_FIELDS),
             (&defs["assert"]["properties"]["tls"], *TLS_FIELDS),
             (container, *CONTAINER_FIELDS),

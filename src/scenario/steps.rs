@@ -108,7 +108,7 @@ impl<'a> Steps<'a, '_> {
                 hint,
             ));
         }
-        let entries = cx.fields(node, STEP_FIELDS, "step")?;
+        let entries = cx.fields(node, *STEP_FIELDS, "step")?;
         let ops: Vec<&(Node, Node)> = entries
             .iter()
             .filter(|(key, _)| key.scalar().is_some_and(|k| OPERATIONS.contains(&k)))
@@ -924,10 +924,10 @@ mod tests {
         all.push("since");
         all.extend(PREDICATES);
         all.extend(ASSERT_TIMING_FIELDS);
-        assert_eq!(all, ASSERT_FIELDS);
+        assert_eq!(all, *ASSERT_FIELDS);
         let mut step = vec!["name"];
         step.extend(OPERATIONS);
-        assert_eq!(step, STEP_FIELDS);
+        assert_eq!(step, *STEP_FIELDS);
         let keys: Vec<&str> = ObservationKind::ALL.iter().map(|k| k.key()).collect();
         assert_eq!(keys, OBSERVATIONS);
         for observation in ObservationKind::ALL {

@@ -15,6 +15,22 @@ use serde::Deserialize;
 
 use super::format::{HTTP_METHODS, SIGNALS};
 
+/// The operations a step can have (exactly one).
+pub(crate) const OPERATIONS: &[&str] = &[
+    "apply", "update", "delete", "restart", "recreate", "touch", "signal", "sleep", "assert",
+];
+/// The observations an assert can have (exactly one).
+pub(crate) const OBSERVATIONS: &[&str] = &[
+    "file",
+    "dir",
+    "env",
+    "log",
+    "http",
+    "tls",
+    "container",
+    "pod",
+    "event",
+];
 /// The values of a custom timing's `detection`.
 const DETECTIONS: &[&str] = &["watch", "cache", "get"];
 /// The values of `container.state`.
@@ -312,4 +328,215 @@ pub(crate) struct Pod {
 pub(crate) struct Event {
     /// The event's reason, e.g. FailedMount.
     reason: String,
+}
+
+leaf!(
+    /// The `name:` of an earlier step.
+    StepName,
+    "stepName",
+    {"type": "string", "minLength": 1}
+);
+leaf!(
+    /// An absolute path as seen inside the container.
+    ContainerPath,
+    "containerPath",
+    {"type": "string", "pattern": "^/"}
+);
+leaf!(
+    /// The only target: `pod`.
+    PodTarget,
+    "podTarget",
+    {"const": "pod"}
+);
+leaf!(
+    /// Permission bits in octal, e.g. "0440".
+    Mode,
+    "mode",
+    {"type": ["string", "integer"], "pattern": "^(0o)?[0-7]{1,5}$"}
+);
+
+/// `{"required": [key]}` for each key: exactly one of them (with `oneOf`).
+fn one_required(keys: &[&str]) -> Vec<serde_json::Value> {
+    keys.iter()
+        .map(|key| serde_json::json!({"required": [key]}))
+        .collect()
+}
+
+/// One step of `spec.steps`: one operation, optionally with a name.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[allow(dead_code)]
+#[schemars(
+    description = "One operation, optionally with a name.",
+    extend("oneOf" = one_required(OPERATIONS))
+)]
+pub(crate) struct Step {
+    /// The step's name, for after: and since: and in reports.
+    #[serde(default)]
+    #[schemars(length(min = 1))]
+    name: String,
+    /// Create or replace objects.
+    #[serde(default)]
+    #[schemars(with = "ObjectSource")]
+    apply: Option<ObjectSource>,
+    /// Merge into a ConfigMap or Secret; null deletes a key.
+    #[serde(default)]
+    #[schemars(with = "Update")]
+    update: Option<Update>,
+    /// Delete a ConfigMap or Secret.
+    #[serde(default)]
+    #[schemars(with = "Delete")]
+    delete: Option<Delete>,
+    /// Restart a container in the same pod: volumes persist, env and subPath are re-resolved.
+    #[serde(default)]
+    restart: ContainerName,
+    /// A new pod: everything re-resolved; may fail to start.
+    #[serde(default)]
+    recreate: PodTarget,
+    /// A pod update: kubelet syncs the pod at once.
+    #[serde(default)]
+    touch: PodTarget,
+    /// Send a signal to a container's process.
+    #[serde(default)]
+    #[schemars(with = "Signal")]
+    signal: Option<Signal>,
+    /// Wait.
+    #[serde(default)]
+    sleep: DurationText,
+    /// One observation, predicates on it, and a timing rule.
+    #[serde(default)]
+    #[schemars(with = "Assert")]
+    assert: Option<Box<Assert>>,
+}
+
+/// `container:` of an assert: a name (selects the container of a file, dir, env, http or tls
+/// observation) or the container observation itself.
+#[derive(Default, Deserialize)]
+#[allow(dead_code)]
+pub(crate) struct ContainerField(String);
+
+impl JsonSchema for ContainerField {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> Cow<'static, str> {
+        "containerField".into()
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let name = generator.subschema_for::<ContainerName>();
+        let observation = generator.subschema_for::<ContainerMatch>();
+        json_schema!({"oneOf": [name, observation]})
+    }
+}
+
+/// The observations of an assert, as `oneOf` branches: `container` observes only in its
+/// mapping form (as a name it selects a container).
+fn one_observation() -> Vec<serde_json::Value> {
+    OBSERVATIONS
+        .iter()
+        .map(|obs| {
+            if *obs == "container" {
+                serde_json::json!({"required": ["container"], "properties": {"container": {"type": "object"}}})
+            } else {
+                serde_json::json!({"required": [obs]})
+            }
+        })
+        .collect()
+}
+
+/// `assert:`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[allow(dead_code)]
+#[schemars(
+    description = "One observation, predicates on it, and a timing rule.",
+    extend(
+        "oneOf" = one_observation(),
+        "not" = {"required": ["within", "throughout"]}
+    )
+)]
+pub(crate) struct Assert {
+    /// Observe a file's content inside the container.
+    #[serde(default)]
+    file: ContainerPath,
+    /// Observe a directory's visible entry names, one per line.
+    #[serde(default)]
+    dir: ContainerPath,
+    /// Observe a variable of the running process's environment.
+    #[serde(default)]
+    #[schemars(length(min = 1))]
+    env: String,
+    /// Observe a container's output since it started (or since:).
+    #[serde(default)]
+    log: ContainerName,
+    /// Observe the response to a request to the pod on 127.0.0.1 (by default a GET like
+    /// curl's).
+    #[serde(default)]
+    #[schemars(with = "Http")]
+    http: Option<Http>,
+    /// Observe the leaf certificate the pod serves.
+    #[serde(default)]
+    #[schemars(with = "Tls")]
+    tls: Option<Tls>,
+    /// A container name (selects the container of a file, dir, env, http or tls observation),
+    /// or a partial match of a container's status.
+    #[serde(default)]
+    container: ContainerField,
+    /// A partial match of the pod's status.
+    #[serde(default)]
+    #[schemars(with = "Pod")]
+    pod: Option<Pod>,
+    /// Some event with that reason (contains then applies to its message).
+    #[serde(default)]
+    #[schemars(with = "Event")]
+    event: Option<Event>,
+    /// log: only output after that step completed.
+    #[serde(default)]
+    since: StepName,
+    /// The whole text equals this.
+    #[serde(default)]
+    equals: Text,
+    /// The whole text differs from this.
+    #[serde(default)]
+    not_equals: Text,
+    /// The text contains this.
+    #[serde(default)]
+    contains: Text,
+    /// The text does not contain this.
+    #[serde(default)]
+    not_contains: Text,
+    /// The text matches this regular expression.
+    #[serde(default)]
+    matches: String,
+    /// The file or directory exists, the variable is set.
+    #[serde(default)]
+    exists: bool,
+    /// Permission bits in octal, e.g. "0440".
+    #[serde(default)]
+    mode: Mode,
+    /// The number of non-overlapping matches of contains or matches.
+    #[serde(default)]
+    count: u32,
+    /// The path's symlink target.
+    #[serde(default)]
+    link_target: String,
+    /// http: the response status.
+    #[serde(default)]
+    #[schemars(range(min = 100, max = 599))]
+    status: u16,
+    /// tls: the certificate subject's common name.
+    #[serde(default)]
+    cn: Text,
+    /// tls: the certificate's SHA-256 fingerprint.
+    #[serde(default)]
+    sha256: String,
+    /// Eventually: passes on the first good sample within this time.
+    #[serde(default)]
+    within: DurationText,
+    /// Consistently: fails on the first bad sample within this time.
+    #[serde(default)]
+    throughout: DurationText,
+    /// Measure the latency from that step's completion (with within).
+    #[serde(default)]
+    after: StepName,
 }
