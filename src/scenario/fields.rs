@@ -3,8 +3,8 @@
 //!
 //! The decoder checks keys against these lists (unknown field, did-you-mean) and the schema
 //! lists them. The lists of the hand-decoded mappings come from their types in `written` (the
-//! same types their JSON Schema is generated from); the top level, `spec`, the predicates and
-//! the timing profiles are still written here. It owns names only: what a value means
+//! same types their JSON Schema is generated from); the top level and the predicates are
+//! still written here. It owns names only: what a value means
 //! and whether it is valid is decided by the decoder modules (`load`, `steps`, `assert`,
 //! `observation`).
 
@@ -20,18 +20,9 @@ pub(crate) type Fields = LazyLock<&'static [&'static str]>;
 /// The fields of a scenario file's top level.
 pub(crate) const TOP_FIELDS: &[&str] = &["apiVersion", "kind", "metadata", "spec"];
 /// The fields of `spec`.
-pub(crate) const SPEC_FIELDS: &[&str] = &[
-    "timing",
-    "kubernetesVersion",
-    "objects",
-    "workload",
-    "steps",
-    "expect",
-];
+pub(crate) static SPEC_FIELDS: Fields = LazyLock::new(fields_of::<written::Spec>);
 /// The fields of a custom `timing`.
 pub(crate) static TIMING_FIELDS: Fields = LazyLock::new(fields_of::<written::CustomTiming>);
-/// The timing profiles.
-pub(crate) const TIMING_PROFILES: &[&str] = &["fast", "kubelet"];
 /// The fields of an object source (`spec.objects[]`, `apply`).
 pub(crate) static OBJECT_FIELDS: Fields = LazyLock::new(fields_of::<written::ObjectSource>);
 /// The fields of `spec.workload`.

@@ -177,7 +177,7 @@ fn header(cx: &Cx<'_>, root: &Node) -> Result<()> {
 }
 
 fn spec(cx: &Cx<'_>, text: &str, dir: &Path, node: &Node) -> Result<ScenarioSpec> {
-    cx.fields(node, SPEC_FIELDS, "spec")?;
+    cx.fields(node, *SPEC_FIELDS, "spec")?;
     let timing = node
         .get("timing")
         .map(|n| timing(cx, n))

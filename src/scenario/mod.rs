@@ -43,7 +43,8 @@
 //!   `delete`, `signal`) is also a type in `written`: its names, descriptions and JSON types.
 //!   The decoder's field lists and the JSON Schema both come from those types, so adding a
 //!   field there is the type edit plus reading its value (the decoder's located messages are
-//!   kept as they were). The top level and `spec` are still listed in `fields`.
+//!   kept as they were). `spec` is a type there too; only the top level (`apiVersion`,
+//!   `kind`, `metadata`, `spec`) and the predicates are listed by hand in `fields`.
 //!
 //! Named special cases of the typed reading (where a derive alone would say less):
 //! - `metadata::NonEmpty`: `metadata.name` is read with the non-empty reader

@@ -4,9 +4,9 @@
 //! Generated from the format's types with schemars (draft-07, subschemas inlined): `metadata`
 //! and `spec.expect` (typed values), and every mapping below `spec` (steps, asserts,
 //! observations, `run`, `workload`, object sources, custom `timing`, `update`, `delete`,
-//! `signal`: the types in `written`, whose field lists the decoder also checks against). Only
-//! the top level and `spec` itself (and the profile-or-mapping choice of `timing`) are still
-//! written here. The schema catches structure (field names, types, enums, one operation per
+//! `signal`, and `spec` itself: the types in `written`, whose field lists the decoder also
+//! checks against). Only the top level (`apiVersion`, `kind`, `metadata`, `spec`) is written
+//! here. The schema catches structure (field names, types, enums, one operation per
 //! step, one observation per assert); the loader checks more (references, durations,
 //! regexes), so a file valid against the schema can still be rejected by `kubedrill validate`.
 
@@ -14,8 +14,7 @@ use schemars::JsonSchema;
 use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value, json};
 
-use super::fields::TIMING_PROFILES;
-use super::format::{API_VERSION, Expect, KIND};
+use super::format::{API_VERSION, KIND};
 use super::metadata::Metadata;
 use super::written;
 
@@ -63,7 +62,7 @@ fn typed<T: JsonSchema>() -> Value {
 
 /// An optional field is optional by being absent: the loader refuses a null value, so the
 /// `null` schemars adds to an `Option`'s type goes, with its `default` annotations (the field
-/// descriptions say the defaults).
+/// descriptions say the defaults). Descriptions from wrapped doc comments become one line.
 fn not_null(value: &mut Value) {
     match value {
         Value::Object(map) => {
@@ -77,6 +76,10 @@ fn not_null(value: &mut Value) {
                     map.insert("type".into(), only);
                 }
             }
+            // Doc comments wrap; a description is one paragraph.
+            if let Some(Value::String(text)) = map.get_mut("description") {
+                *text = text.replace('\n', " ");
+            }
             map.values_mut().for_each(not_null);
         }
         Value::Array(items) => items.iter_mut().for_each(not_null),
@@ -89,50 +92,8 @@ fn definitions() -> Value {
     let mut add = |name: &str, schema: Value| {
         defs.insert(name.to_string(), schema);
     };
-    add(
-        "spec",
-        json!({
-            "type": "object",
-            "additionalProperties": false,
-            "required": ["workload", "steps"],
-            "description": "What to set up and what to do.",
-            "properties": {
-                "timing": {"$ref": "#/definitions/timing"},
-                "kubernetesVersion": {
-                    "type": ["string", "number"],
-                    "description": "kubedrill extension: the Kubernetes minor version whose kubelet \
-                                    is reproduced where versions differ, e.g. \"1.29\" (default: \
-                                    current)."
-                },
-                "objects": {
-                    "type": "array",
-                    "description": "API objects (ConfigMaps, Secrets) that exist before the \
-                                    workload starts.",
-                    "items": {"$ref": "#/definitions/objectSource"}
-                },
-                "workload": {"$ref": "#/definitions/workload"},
-                "steps": {
-                    "type": "array",
-                    "minItems": 1,
-                    "description": "The steps, in order; each is one operation.",
-                    "items": {"$ref": "#/definitions/step"}
-                },
-                "expect": typed::<Expect>()
-            }
-        }),
-    );
-    add(
-        "timing",
-        json!({
-            "description": "How kubelet's sync loop is timed: fast (default: a sync right after \
-                            every mutation), kubelet (defaults: 60s sync period, jitter 0.5, watch) \
-                            or custom values.",
-            "oneOf": [
-                {"type": "string", "enum": TIMING_PROFILES},
-                typed::<written::CustomTiming>()
-            ]
-        }),
-    );
+    add("spec", typed::<written::Spec>());
+    add("timing", typed::<written::TimingField>());
     add("objectSource", typed::<written::ObjectSource>());
     add("workload", typed::<written::Workload>());
     add("run", typed::<written::Run>());
@@ -178,8 +139,11 @@ mod tests {
         let cases: [(&Value, &[&str]); 17] = [
             (&schema, TOP_FIELDS),
             (&schema["properties"]["metadata"], fields_of::<Metadata>()),
-            (&defs["spec"]["properties"]["expect"], fields_of::<Expect>()),
-            (&defs["spec"], SPEC_FIELDS),
+            (
+                &defs["spec"]["properties"]["expect"],
+                fields_of::<crate::scenario::Expect>(),
+            ),
+            (&defs["spec"], *SPEC_FIELDS),
             (timing, *TIMING_FIELDS),
             (&defs["objectSource"], *OBJECT_FIELDS),
             (&defs["workload"], *WORKLOAD_FIELDS),

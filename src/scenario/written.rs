@@ -31,6 +31,8 @@ pub(crate) const OBSERVATIONS: &[&str] = &[
     "pod",
     "event",
 ];
+/// The timing profiles.
+const TIMING_PROFILES: &[&str] = &["fast", "kubelet"];
 /// The values of a custom timing's `detection`.
 const DETECTIONS: &[&str] = &["watch", "cache", "get"];
 /// The values of `container.state`.
@@ -539,4 +541,66 @@ pub(crate) struct Assert {
     /// Measure the latency from that step's completion (with within).
     #[serde(default)]
     after: StepName,
+}
+
+leaf!(
+    /// kubedrill extension: the Kubernetes minor version whose kubelet is reproduced where
+    /// versions differ, e.g. "1.29" (default: current).
+    KubeVersionText,
+    "kubernetesVersion",
+    {"type": ["string", "number"]}
+);
+
+/// `spec.timing`: a profile name or custom values.
+#[derive(Default, Deserialize)]
+#[allow(dead_code)]
+pub(crate) struct TimingField(String);
+
+impl JsonSchema for TimingField {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> Cow<'static, str> {
+        "timing".into()
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let custom = generator.subschema_for::<CustomTiming>();
+        json_schema!({
+            "oneOf": [
+                {"type": "string", "enum": TIMING_PROFILES},
+                custom
+            ]
+        })
+    }
+}
+
+/// `spec`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[allow(dead_code)]
+#[schemars(description = "What to set up and what to do.")]
+pub(crate) struct Spec {
+    /// How kubelet's sync loop is timed: fast (default: a sync right after every mutation),
+    /// kubelet (defaults: 60s sync period, jitter 0.5, watch) or custom values.
+    #[serde(default)]
+    timing: TimingField,
+    /// kubedrill extension: the Kubernetes minor version whose kubelet is reproduced where
+    /// versions differ, e.g. "1.29" (default: current).
+    #[serde(default)]
+    kubernetes_version: KubeVersionText,
+    /// API objects (ConfigMaps, Secrets) that exist before the workload starts.
+    #[serde(default)]
+    objects: Vec<ObjectSource>,
+    /// The pod: a Pod, or a Deployment/StatefulSet/DaemonSet/ReplicaSet/Job/CronJob whose pod
+    /// template is used.
+    workload: Workload,
+    /// The steps, in order; each is one operation.
+    #[schemars(length(min = 1))]
+    steps: Vec<Step>,
+    /// An expected failure (xfail): the scenario passes when it fails exactly at the step
+    /// `fail` names (and, if `message` is given, its failure message contains it); it fails
+    /// when it passes or fails elsewhere.
+    #[serde(default)]
+    #[schemars(with = "super::format::Expect")]
+    expect: Option<super::format::Expect>,
 }
