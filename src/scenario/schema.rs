@@ -87,21 +87,10 @@ fn not_null(value: &mut Value) {
     }
 }
 
+/// One definition, `spec`, with everything below it inlined (schemars' `inline_subschemas`).
 fn definitions() -> Value {
     let mut defs = Map::new();
-    let mut add = |name: &str, schema: Value| {
-        defs.insert(name.to_string(), schema);
-    };
-    add("spec", typed::<written::Spec>());
-    add("timing", typed::<written::TimingField>());
-    add("objectSource", typed::<written::ObjectSource>());
-    add("workload", typed::<written::Workload>());
-    add("run", typed::<written::Run>());
-    add("step", typed::<written::Step>());
-    add("update", typed::<written::Update>());
-    add("delete", typed::<written::Delete>());
-    add("signal", typed::<written::Signal>());
-    add("assert", typed::<written::Assert>());
+    defs.insert("spec".into(), typed::<written::Spec>());
     Value::Object(defs)
 }
 
@@ -134,38 +123,43 @@ mod tests {
     fn schema_fields_match_the_loader() {
         let schema = json_schema();
         let defs = &schema["definitions"];
-        let container = &defs["assert"]["properties"]["container"]["oneOf"][1];
-        let timing = &defs["timing"]["oneOf"][1];
+        // Everything below spec is inlined: walk to each mapping.
+        let spec = &defs["spec"];
+        let step = &spec["properties"]["steps"]["items"];
+        let workload = &spec["properties"]["workload"];
+        let assert = &step["properties"]["assert"];
+        let container = &assert["properties"]["container"]["oneOf"][1];
+        let timing = &spec["properties"]["timing"]["oneOf"][1];
         let cases: [(&Value, &[&str]); 17] = [
             (&schema, TOP_FIELDS),
             (&schema["properties"]["metadata"], fields_of::<Metadata>()),
             (
-                &defs["spec"]["properties"]["expect"],
+                &spec["properties"]["expect"],
                 fields_of::<crate::scenario::Expect>(),
             ),
-            (&defs["spec"], *SPEC_FIELDS),
+            (spec, *SPEC_FIELDS),
             (timing, *TIMING_FIELDS),
-            (&defs["objectSource"], *OBJECT_FIELDS),
-            (&defs["workload"], *WORKLOAD_FIELDS),
-            (&defs["run"], *RUN_FIELDS),
-            (&defs["step"], *STEP_FIELDS),
-            (&defs["update"], *UPDATE_FIELDS),
-            (&defs["delete"], *DELETE_FIELDS),
-            (&defs["signal"], *SIGNAL_FIELDS),
-            (&defs["assert"], *ASSERT_FIELDS),
-            (&defs["assert"]["properties"]["http"], *HTTP_FIELDS),
-            (&defs["assert"]["properties"]["tls"], *TLS_FIELDS),
+            (&spec["properties"]["objects"]["items"], *OBJECT_FIELDS),
+            (workload, *WORKLOAD_FIELDS),
+            (
+                &workload["properties"]["run"]["additionalProperties"],
+                *RUN_FIELDS,
+            ),
+            (step, *STEP_FIELDS),
+            (&step["properties"]["update"], *UPDATE_FIELDS),
+            (&step["properties"]["delete"], *DELETE_FIELDS),
+            (&step["properties"]["signal"], *SIGNAL_FIELDS),
+            (assert, *ASSERT_FIELDS),
+            (&assert["properties"]["http"], *HTTP_FIELDS),
+            (&assert["properties"]["tls"], *TLS_FIELDS),
             (container, *CONTAINER_FIELDS),
-            (&defs["assert"]["properties"]["pod"], *POD_FIELDS),
+            (&assert["properties"]["pod"], *POD_FIELDS),
         ];
         for (node, fields) in cases {
             assert_eq!(keys(node), sorted(fields));
             assert_eq!(node["additionalProperties"], Value::Bool(false));
         }
-        assert_eq!(
-            keys(&defs["assert"]["properties"]["event"]),
-            sorted(*EVENT_FIELDS)
-        );
+        assert_eq!(keys(&assert["properties"]["event"]), sorted(*EVENT_FIELDS));
     }
 
     #[test]
