@@ -81,7 +81,8 @@ fn read_once_app_is_reported_as_not_reloading() {
             "scenarios/expected-failures/configparser-read-once.yaml",
         ],
     );
-    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    // The scenario declares this failure (`spec.expect`): it passes by failing there.
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     // names the step and what was observed: the file changed, the log never said so
     assert!(
         r.stdout
@@ -91,7 +92,7 @@ fn read_once_app_is_reported_as_not_reloading() {
     );
     assert!(
         r.stdout
-            .contains("✗   4 assert log of app contains \"RELOAD n=1 version=v2\""),
+            .contains("✗   4 reload-v2: assert log of app contains \"RELOAD n=1 version=v2\""),
         "{}",
         r.stdout
     );
@@ -101,7 +102,8 @@ fn read_once_app_is_reported_as_not_reloading() {
         "the app's last lines are shown"
     );
     assert!(
-        r.stdout.contains("configparser-read-once.yaml:27"),
+        r.stdout
+            .contains("expected failure: failed as expected at step `reload-v2`"),
         "{}",
         r.stdout
     );
@@ -115,7 +117,8 @@ fn file_watch_app_reloads_once_then_never() {
         tmp.path(),
         &["run", "scenarios/expected-failures/file-watch-dies.yaml"],
     );
-    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    // The scenario declares this failure (`spec.expect`): it passes by failing there.
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     assert!(
         r.stdout
             .contains("✓   4 assert log of app contains \"RELOAD n=1 version=v2\""),
@@ -124,7 +127,7 @@ fn file_watch_app_reloads_once_then_never() {
     );
     assert!(
         r.stdout
-            .contains("✗   7 assert log of app contains \"RELOAD n=2 version=v3\""),
+            .contains("✗   7 reload-v3: assert log of app contains \"RELOAD n=2 version=v3\""),
         "{}",
         r.stdout
     );
@@ -405,6 +408,8 @@ fn timing_7_3_periodic_sync_and_touch_syncs_at_once() {
 }
 
 /// Every buggy sample app is caught, at the step that shows its bug (reload-pitfalls.md).
+/// Each scenario declares that step in `spec.expect`, so the run passes (exit 0) only because
+/// each failed exactly there; the report still shows the failed step and its message.
 #[test]
 fn every_pitfall_app_fails_at_the_step_that_shows_its_bug() {
     let tmp = tempfile::tempdir().unwrap();
@@ -420,7 +425,13 @@ fn every_pitfall_app_fails_at_the_step_that_shows_its_bug() {
             &format!("json={}", json.display()),
         ],
     );
-    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .contains("expected failure: failed as expected at step `reload-v2`"),
+        "{}",
+        r.stdout
+    );
     let v: serde_json::Value = serde_json::from_str(&fs::read_to_string(json).unwrap()).unwrap();
     // scenario -> (failing step, a fragment of its message)
     let expected = [
@@ -445,7 +456,8 @@ fn every_pitfall_app_fails_at_the_step_that_shows_its_bug() {
             .iter()
             .find(|s| s["name"] == name)
             .unwrap_or_else(|| panic!("{name} did not run"));
-        assert_eq!(s["passed"], false, "{name} must fail");
+        assert_eq!(s["passed"], true, "{name} must fail as it expects: {s}");
+        assert_eq!(s["expectedFailure"]["met"], true, "{name}");
         let failed: Vec<_> = s["steps"]
             .as_array()
             .unwrap()
@@ -491,4 +503,64 @@ fn scenario_named_by_bare_file_name_runs() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
+}
+
+/// `spec.expect` (an xfail): a scenario that fails exactly at the named step (with the
+/// message) passes; one that passes, fails at another step or with another message fails,
+/// and the console says which; `fail:` naming no step is a load error (exit 2).
+#[test]
+fn expected_failure_passes_only_when_it_fails_exactly_as_declared() {
+    let tmp = tempfile::tempdir().unwrap();
+    let steps = "    - name: level\n\
+                 \x20     assert: {file: /etc/kd-test-config/LEVEL, equals: DEBUG}\n\
+                 \x20   - assert: {file: /etc/kd-test-config/LEVEL, equals: INFO}\n";
+    let f = write_scenario(tmp.path(), "xfail", "exec sleep 30", steps);
+    let with_expect = |expect: &str| {
+        let text = fs::read_to_string(&f).unwrap();
+        let text = text.replace("spec:\n", &format!("spec:\n  expect: {expect}\n"));
+        let file = tmp.path().join("xfail-case.yaml");
+        fs::write(&file, text).unwrap();
+        kubedrill_in(tmp.path(), &["run", file.to_str().unwrap()])
+    };
+    // Fails at `level` with that message: passes.
+    let r = with_expect("{fail: level, message: \"INFO\"}");
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .contains("expected failure: failed as expected at step `level`"),
+        "{}",
+        r.stdout
+    );
+    // Another message: fails.
+    let r = with_expect("{fail: level, message: \"no such text\"}");
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .contains("its message does not contain \"no such text\""),
+        "{}",
+        r.stdout
+    );
+    // Passing unexpectedly: fails.
+    let text = fs::read_to_string(&f)
+        .unwrap()
+        .replace("equals: DEBUG", "equals: INFO");
+    fs::write(&f, text).unwrap();
+    let r = with_expect("{fail: level}");
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .contains("passed unexpectedly: expected to fail at step `level`"),
+        "{}",
+        r.stdout
+    );
+    // A step that does not exist: exit 2 at the value, with a suggestion.
+    let r = with_expect("{fail: levle}");
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr
+            .contains("xfail-case.yaml:6:18: expect.fail: no step named `levle`")
+            && r.stderr.contains("did you mean `level`?"),
+        "{}",
+        r.stderr
+    );
 }

@@ -150,6 +150,7 @@ fn passing() -> ScenarioResult {
         error: None,
         kept_dir: None,
         logs: Vec::new(),
+        expected_failure: None,
     }
 }
 
@@ -194,6 +195,7 @@ fn setup_error() -> ScenarioResult {
         ),
         kept_dir: None,
         logs: Vec::new(),
+        expected_failure: None,
     }
 }
 
@@ -216,6 +218,7 @@ fn errored_step() -> ScenarioResult {
         error: None,
         kept_dir: None,
         logs: Vec::new(),
+        expected_failure: None,
     }
 }
 
@@ -799,6 +802,7 @@ fn odd_results(huge: Duration) -> Vec<ScenarioResult> {
             error: None,
             kept_dir: None,
             logs: Vec::new(),
+            expected_failure: None,
         },
         ScenarioResult {
             scenario: "ünïcödé <&\"'>".to_owned(),
@@ -810,6 +814,7 @@ fn odd_results(huge: Duration) -> Vec<ScenarioResult> {
             error: Some(String::new()),
             kept_dir: Some(PathBuf::from("/tmp/ü")),
             logs: Vec::new(),
+            expected_failure: None,
         },
     ]
 }

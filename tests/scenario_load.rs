@@ -1042,3 +1042,114 @@ fn the_schema_rejects_what_the_loader_rejects_structurally() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// metadata.labels and spec.expect (typed parts of the format)
+// ---------------------------------------------------------------------------------------------
+
+/// The minimal fixture with `metadata` and `spec.expect` as given.
+fn with_metadata_and_expect(metadata: &str, expect: &str) -> Result<Scenario, String> {
+    let file = fixtures().join("valid/typed.yaml");
+    let text = format!(
+        "apiVersion: kubedrill.dev/v1alpha1\nkind: Scenario\nmetadata:\n{metadata}spec:\n{expect}  \
+         workload:\n    file: manifests/pod.yaml\n    run:\n      echo:\n        command: [sh]\n  \
+         steps:\n    - name: started\n      assert: {{log: echo, contains: started, within: 2s}}\n"
+    );
+    scenario::load_str(&text, &file).map_err(|err| err.to_string())
+}
+
+#[test]
+fn labels_and_expect_load_as_written() {
+    let s = with_metadata_and_expect(
+        "  name: x\n  labels: {team: payments, example.com/tier: \"1.30\", empty: \"\"}\n",
+        "  expect: {fail: started, message: RELOAD}\n",
+    )
+    .expect("loads");
+    assert_eq!(s.labels["team"], "payments");
+    assert_eq!(s.labels["example.com/tier"], "1.30");
+    assert_eq!(s.labels["empty"], "");
+    assert_eq!(
+        s.spec.expect,
+        Some(scenario::Expect {
+            fail: "started".into(),
+            message: Some("RELOAD".into()),
+        })
+    );
+    let s = with_metadata_and_expect("  name: x\n", "").expect("loads");
+    assert!(s.labels.is_empty());
+    assert_eq!(s.spec.expect, None);
+}
+
+#[test]
+fn labels_and_expect_errors_are_located_with_hints() {
+    let cases = [
+        (
+            "  labels: {-bad: x}\n",
+            "",
+            "typed.yaml:4:12: invalid label key \"-bad\"",
+            "example.com/tier",
+        ),
+        (
+            "  labels: {team: \"a b\"}\n",
+            "",
+            "typed.yaml:4:18: invalid value \"a b\" of label \"team\"",
+            "63",
+        ),
+        (
+            "  labels: [team]\n",
+            "",
+            "typed.yaml:4:11: metadata.labels must be a mapping",
+            "key: value",
+        ),
+        (
+            "  lables: {team: x}\n",
+            "",
+            "typed.yaml:4:3: unknown field `lables` in metadata",
+            "did you mean `labels`?",
+        ),
+        (
+            "  name: \"\"\n",
+            "",
+            "typed.yaml:4:9: metadata.name must not be empty",
+            "",
+        ),
+        (
+            "  description:\n",
+            "",
+            "metadata.description has no value",
+            "write a value",
+        ),
+        (
+            "",
+            "  expect: {fail: strated}\n",
+            "typed.yaml:6:18: expect.fail: no step named `strated`",
+            "did you mean `started`?",
+        ),
+        (
+            "",
+            "  expect: {fial: started}\n",
+            "typed.yaml:6:12: unknown field `fial` in expect",
+            "did you mean `fail`?",
+        ),
+        (
+            "",
+            "  expect: {message: x}\n",
+            "typed.yaml:6:11: missing field `fail` in expect",
+            "",
+        ),
+    ];
+    for (metadata, expect, message, hint) in cases {
+        let metadata = if metadata.is_empty() {
+            "  name: x\n"
+        } else {
+            metadata
+        };
+        match with_metadata_and_expect(metadata, expect) {
+            Ok(_) => panic!("{metadata}{expect} loaded"),
+            Err(err) => assert!(
+                err.contains(message) && err.contains(hint),
+                "{metadata}{expect}: {err}"
+            ),
+        }
+    }
+}

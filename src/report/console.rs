@@ -404,6 +404,20 @@ fn finished_block(result: &ScenarioResult, rendered: &BTreeSet<usize>, color: bo
     if let Some(dir) = &result.kept_dir {
         let _ = writeln!(block, "  kept: {}", clean(&dir.display().to_string()));
     }
+    // `spec.expect`: say whether the scenario failed as expected, and how it did not.
+    if let Some(expected) = &result.expected_failure {
+        let (mark, colour) = if expected.met {
+            ("✓", GREEN)
+        } else {
+            ("✗", RED)
+        };
+        let _ = writeln!(
+            block,
+            "  {} expected failure: {}",
+            paint(mark, colour, color),
+            clean(&expected.detail)
+        );
+    }
     let passed = result.passed();
     let _ = writeln!(
         block,

@@ -133,6 +133,7 @@ fn scenario(result: &ScenarioResult) -> Scenario<'_> {
             .as_ref()
             .map(|d| d.to_string_lossy().into_owned()),
         steps: result.steps.iter().map(step).collect(),
+        expected_failure: result.expected_failure.as_ref(),
         logs: result
             .logs
             .iter()
@@ -239,6 +240,9 @@ struct Scenario<'a> {
     error: Option<&'a str>,
     kept_dir: Option<String>,
     steps: Vec<Step<'a>>,
+    /// `spec.expect`'s verdict, only for scenarios that declare one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expected_failure: Option<&'a crate::report::model::ExpectedFailure>,
     logs: Vec<Log<'a>>,
 }
 

@@ -60,6 +60,7 @@ mod tests {
             error: None,
             kept_dir: None,
             logs,
+            expected_failure: None,
         }
     }
 

@@ -181,6 +181,19 @@ pub struct ScenarioResult {
     /// Each container's output (stdout and stderr in arrival order, Secret values redacted),
     /// of its last run, read after the scenario stopped it.
     pub logs: Vec<ContainerLog>,
+    /// The verdict on `spec.expect` (an expected failure), when the scenario declares one: it
+    /// then decides [`ScenarioResult::passed`].
+    pub expected_failure: Option<ExpectedFailure>,
+}
+
+/// The verdict on a scenario's `spec.expect` (see `runner::expect`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExpectedFailure {
+    /// Whether the scenario failed exactly as expected.
+    pub met: bool,
+    /// One line saying what happened, e.g. `failed as expected at step `reload``.
+    pub detail: String,
 }
 
 /// One container's log in a [`ScenarioResult`].
@@ -194,8 +207,12 @@ pub struct ContainerLog {
 }
 
 impl ScenarioResult {
-    /// True when no step failed or errored and setup succeeded.
+    /// True when no step failed or errored and setup succeeded; for a scenario with
+    /// `spec.expect`, when it failed exactly as expected.
     pub fn passed(&self) -> bool {
+        if let Some(expected) = &self.expected_failure {
+            return expected.met;
+        }
         self.error.is_none()
             && self
                 .steps

@@ -366,6 +366,7 @@ fn not_run(scenario: &Scenario, error: &str) -> ScenarioResult {
         error: Some(error.to_string()),
         kept_dir: None,
         logs: Vec::new(),
+        expected_failure: None,
     }
 }
 

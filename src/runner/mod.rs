@@ -8,6 +8,7 @@
 pub mod check;
 pub mod diff;
 mod dispatch;
+pub mod expect;
 pub mod redact;
 mod run;
 pub mod select;

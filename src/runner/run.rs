@@ -109,6 +109,7 @@ pub async fn run_scenario<F: BackendFactory + ?Sized>(
         error: None,
         kept_dir: None,
         logs: Vec::new(),
+        expected_failure: None,
     };
     // Secret values are known before anything runs, so even a setup error is redacted.
     let objects: Vec<_> = scenario
@@ -263,6 +264,12 @@ pub async fn run_scenario<F: BackendFactory + ?Sized>(
             result.error.get_or_insert(redactor.text(&e.to_string()));
         }
     }
+    // `spec.expect`: the verdict on an expected failure decides whether the scenario passed.
+    result.expected_failure = scenario
+        .spec
+        .expect
+        .as_ref()
+        .map(|e| super::expect::judge(e, &result));
     finish(result, started, run_start, emit)
 }
 

@@ -12,11 +12,10 @@ use crate::scenario::{self, Scenario, ScenarioError};
 
 /// Directory names discovery does not descend into: the sample apps and the manifests that
 /// scenarios reference are not scenarios (a scenario file in them still runs when named
-/// directly). `expected-failures` holds scenarios that fail on purpose; it is skipped until
-/// scenarios can declare an expected failure (`spec.expect`, issue 12), then it runs with the
-/// rest; so is `gaps` (conformance scenarios kubedrill cannot yet run as upstream expects, see
-/// scenarios/conformance/README.md).
-pub const SKIPPED_DIRS: &[&str] = &["apps", "manifests", "expected-failures", "gaps"];
+/// directly), and `gaps` holds conformance scenarios kubedrill cannot yet run as upstream
+/// expects (scenarios/conformance/README.md). `expected-failures` is not skipped: its
+/// scenarios declare `spec.expect` and pass when they fail where they say.
+pub const SKIPPED_DIRS: &[&str] = &["apps", "manifests", "gaps"];
 
 /// Every scenario file under `paths`: a file as given; a directory, every `kind: Scenario`
 /// YAML file in it and, recursively, in its sub-directories (sorted; hidden directories,

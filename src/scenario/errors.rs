@@ -192,8 +192,9 @@ impl miette::Diagnostic for ScenarioError {
     }
 }
 
-/// The closest of `candidates` to `word`: a case-insensitive match, else the one with the
-/// smallest edit distance if that is small for the word's length.
+/// The closest of `candidates` (the expected-field list, the names in scope) to `word`: a
+/// case-insensitive match, else the one with the smallest optimal-string-alignment distance
+/// (strsim: Levenshtein plus adjacent transpositions) if that is small for the word's length.
 pub(crate) fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     if let Some(same) = candidates.iter().find(|c| c.eq_ignore_ascii_case(word)) {
         return Some(same);
@@ -206,36 +207,10 @@ pub(crate) fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str>
     };
     candidates
         .iter()
-        .map(|c| (edit_distance(&lower, &c.to_ascii_lowercase()), *c))
+        .map(|c| (strsim::osa_distance(&lower, &c.to_ascii_lowercase()), *c))
         .filter(|(distance, _)| *distance <= limit)
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, c)| c)
-}
-
-/// Optimal string alignment distance (Levenshtein plus adjacent transpositions).
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut rows = vec![vec![0_usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in rows.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in rows[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (rows[i - 1][j] + 1)
-                .min(rows[i][j - 1] + 1)
-                .min(rows[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(rows[i - 2][j - 2] + 1);
-            }
-            rows[i][j] = best;
-        }
-    }
-    rows[a.len()][b.len()]
 }
 
 #[cfg(test)]

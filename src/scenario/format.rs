@@ -26,8 +26,8 @@ pub struct Scenario {
     pub name: String,
     /// `metadata.description`.
     pub description: Option<String>,
-    /// `metadata.labels`: what `kubedrill run -l key=value` selects on.
-    pub labels: std::collections::BTreeMap<String, String>,
+    /// `metadata.labels`, for selecting scenarios (Kubernetes label syntax, checked at load).
+    pub labels: BTreeMap<String, String>,
     /// The scenario file, as given to the loader.
     pub file: PathBuf,
     /// What to set up and what to do.
@@ -55,6 +55,27 @@ pub struct ScenarioSpec {
     pub workload: WorkloadSpec,
     /// The steps, in order (`spec.steps`).
     pub steps: Vec<Step>,
+    /// `spec.expect`: the scenario demonstrates a bug and is expected to fail (an xfail).
+    pub expect: Option<Expect>,
+}
+
+/// `spec.expect`: an expected failure. The scenario passes when it fails exactly at the step
+/// `fail` names (with a message containing `message`, if given) and fails otherwise.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(
+    description = "An expected failure (xfail): the scenario passes when it fails exactly at \
+                   the step `fail` names (and, if `message` is given, its failure message \
+                   contains it); it fails when it passes or fails elsewhere."
+)]
+pub struct Expect {
+    /// The `name:` of the step that must fail.
+    #[schemars(length(min = 1))]
+    pub fail: String,
+    /// A substring the failure message must contain.
+    #[serde(default)]
+    #[schemars(with = "String")]
+    pub message: Option<String>,
 }
 
 /// How kubelet's sync loop is timed (`spec.timing`).

@@ -1,52 +1,33 @@
 //! Loading a scenario file: parse, check every field strictly, load the manifests it names,
-//! and check every reference (containers, steps, objects). Also finding scenario files in
-//! directories.
+//! and check every reference (containers, steps, objects).
 //!
 //! Every problem is a [`ScenarioError`] at the offending node (file, line, column) with a hint.
 //! The loader reads the scenario and the manifest files it references, nothing else; it never
 //! runs anything.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+//!
+//! This module reads the file level (the document, `apiVersion`/`kind`, `metadata`, `spec`,
+//! `timing`) and hands the parts to `sources`, `workload` and `steps`. It must not decide what
+//! a step or an assert means (`steps`, `assert`, `observation`).
+
+use std::path::Path;
 use std::str::FromStr;
 
-use crate::api::manifest::{self, LoadErrorKind, Manifest, Workload};
+use crate::api::manifest;
 use crate::api::text::TextError;
 use crate::kubelet::KubeVersion;
 
+use super::de::from_node;
 use super::decode::{Cx, Result, describe_value, quote_list};
 use super::errors::{ScenarioError, ScenarioErrorKind, closest};
-use super::format::{
-    API_VERSION, Detection, KIND, ObjectRef, RunSpec, Scenario, ScenarioSpec, Timing, WorkloadSpec,
-};
-use super::steps::{self, ObjectState};
+use super::fields::{SPEC_FIELDS, TIMING_FIELDS, TOP_FIELDS};
+use super::format::{API_VERSION, Detection, Expect, KIND, Scenario, ScenarioSpec, Step, Timing};
+use super::metadata::{Metadata, NonEmpty, metadata};
+use super::object_state::ObjectState;
+use super::sources::object_ref;
+use super::steps;
+use super::workload::{workload, workload_file};
 use crate::yaml::{self, Node};
-
-/// The fields of a scenario file's top level.
-pub(crate) const TOP_FIELDS: &[&str] = &["apiVersion", "kind", "metadata", "spec"];
-/// The fields of `metadata`.
-pub(crate) const METADATA_FIELDS: &[&str] = &["name", "description", "labels"];
-/// The fields of `spec`.
-pub(crate) const SPEC_FIELDS: &[&str] = &[
-    "timing",
-    "kubernetesVersion",
-    "objects",
-    "workload",
-    "steps",
-];
-/// The fields of a custom `timing`.
-pub(crate) const TIMING_FIELDS: &[&str] =
-    &["syncPeriod", "jitter", "detection", "cacheTTL", "seed"];
-/// The timing profiles.
-pub(crate) const TIMING_PROFILES: &[&str] = &["fast", "kubelet"];
-/// The detection strategies.
-pub(crate) const DETECTIONS: &[&str] = &["watch", "cache", "get"];
-/// The fields of an object source (`spec.objects[]`, `apply`).
-pub(crate) const OBJECT_FIELDS: &[&str] = &["file", "inline"];
-/// The fields of `spec.workload`.
-pub(crate) const WORKLOAD_FIELDS: &[&str] = &["file", "run"];
-/// The fields of `spec.workload.run.<container>`.
-pub(crate) const RUN_FIELDS: &[&str] = &["command", "args", "workingDir", "env", "image"];
 
 const SYNTAX_HINT: &str = "check the indentation (spaces, never tabs) and the quoting";
 const HEADER_HINT: &str =
@@ -82,12 +63,16 @@ pub fn load_str(text: &str, file: &Path) -> std::result::Result<Scenario, Scenar
 
     header(&cx, &root)?;
     cx.fields(&root, TOP_FIELDS, "the scenario")?;
-    let (name, description, labels) = match root.get("metadata") {
+    let Metadata {
+        name,
+        description,
+        labels,
+    } = match root.get("metadata") {
         Some(meta) => metadata(&cx, meta)?,
-        None => (None, None, BTreeMap::new()),
+        None => Metadata::default(),
     };
     let name = match name {
-        Some(name) => name,
+        Some(NonEmpty(name)) => name,
         None => file
             .file_stem()
             .map(|stem| stem.to_string_lossy().into_owned())
@@ -191,28 +176,8 @@ fn header(cx: &Cx<'_>, root: &Node) -> Result<()> {
     }
 }
 
-type Metadata = (Option<String>, Option<String>, BTreeMap<String, String>);
-
-fn metadata(cx: &Cx<'_>, node: &Node) -> Result<Metadata> {
-    cx.fields(node, METADATA_FIELDS, "metadata")?;
-    let name = node
-        .get("name")
-        .map(|n| cx.string(n, "metadata.name"))
-        .transpose()?;
-    let description = node
-        .get("description")
-        .map(|n| cx.text(n, "metadata.description"))
-        .transpose()?;
-    let labels = node
-        .get("labels")
-        .map(|n| cx.string_map(n, "metadata.labels"))
-        .transpose()?
-        .unwrap_or_default();
-    Ok((name, description, labels))
-}
-
 fn spec(cx: &Cx<'_>, text: &str, dir: &Path, node: &Node) -> Result<ScenarioSpec> {
-    cx.fields(node, SPEC_FIELDS, "spec")?;
+    cx.fields(node, *SPEC_FIELDS, "spec")?;
     let timing = node
         .get("timing")
         .map(|n| timing(cx, n))
@@ -270,13 +235,40 @@ fn spec(cx: &Cx<'_>, text: &str, dir: &Path, node: &Node) -> Result<ScenarioSpec
         steps_node,
         state,
     )?;
+    let expect = node
+        .get("expect")
+        .map(|n| expect(cx, n, &steps))
+        .transpose()?;
     Ok(ScenarioSpec {
+        expect,
         timing,
         kube_version,
         objects,
         workload,
         steps,
     })
+}
+
+/// `spec.expect`, whose `fail:` must name a step.
+fn expect(cx: &Cx<'_>, node: &Node, steps: &[Step]) -> Result<Expect> {
+    let expect: Expect = from_node(*cx, node, "expect")?;
+    let names: Vec<&str> = steps.iter().filter_map(|s| s.name.as_deref()).collect();
+    if !names.contains(&expect.fail.as_str()) {
+        let at = node.get("fail").unwrap_or(node);
+        let hint = match closest(&expect.fail, &names) {
+            Some(close) => format!("did you mean `{close}`?"),
+            None if names.is_empty() => {
+                "give the step that should fail a `name:` and name it here".to_string()
+            }
+            None => format!("the named steps are {}", quote_list(&names)),
+        };
+        return Err(cx.reference(
+            at,
+            format!("expect.fail: no step named `{}`", expect.fail),
+            hint,
+        ));
+    }
+    Ok(expect)
 }
 
 fn timing(cx: &Cx<'_>, node: &Node) -> Result<Timing> {
@@ -304,7 +296,7 @@ fn timing(cx: &Cx<'_>, node: &Node) -> Result<Timing> {
             ),
         ));
     }
-    cx.fields(node, TIMING_FIELDS, "timing")?;
+    cx.fields(node, *TIMING_FIELDS, "timing")?;
     let sync_period = match node.get("syncPeriod") {
         Some(n) => {
             let period = cx.duration(n, "syncPeriod")?;
@@ -385,450 +377,11 @@ fn kube_version(cx: &Cx<'_>, node: &Node) -> Result<KubeVersion> {
     })
 }
 
-/// A path from the scenario, resolved against its directory.
-fn resolve(dir: &Path, path: &str) -> PathBuf {
-    let path = Path::new(path);
-    if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        dir.join(path)
-    }
-}
-
-/// Reads a manifest file named at `node`; a missing file is reported at `node`.
-fn load_manifest_file(cx: &Cx<'_>, dir: &Path, node: &Node, path: &Path) -> Result<Vec<Manifest>> {
-    manifest::load_file(path).map_err(|err| match err.kind() {
-        LoadErrorKind::Io(io) => {
-            let message = format!("cannot read {}: {io}", path.display());
-            let hint = if io.kind() == std::io::ErrorKind::NotFound {
-                format!(
-                    "paths are relative to the scenario file's directory ({})",
-                    if dir.as_os_str().is_empty() {
-                        ".".to_string()
-                    } else {
-                        dir.display().to_string()
-                    }
-                )
-            } else {
-                "check the file's permissions".to_string()
-            };
-            cx.error(node, ScenarioErrorKind::Manifest(err), message, hint)
-        }
-        _ => ScenarioError::manifest(err, (cx.file, node.line, node.column)),
-    })
-}
-
-/// `{file: …}` or `{inline: …}` (in `spec.objects` and `apply`): ConfigMaps and Secrets.
-pub(crate) fn object_ref(
-    cx: &Cx<'_>,
-    text: &str,
-    dir: &Path,
-    node: &Node,
-    workload_file: &Path,
-) -> Result<ObjectRef> {
-    cx.fields(node, OBJECT_FIELDS, "an object source")?;
-    let object = match (node.entry("file"), node.entry("inline")) {
-        (Some((_, file_node)), None) => {
-            let path = resolve(dir, &cx.string(file_node, "file")?);
-            let all = load_manifest_file(cx, dir, file_node, &path)?;
-            // An all-in-one file may hold the workload too: it is read as the workload there.
-            let same_as_workload = path == workload_file;
-            let mut manifests = Vec::new();
-            let mut skipped = 0;
-            for manifest in all {
-                match manifest {
-                    Manifest::Workload(_) if same_as_workload => skipped += 1,
-                    Manifest::Workload(workload) => {
-                        return Err(not_an_object(cx, file_node, &workload));
-                    }
-                    other => manifests.push(other),
-                }
-            }
-            if manifests.is_empty() {
-                return Err(cx.invalid(
-                    file_node,
-                    format!("{} holds no ConfigMap or Secret", path.display()),
-                    if skipped > 0 {
-                        "objects are ConfigMaps and Secrets; this file holds only the workload"
-                    } else {
-                        "objects are ConfigMaps and Secrets"
-                    }
-                    .to_string(),
-                ));
-            }
-            ObjectRef::File { path, manifests }
-        }
-        (None, Some((_, inline))) => {
-            cx.mapping(inline, "inline")?;
-            let mut manifests =
-                manifest::load_str(&inline_text(text, inline), cx.file).map_err(|err| {
-                    ScenarioError::manifest(err, (cx.file, inline.line, inline.column))
-                })?;
-            match manifests.pop() {
-                Some(Manifest::Workload(workload)) => {
-                    return Err(not_an_object(cx, inline, &workload));
-                }
-                Some(object) => ObjectRef::Inline(Box::new(object)),
-                None => {
-                    return Err(cx.invalid(
-                        inline,
-                        "inline holds no object",
-                        "write a ConfigMap or Secret: {apiVersion: v1, kind: ConfigMap, \
-                         metadata: {name: …}, data: {…}}"
-                            .to_string(),
-                    ));
-                }
-            }
-        }
-        (Some(_), Some((key, _))) => {
-            return Err(cx.structure(
-                key,
-                "both `file` and `inline` in one object source",
-                "use one per list item".to_string(),
-            ));
-        }
-        (None, None) => {
-            return Err(cx.structure(
-                node,
-                "an object source needs `file` or `inline`",
-                "write `- file: manifests/configmap.yaml` or `- inline: {apiVersion: v1, kind: \
-                 ConfigMap, …}`"
-                    .to_string(),
-            ));
-        }
-    };
-    Ok(object)
-}
-
-fn not_an_object(cx: &Cx<'_>, node: &Node, workload: &Workload) -> ScenarioError {
-    cx.invalid(
-        node,
-        format!(
-            "{} {:?} ({}) is not a ConfigMap or Secret",
-            workload.kind, workload.name, workload.origin
-        ),
-        "objects are ConfigMaps and Secrets; the workload goes under spec.workload.file"
-            .to_string(),
-    )
-}
-
-/// The text of an inline object, padded so that lines and columns are the scenario file's:
-/// the manifest loader's errors then point into the scenario.
-fn inline_text(text: &str, node: &Node) -> String {
-    let body = text.get(node.start..node.end).unwrap_or_default();
-    let mut out = String::with_capacity(body.len() + node.line as usize + node.column as usize);
-    out.extend(std::iter::repeat_n(
-        '\n',
-        node.line.saturating_sub(1) as usize,
-    ));
-    out.extend(std::iter::repeat_n(
-        ' ',
-        node.column.saturating_sub(1) as usize,
-    ));
-    out.push_str(body);
-    out.push('\n');
-    out
-}
-
-fn workload_file(cx: &Cx<'_>, dir: &Path, node: &Node) -> Result<PathBuf> {
-    cx.fields(node, WORKLOAD_FIELDS, "workload")?;
-    let Some(file) = node.get("file") else {
-        return Err(cx.missing(
-            node,
-            "file",
-            "workload",
-            "name the manifest with the Pod or Deployment: `file: manifests/deployment.yaml`",
-        ));
-    };
-    Ok(resolve(dir, &cx.string(file, "workload.file")?))
-}
-
-/// `spec.workload` (`key` is the `workload:` key, where a missing run command is reported).
-fn workload(
-    cx: &Cx<'_>,
-    dir: &Path,
-    key: &Node,
-    node: &Node,
-    path: PathBuf,
-) -> Result<WorkloadSpec> {
-    let Some(file_node) = node.get("file") else {
-        return Err(cx.missing(node, "file", "workload", "add `file:`"));
-    };
-    let manifests = load_manifest_file(cx, dir, file_node, &path)?;
-    // What the file holds instead, should it hold no workload.
-    let found: Vec<String> = manifests
-        .iter()
-        .map(|m| format!("{} {} ({})", m.kind(), m.name(), m.origin()))
-        .collect();
-    let workloads: Vec<Workload> = manifests
-        .into_iter()
-        .filter_map(|m| match m {
-            Manifest::Workload(workload) => Some(workload),
-            _ => None,
-        })
-        .collect();
-    let workload =
-        match <[Workload; 1]>::try_from(workloads) {
-            Ok([workload]) => workload,
-            Err(workloads) if workloads.is_empty() => {
-                let found = if found.is_empty() {
-                    "nothing".to_string()
-                } else {
-                    found.join(", ")
-                };
-                return Err(cx.invalid(
-                file_node,
-                format!("{} holds no Pod or workload (found: {found})", path.display()),
-                "the workload is a Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job or \
-                 CronJob"
-                    .to_string(),
-            ));
-            }
-            Err(workloads) => {
-                let names: Vec<String> = workloads
-                    .iter()
-                    .map(|w| format!("{} {:?} ({})", w.kind, w.name, w.origin))
-                    .collect();
-                return Err(cx.invalid(
-                    file_node,
-                    format!(
-                        "{} holds {} workloads: {}",
-                        path.display(),
-                        workloads.len(),
-                        names.join(", ")
-                    ),
-                    "a scenario runs one pod: put the other workloads in their own files"
-                        .to_string(),
-                ));
-            }
-        };
-
-    let containers: Vec<&str> = workload
-        .spec
-        .containers
-        .iter()
-        .chain(workload.spec.init_containers.iter().flatten())
-        .map(|c| c.name.as_str())
-        .collect();
-    let mut run = std::collections::BTreeMap::new();
-    if let Some(run_node) = node.get("run") {
-        for (key, value) in cx.mapping(run_node, "run")? {
-            let name = key.scalar().unwrap_or_default();
-            if !containers.contains(&name) {
-                let hint = match closest(name, &containers) {
-                    Some(close) => format!("did you mean `{close}`?"),
-                    None => format!("the pod's containers are {}", quote_list(&containers)),
-                };
-                return Err(cx.reference(
-                    key,
-                    format!(
-                        "run: no container `{name}` in {} {:?}",
-                        workload.kind, workload.name
-                    ),
-                    hint,
-                ));
-            }
-            run.insert(name.to_string(), run_spec(cx, dir, value, name)?);
-        }
-    }
-    let all: Vec<_> = workload
-        .spec
-        .containers
-        .iter()
-        .chain(workload.spec.init_containers.iter().flatten())
-        .collect();
-    for container in all {
-        if run.contains_key(&container.name) {
-            continue;
-        }
-        let at = node.entry("run").map(|(run_key, _)| run_key).unwrap_or(key);
-        let example = match &container.command {
-            Some(command) if !command.is_empty() => format!(
-                "[{}]",
-                command
-                    .iter()
-                    .chain(container.args.iter().flatten())
-                    .map(String::as_str)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            _ => "[python3, app.py]".to_string(),
-        };
-        return Err(cx.structure(
-            at,
-            format!("container `{}` has no run command", container.name),
-            format!(
-                "the local backends run every container as a process: add `run: {{{}: \
-                 {{command: {example}}}}}` under spec.workload",
-                container.name
-            ),
-        ));
-    }
-    Ok(WorkloadSpec {
-        file: path,
-        workload,
-        run,
-    })
-}
-
-fn run_spec(cx: &Cx<'_>, dir: &Path, node: &Node, container: &str) -> Result<RunSpec> {
-    let context = format!("run.{container}");
-    cx.fields(node, RUN_FIELDS, &context)?;
-    let Some(command_node) = node.get("command") else {
-        return Err(cx.missing(
-            node,
-            "command",
-            &context,
-            "add `command: [program, arg…]`: the local backends run the container as a process",
-        ));
-    };
-    let command = cx.string_list(command_node, "command")?;
-    if command.first().is_none_or(String::is_empty) {
-        return Err(cx.invalid(
-            command_node,
-            "command must name a program",
-            "write `command: [python3, app.py]`".to_string(),
-        ));
-    }
-    let args = node
-        .get("args")
-        .map(|n| cx.string_list(n, "args"))
-        .transpose()?
-        .unwrap_or_default();
-    let working_dir = node
-        .get("workingDir")
-        .map(|n| cx.string(n, "workingDir").map(|p| resolve(dir, &p)))
-        .transpose()?;
-    let env = match node.get("env") {
-        Some(n) => {
-            let env = cx.string_map(n, "env")?;
-            if let Some((key, _)) = cx
-                .mapping(n, "env")?
-                .iter()
-                .find(|(k, _)| k.scalar().is_some_and(|k| k.contains('=')))
-            {
-                return Err(cx.invalid(
-                    key,
-                    "an environment variable name cannot contain `=`",
-                    None::<String>,
-                ));
-            }
-            env
-        }
-        None => Default::default(),
-    };
-    let image = node
-        .get("image")
-        .map(|n| cx.string(n, "image"))
-        .transpose()?;
-    Ok(RunSpec {
-        command,
-        args,
-        working_dir,
-        env,
-        image,
-    })
-}
-
-// ---------------------------------------------------------------------------------------------
-// Discovery
-// ---------------------------------------------------------------------------------------------
-
-/// The scenario files among `paths`: a file is taken as is; a directory contributes every
-/// `*.yaml`/`*.yml` file directly in it (not in subdirectories) whose first document has
-/// `kind: Scenario`, sorted by name. Duplicates are dropped; an empty result is not an error.
-pub fn discover(paths: &[PathBuf]) -> std::result::Result<Vec<PathBuf>, ScenarioError> {
-    let mut found = Vec::new();
-    let mut seen = BTreeSet::new();
-    for path in paths {
-        let io_error = |err: std::io::Error, what: &str| {
-            // The OS reason is part of the message: "No such file or directory" is the fix.
-            let message = format!("cannot read {what}: {err}");
-            ScenarioError::new(path, None, ScenarioErrorKind::Io(err), message, None)
-        };
-        let metadata = std::fs::metadata(path).map_err(|err| io_error(err, "the path"))?;
-        if !metadata.is_dir() {
-            if seen.insert(path.clone()) {
-                found.push(path.clone());
-            }
-            continue;
-        }
-        let mut in_dir = Vec::new();
-        for entry in std::fs::read_dir(path).map_err(|err| io_error(err, "the directory"))? {
-            let entry = entry.map_err(|err| io_error(err, "the directory"))?;
-            let file = entry.path();
-            let yaml_ext = file
-                .extension()
-                .is_some_and(|ext| ext == "yaml" || ext == "yml");
-            if yaml_ext && file.is_file() && is_scenario_file(&file) {
-                in_dir.push(file);
-            }
-        }
-        in_dir.sort();
-        for file in in_dir {
-            if seen.insert(file.clone()) {
-                found.push(file);
-            }
-        }
-    }
-    Ok(found)
-}
-
-/// Whether the file's first document says `kind: Scenario` (unreadable files are not).
-fn is_scenario_file(path: &Path) -> bool {
-    std::fs::read_to_string(path).is_ok_and(|text| is_scenario_text(&text))
-}
-
-/// Whether the first document's top-level `kind` is `Scenario`. A syntax error elsewhere does
-/// not hide a scenario (its loading reports the error): the top-level lines are scanned.
-pub(crate) fn is_scenario_text(text: &str) -> bool {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if let Ok(documents) = yaml::parse_documents(text, 1) {
-        return documents
-            .iter()
-            .find(|doc| !doc.is_null())
-            .and_then(|doc| doc.get("kind"))
-            .and_then(Node::scalar)
-            == Some(KIND);
-    }
-    let mut seen_content = false;
-    for line in text.lines() {
-        let bare = line.trim_end();
-        if bare == "---" || bare.starts_with("--- ") || bare == "..." {
-            if seen_content {
-                break;
-            }
-            continue;
-        }
-        if bare.is_empty() || bare.starts_with('#') {
-            continue;
-        }
-        seen_content = true;
-        if let Some(value) = bare.strip_prefix("kind:") {
-            let value = value.split(" #").next().unwrap_or_default().trim();
-            let value = value.trim_matches(|c| c == '"' || c == '\'');
-            return value == KIND;
-        }
-    }
-    false
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn scenario_text_detection() {
-        assert!(is_scenario_text(
-            "apiVersion: kubedrill.dev/v1alpha1\nkind: Scenario\n"
-        ));
-        assert!(is_scenario_text(
-            "# c\n---\nkind: 'Scenario' # x\nspec: [\n"
-        ));
-        assert!(!is_scenario_text("apiVersion: v1\nkind: ConfigMap\n"));
-        assert!(!is_scenario_text("kind: ConfigMap\n---\nkind: Scenario\n"));
-        assert!(!is_scenario_text(""));
-    }
+    use crate::scenario::discover::is_scenario_text;
+    use std::path::PathBuf;
 
     fn full_fixture() -> (PathBuf, String) {
         let path =
@@ -858,17 +411,5 @@ mod tests {
             let _ = load_str(&text, Path::new("p.yaml"));
             let _ = is_scenario_text(&text);
         }
-    }
-
-    #[test]
-    fn inline_text_keeps_lines_and_columns() {
-        let text = "a:\n  - inline: {k: v}\n";
-        let docs = yaml::parse(text).expect("yaml");
-        let inline = docs[0]
-            .get("a")
-            .and_then(Node::sequence)
-            .and_then(|items| items[0].get("inline"))
-            .expect("inline");
-        assert_eq!(inline_text(text, inline), "\n            {k: v}\n");
     }
 }

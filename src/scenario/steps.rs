@@ -2,181 +2,25 @@
 //! step uses checked against what exists at that point (containers, earlier steps, objects as
 //! the earlier steps leave them).
 
+//!
+//! This module owns the step level: one operation per step, the objects `update`/`delete`
+//! name, containers and step names. Asserts are decoded in `assert` and `observation` (as
+//! methods of the same [`Steps`] walker); object sources in `sources`.
+
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::time::Duration;
 
 use base64::Engine as _;
 
-use crate::api::manifest::Manifest;
 use crate::api::validation;
 
-use super::decode::{Cx, Result, describe_value, quote_list};
-use super::errors::{ScenarioErrorKind, closest};
-use super::format::{
-    AssertTiming, Assertion, ContainerMatch, ContainerStateKind, HTTP_METHODS, HttpRequest,
-    ObjectKind, Observation, Operation, Pattern, PodMatch, PodPhase, Predicates, SIGNALS, Step,
-    Update, WorkloadSpec,
-};
-use super::load::object_ref;
+use super::decode::{Cx, Result, quote_list};
+use super::errors::closest;
+use super::fields::{DELETE_FIELDS, OPERATIONS, SIGNAL_FIELDS, STEP_FIELDS, UPDATE_FIELDS};
+use super::format::{ObjectKind, Operation, SIGNALS, Step, Update, WorkloadSpec};
+use super::object_state::ObjectState;
+use super::sources::object_ref;
 use crate::yaml::Node;
-
-/// The operations a step can have (exactly one).
-pub(crate) const OPERATIONS: &[&str] = &[
-    "apply", "update", "delete", "restart", "recreate", "touch", "signal", "sleep", "assert",
-];
-/// The fields of a step: `name` and the operations.
-pub(crate) const STEP_FIELDS: &[&str] = &[
-    "name", "apply", "update", "delete", "restart", "recreate", "touch", "signal", "sleep",
-    "assert",
-];
-/// The fields of `update`.
-pub(crate) const UPDATE_FIELDS: &[&str] =
-    &["configMap", "secret", "data", "binaryData", "stringData"];
-/// The fields of `delete`.
-pub(crate) const DELETE_FIELDS: &[&str] = &["configMap", "secret"];
-/// The fields of `signal`.
-pub(crate) const SIGNAL_FIELDS: &[&str] = &["container", "signal"];
-/// The observations an assert can have (exactly one).
-pub(crate) const OBSERVATIONS: &[&str] = &[
-    "file",
-    "dir",
-    "env",
-    "log",
-    "http",
-    "tls",
-    "container",
-    "pod",
-    "event",
-];
-/// The predicates of an assert.
-pub(crate) const PREDICATES: &[&str] = &[
-    "equals",
-    "notEquals",
-    "contains",
-    "notContains",
-    "matches",
-    "exists",
-    "mode",
-    "count",
-    "linkTarget",
-    "status",
-    "cn",
-    "sha256",
-];
-/// The timing fields of an assert.
-#[cfg(test)]
-pub(crate) const ASSERT_TIMING_FIELDS: &[&str] = &["within", "throughout", "after"];
-/// Every field of an assert: observations, `since`, predicates, timing.
-pub(crate) const ASSERT_FIELDS: &[&str] = &[
-    "file",
-    "dir",
-    "env",
-    "log",
-    "http",
-    "tls",
-    "container",
-    "pod",
-    "event",
-    "since",
-    "equals",
-    "notEquals",
-    "contains",
-    "notContains",
-    "matches",
-    "exists",
-    "mode",
-    "count",
-    "linkTarget",
-    "status",
-    "cn",
-    "sha256",
-    "within",
-    "throughout",
-    "after",
-];
-/// The fields of `http: {…}`.
-pub(crate) const HTTP_FIELDS: &[&str] = &["port", "path", "method", "headers", "body"];
-/// The fields of `tls: {…}`.
-pub(crate) const TLS_FIELDS: &[&str] = &["port"];
-/// The fields of `container: {…}` (observation).
-pub(crate) const CONTAINER_FIELDS: &[&str] = &["name", "state", "reason", "restarts"];
-/// The fields of `pod: {…}`.
-pub(crate) const POD_FIELDS: &[&str] = &["phase"];
-/// The fields of `event: {…}`.
-pub(crate) const EVENT_FIELDS: &[&str] = &["reason"];
-/// The values of `container.state`.
-pub(crate) const STATES: &[&str] = &["running", "waiting", "terminated"];
-/// The values of `pod.phase`.
-pub(crate) const PHASES: &[&str] = &["Pending", "Running", "Succeeded", "Failed", "Unknown"];
-
-const TEXT_PREDICATES: &[&str] = &[
-    "equals",
-    "notEquals",
-    "contains",
-    "notContains",
-    "matches",
-    "count",
-];
-
-/// The predicates (and `container:`) each observation takes.
-fn applicable(observation: &str) -> (&'static [&'static str], bool) {
-    match observation {
-        "file" => (
-            &[
-                "equals",
-                "notEquals",
-                "contains",
-                "notContains",
-                "matches",
-                "count",
-                "exists",
-                "mode",
-                "linkTarget",
-            ],
-            true,
-        ),
-        "dir" => (
-            &[
-                "equals",
-                "notEquals",
-                "contains",
-                "notContains",
-                "matches",
-                "count",
-                "exists",
-            ],
-            true,
-        ),
-        "env" => (
-            &[
-                "equals",
-                "notEquals",
-                "contains",
-                "notContains",
-                "matches",
-                "count",
-                "exists",
-            ],
-            true,
-        ),
-        "http" => (
-            &[
-                "equals",
-                "notEquals",
-                "contains",
-                "notContains",
-                "matches",
-                "count",
-                "status",
-            ],
-            true,
-        ),
-        "tls" => (&["cn", "sha256"], true),
-        "log" | "event" => (TEXT_PREDICATES, false),
-        _ => (&[], false),
-    }
-}
 
 /// What the steps need to know about the scenario.
 pub(crate) struct StepCx<'a> {
@@ -186,113 +30,24 @@ pub(crate) struct StepCx<'a> {
     pub workload: &'a WorkloadSpec,
 }
 
-/// Which ConfigMaps and Secrets exist in the workload's namespace, step by step.
-pub(crate) struct ObjectState {
-    namespace: String,
-    /// `None`: exists; `Some(line)`: deleted by the step at that line.
-    objects: BTreeMap<(ObjectKind, String), Option<u64>>,
-    /// Objects defined in other namespaces (for hints).
-    elsewhere: BTreeMap<(ObjectKind, String), String>,
-}
-
-impl ObjectState {
-    pub fn new(namespace: &str) -> Self {
-        Self {
-            namespace: namespace.to_string(),
-            objects: BTreeMap::new(),
-            elsewhere: BTreeMap::new(),
-        }
-    }
-
-    /// Records objects as existing (created or replaced).
-    pub fn define_all(&mut self, manifests: &[Manifest]) {
-        for manifest in manifests {
-            let kind = match manifest {
-                Manifest::ConfigMap(..) => ObjectKind::ConfigMap,
-                Manifest::Secret(..) => ObjectKind::Secret,
-                Manifest::Workload(_) => continue,
-            };
-            let key = (kind, manifest.name().to_string());
-            if manifest.namespace() == self.namespace {
-                self.objects.insert(key, None);
-            } else {
-                self.elsewhere.insert(key, manifest.namespace().to_string());
-            }
-        }
-    }
-
-    /// Checks that the object exists now; the error is at `node` (the name).
-    fn check(&self, cx: &Cx<'_>, node: &Node, kind: ObjectKind, name: &str) -> Result<()> {
-        let key = (kind, name.to_string());
-        match self.objects.get(&key) {
-            Some(None) => return Ok(()),
-            Some(Some(line)) => {
-                return Err(cx.reference(
-                    node,
-                    format!("{kind} `{name}` was deleted by the step at line {line}"),
-                    format!("apply it again before this step, or remove the step at line {line}"),
-                ));
-            }
-            None => {}
-        }
-        let other = match kind {
-            ObjectKind::ConfigMap => ObjectKind::Secret,
-            ObjectKind::Secret => ObjectKind::ConfigMap,
-        };
-        let hint = if self.objects.get(&(other, name.to_string())) == Some(&None) {
-            format!("`{name}` is a {other}: write `{}: {name}`", other.key())
-        } else if let Some(namespace) = self.elsewhere.get(&key) {
-            format!(
-                "`{name}` is in namespace {namespace}, the workload in {}",
-                self.namespace
-            )
-        } else {
-            let names: Vec<&str> = self
-                .objects
-                .iter()
-                .filter(|((k, _), deleted)| *k == kind && deleted.is_none())
-                .map(|((_, n), _)| n.as_str())
-                .collect();
-            match closest(name, &names) {
-                Some(close) => format!("did you mean `{close}`?"),
-                None => format!(
-                    "define it under spec.objects or apply it in an earlier step{}",
-                    if names.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" (the {kind}s are {})", quote_list(&names))
-                    }
-                ),
-            }
-        };
-        Err(cx.reference(
-            node,
-            format!("no {kind} `{name}` is defined before this step"),
-            hint,
-        ))
-    }
-
-    fn delete(&mut self, kind: ObjectKind, name: &str, line: u64) {
-        self.objects.insert((kind, name.to_string()), Some(line));
-    }
-}
-
 /// A step name seen in the pre-scan: where it is.
-struct NamedStep {
-    index: usize,
-    line: u64,
+pub(super) struct NamedStep {
+    pub(super) index: usize,
+    pub(super) line: u64,
 }
 
-struct Steps<'a, 'b> {
-    scx: &'b StepCx<'a>,
-    cx: Cx<'a>,
+/// The walker over `spec.steps`: what a step may refer to so far. Its assert and observation
+/// methods live in `assert` and `observation`.
+pub(super) struct Steps<'a, 'b> {
+    pub(super) scx: &'b StepCx<'a>,
+    pub(super) cx: Cx<'a>,
     /// Regular containers, in manifest order.
-    containers: Vec<&'a str>,
+    pub(super) containers: Vec<&'a str>,
     /// Regular and init containers.
-    all_containers: Vec<&'a str>,
+    pub(super) all_containers: Vec<&'a str>,
     /// Every step name in the file, first occurrence.
-    names: BTreeMap<String, NamedStep>,
-    objects: ObjectState,
+    pub(super) names: BTreeMap<String, NamedStep>,
+    pub(super) objects: ObjectState,
 }
 
 /// Decodes `spec.steps`, given the objects that exist before the first step.
@@ -353,7 +108,7 @@ impl<'a> Steps<'a, '_> {
                 hint,
             ));
         }
-        let entries = cx.fields(node, STEP_FIELDS, "step")?;
+        let entries = cx.fields(node, *STEP_FIELDS, "step")?;
         let ops: Vec<&(Node, Node)> = entries
             .iter()
             .filter(|(key, _)| key.scalar().is_some_and(|k| OPERATIONS.contains(&k)))
@@ -415,7 +170,7 @@ impl<'a> Steps<'a, '_> {
             "update" => Operation::Update(self.update(op_value)?),
             "delete" => {
                 let (kind, name, name_node) =
-                    self.object_name(op_value, DELETE_FIELDS, "delete")?;
+                    self.object_name(op_value, *DELETE_FIELDS, "delete")?;
                 self.objects.check(&cx, name_node, kind, &name)?;
                 self.objects.delete(kind, &name, node.line);
                 Operation::Delete { kind, name }
@@ -473,7 +228,7 @@ impl<'a> Steps<'a, '_> {
 
     fn update(&mut self, node: &Node) -> Result<Update> {
         let cx = self.cx;
-        let (kind, name, name_node) = self.object_name(node, UPDATE_FIELDS, "update")?;
+        let (kind, name, name_node) = self.object_name(node, *UPDATE_FIELDS, "update")?;
         let map = |field: &str| -> Result<BTreeMap<String, Option<String>>> {
             let Some((key, value)) = node.entry(field) else {
                 return Ok(BTreeMap::new());
@@ -557,7 +312,7 @@ impl<'a> Steps<'a, '_> {
 
     fn signal(&self, key: &Node, node: &Node) -> Result<Operation> {
         let cx = self.cx;
-        cx.fields(node, SIGNAL_FIELDS, "signal")?;
+        cx.fields(node, *SIGNAL_FIELDS, "signal")?;
         let Some(signal_node) = node.get("signal") else {
             return Err(cx.missing(
                 node,
@@ -596,7 +351,7 @@ impl<'a> Steps<'a, '_> {
     }
 
     /// Checks that `name` is a container of the pod (`init`: init containers count too).
-    fn container(&self, node: &Node, name: &str, init: bool) -> Result<()> {
+    pub(super) fn container(&self, node: &Node, name: &str, init: bool) -> Result<()> {
         let known = if init {
             &self.all_containers
         } else {
@@ -628,7 +383,7 @@ impl<'a> Steps<'a, '_> {
     }
 
     /// The pod's only container, for an observation or signal that names none.
-    fn only_container(&self, node: &Node, what: &str) -> Result<&'a str> {
+    pub(super) fn only_container(&self, node: &Node, what: &str) -> Result<&'a str> {
         match self.containers.as_slice() {
             [only] => Ok(only),
             many => Err(self.cx.structure(
@@ -643,7 +398,7 @@ impl<'a> Steps<'a, '_> {
     }
 
     /// A step name that must be defined earlier than step `index`.
-    fn earlier_step(&self, index: usize, node: &Node, field: &str) -> Result<String> {
+    pub(super) fn earlier_step(&self, index: usize, node: &Node, field: &str) -> Result<String> {
         let cx = self.cx;
         let name = cx.string(node, field)?;
         match self.names.get(&name) {
@@ -675,622 +430,16 @@ impl<'a> Steps<'a, '_> {
             }
         }
     }
-
-    fn assert(&self, index: usize, node: &Node) -> Result<Assertion> {
-        let cx = self.cx;
-        cx.mapping(node, "assert")?;
-        // A field of a structured observation written at the assert's level.
-        for (key, _) in node.mapping().unwrap_or_default() {
-            let field = key.scalar().unwrap_or_default();
-            if ASSERT_FIELDS.contains(&field) {
-                continue;
-            }
-            let owner = [
-                ("container", CONTAINER_FIELDS),
-                ("pod", POD_FIELDS),
-                ("event", EVENT_FIELDS),
-                ("http", HTTP_FIELDS),
-            ]
-            .into_iter()
-            .find(|(owner, fields)| fields.contains(&field) && node.get(owner).is_some());
-            if let Some((owner, _)) = owner {
-                return Err(cx.error(
-                    key,
-                    ScenarioErrorKind::UnknownField {
-                        field: field.to_string(),
-                        suggestion: None,
-                    },
-                    format!("unknown field `{field}` in assert"),
-                    format!("`{field}` belongs inside `{owner}: {{…}}`"),
-                ));
-            }
-        }
-        let entries = cx.fields(node, ASSERT_FIELDS, "assert")?;
-        // `container: NAME` selects a container; `container: {…}` observes one.
-        let observations: Vec<&(Node, Node)> = entries
-            .iter()
-            .filter(|(key, value)| match key.scalar() {
-                Some("container") => value.mapping().is_some(),
-                Some(k) => OBSERVATIONS.contains(&k),
-                None => false,
-            })
-            .collect();
-        let (obs_key, obs_value) = match observations.as_slice() {
-            [(key, value)] => (key, value),
-            [] => {
-                let hint = if node.get("container").is_some() {
-                    format!(
-                        "`container: NAME` only picks the container; observe one of {} (or \
-                         write `container: {{name: NAME, state: running}}`)",
-                        quote_list(&OBSERVATIONS[..6])
-                    )
-                } else {
-                    format!("observe one of {}", quote_list(OBSERVATIONS))
-                };
-                return Err(cx.structure(node, "assert has no observation", hint));
-            }
-            [(first, _), (second, _), ..] => {
-                let (first, second) = (
-                    first.scalar().unwrap_or_default(),
-                    second.scalar().unwrap_or_default(),
-                );
-                return Err(cx.structure(
-                    &observations[1].0,
-                    format!("assert has two observations, `{first}` and `{second}`"),
-                    "an assert observes one thing: split it into two asserts".to_string(),
-                ));
-            }
-        };
-        let kind = obs_key.scalar().unwrap_or_default();
-        let (allowed, takes_container) = applicable(kind);
-        for (key, _) in entries {
-            let field = key.scalar().unwrap_or_default();
-            let misplaced = (PREDICATES.contains(&field) && !allowed.contains(&field))
-                || (field == "container" && kind != "container" && !takes_container)
-                || (field == "since" && kind != "log");
-            if misplaced {
-                let hint = if field == "since" {
-                    "since applies to log observations".to_string()
-                } else if field == "container" && kind == "log" {
-                    "log names its container: `log: NAME`".to_string()
-                } else if allowed.is_empty() {
-                    format!(
-                        "{kind} observations match by the fields inside `{kind}: {{…}}` and take no predicates"
-                    )
-                } else {
-                    format!("{kind} takes {}", quote_list(allowed))
-                };
-                return Err(cx.structure(
-                    key,
-                    format!("`{field}` does not apply to `{kind}` observations"),
-                    hint,
-                ));
-            }
-        }
-        let container = match node.entry("container") {
-            Some((_, value)) if kind != "container" => {
-                let name = cx.string(value, "container")?;
-                self.container(value, &name, true)?;
-                Some(name)
-            }
-            _ => None,
-        };
-        let observation = self.observation(index, kind, obs_key, obs_value, node, container)?;
-        let predicates = self.predicates(node)?;
-        let needs_predicate = matches!(kind, "file" | "dir" | "env" | "log" | "http" | "tls");
-        if needs_predicate && predicates.is_empty() {
-            return Err(cx.structure(
-                node,
-                format!("assert on {kind} has no predicate"),
-                format!("add one of {}", quote_list(allowed)),
-            ));
-        }
-        self.check_predicates(node, &predicates)?;
-        let (timing, after) = self.timing(index, node)?;
-        Ok(Assertion {
-            observation,
-            predicates,
-            timing,
-            after,
-        })
-    }
-
-    fn observation(
-        &self,
-        index: usize,
-        kind: &str,
-        key: &Node,
-        value: &Node,
-        assert: &Node,
-        container: Option<String>,
-    ) -> Result<Observation> {
-        let cx = self.cx;
-        // Observations inside a container default to the only one.
-        let check_default = |container: &Option<String>| -> Result<()> {
-            if container.is_none() {
-                self.only_container(key, kind)?;
-            }
-            Ok(())
-        };
-        let path = |what: &str| -> Result<String> {
-            let path = cx.string(value, what)?;
-            if !path.starts_with('/') {
-                return Err(cx.invalid(
-                    value,
-                    format!("{what} path {path:?} is not absolute"),
-                    "paths are as seen inside the container, e.g. /etc/config/LOG_LEVEL"
-                        .to_string(),
-                ));
-            }
-            Ok(path)
-        };
-        let observation = match kind {
-            "file" => {
-                check_default(&container)?;
-                Observation::File {
-                    path: path("file")?,
-                    container,
-                }
-            }
-            "dir" => {
-                check_default(&container)?;
-                Observation::Dir {
-                    path: path("dir")?,
-                    container,
-                }
-            }
-            "env" => {
-                check_default(&container)?;
-                let name = cx.string(value, "env")?;
-                if name.contains('=') {
-                    return Err(cx.invalid(
-                        value,
-                        "an environment variable name cannot contain `=`",
-                        None::<String>,
-                    ));
-                }
-                Observation::Env { name, container }
-            }
-            "log" => {
-                let container = cx.string(value, "log")?;
-                self.container(value, &container, true)?;
-                let since = assert
-                    .get("since")
-                    .map(|n| self.earlier_step(index, n, "since"))
-                    .transpose()?;
-                Observation::Log { container, since }
-            }
-            "http" => {
-                check_default(&container)?;
-                cx.fields(value, HTTP_FIELDS, "http")?;
-                let port = self.port(value, "http")?;
-                let path = match value.get("path") {
-                    Some(n) => {
-                        let path = cx.string(n, "http.path")?;
-                        if !path.starts_with('/') {
-                            return Err(cx.invalid(
-                                n,
-                                format!("http.path {path:?} does not start with `/`"),
-                                format!("write `path: /{path}`"),
-                            ));
-                        }
-                        // It goes into the request line as written.
-                        if path.chars().any(|c| c.is_whitespace() || c.is_control()) {
-                            return Err(cx.invalid(
-                                n,
-                                format!("http.path {path:?} contains a space or control character"),
-                                "percent-encode it, e.g. `%20` for a space".to_string(),
-                            ));
-                        }
-                        path
-                    }
-                    None => "/".to_string(),
-                };
-                Observation::Http {
-                    port,
-                    path,
-                    container,
-                    request: self.http_request(value)?,
-                }
-            }
-            "tls" => {
-                check_default(&container)?;
-                cx.fields(value, TLS_FIELDS, "tls")?;
-                Observation::Tls {
-                    port: self.port(value, "tls")?,
-                    container,
-                }
-            }
-            "container" => Observation::Container(self.container_match(key, value)?),
-            "pod" => {
-                cx.fields(value, POD_FIELDS, "pod")?;
-                let Some(phase) = value.get("phase") else {
-                    return Err(cx.missing(value, "phase", "pod", "write `pod: {phase: Running}`"));
-                };
-                let phases = [
-                    ("Pending", PodPhase::Pending),
-                    ("Running", PodPhase::Running),
-                    ("Succeeded", PodPhase::Succeeded),
-                    ("Failed", PodPhase::Failed),
-                    ("Unknown", PodPhase::Unknown),
-                ];
-                Observation::Pod(PodMatch {
-                    phase: Some(cx.one_of(phase, "pod phase", &phases)?),
-                })
-            }
-            _ => {
-                cx.fields(value, EVENT_FIELDS, "event")?;
-                let Some(reason) = value.get("reason") else {
-                    return Err(cx.missing(
-                        value,
-                        "reason",
-                        "event",
-                        "write `event: {reason: FailedMount}`",
-                    ));
-                };
-                Observation::Event {
-                    reason: cx.string(reason, "event.reason")?,
-                }
-            }
-        };
-        Ok(observation)
-    }
-
-    /// `method:`, `headers:` and `body:` of an `http` observation.
-    fn http_request(&self, node: &Node) -> Result<HttpRequest> {
-        let cx = self.cx;
-        let mut request = HttpRequest::default();
-        if let Some(n) = node.get("method") {
-            let written = cx.string(n, "http.method")?;
-            let upper = written.to_ascii_uppercase();
-            if !HTTP_METHODS.contains(&written.as_str()) {
-                let hint = if HTTP_METHODS.contains(&upper.as_str()) {
-                    format!("methods are uppercase: `{upper}`")
-                } else {
-                    match closest(&upper, HTTP_METHODS) {
-                        Some(close) => format!("did you mean `{close}`?"),
-                        None => format!("methods are {}", quote_list(HTTP_METHODS)),
-                    }
-                };
-                return Err(cx.invalid(n, format!("unknown http.method {written:?}"), hint));
-            }
-            request.method = written;
-        }
-        if let Some(n) = node.get("headers") {
-            for (key, value) in cx.mapping(n, "http.headers")? {
-                let name = cx.string(key, "a header name")?;
-                // RFC 9110 token characters: anything else would corrupt the request.
-                let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
-                if !name.chars().all(token) {
-                    return Err(cx.invalid(
-                        key,
-                        format!("header name {name:?} is not a valid HTTP token"),
-                        "header names are letters, digits and !#$%&'*+-.^_`|~, e.g. `X-Request-Id`"
-                            .to_string(),
-                    ));
-                }
-                if request
-                    .headers
-                    .iter()
-                    .any(|(seen, _)| seen.eq_ignore_ascii_case(&name))
-                {
-                    return Err(cx.invalid(
-                        key,
-                        format!("header {name:?} is given twice"),
-                        "header names are case-insensitive; keep one".to_string(),
-                    ));
-                }
-                let text = cx.text(value, &format!("http.headers.{name}"))?;
-                if text.contains(['\r', '\n', '\0']) {
-                    return Err(cx.invalid(
-                        value,
-                        format!("header {name:?} contains a line break or NUL"),
-                        "a header value is one line".to_string(),
-                    ));
-                }
-                if name.eq_ignore_ascii_case("Content-Length")
-                    || name.eq_ignore_ascii_case("Transfer-Encoding")
-                {
-                    return Err(cx.invalid(
-                        key,
-                        format!("header {name:?} is set by kubedrill"),
-                        "write `body:`; kubedrill sends its Content-Length".to_string(),
-                    ));
-                }
-                request.headers.push((name, text));
-            }
-        }
-        if let Some(n) = node.get("body") {
-            if matches!(request.method.as_str(), "GET" | "HEAD") {
-                return Err(cx.invalid(
-                    n,
-                    format!("a {} request has no body", request.method),
-                    "add `method: POST` (or PUT, PATCH…)".to_string(),
-                ));
-            }
-            request.body = Some(cx.text(n, "http.body")?);
-        }
-        Ok(request)
-    }
-
-    fn port(&self, node: &Node, what: &str) -> Result<u16> {
-        let cx = self.cx;
-        let Some(port) = node.get("port") else {
-            return Err(cx.missing(
-                node,
-                "port",
-                what,
-                &format!("write `{what}: {{port: 8000}}`"),
-            ));
-        };
-        match cx.integer(port, "port", u64::from(u16::MAX))? {
-            0 => Err(cx.invalid(port, "port must be 1 to 65535", None::<String>)),
-            value => Ok(u16::try_from(value).unwrap_or(u16::MAX)),
-        }
-    }
-
-    fn container_match(&self, key: &Node, node: &Node) -> Result<ContainerMatch> {
-        let cx = self.cx;
-        cx.fields(node, CONTAINER_FIELDS, "container")?;
-        let name = match node.get("name") {
-            Some(n) => {
-                let name = cx.string(n, "container.name")?;
-                self.container(n, &name, true)?;
-                Some(name)
-            }
-            None => {
-                self.only_container(key, "container")?;
-                None
-            }
-        };
-        let states = [
-            ("running", ContainerStateKind::Running),
-            ("waiting", ContainerStateKind::Waiting),
-            ("terminated", ContainerStateKind::Terminated),
-        ];
-        let state = node
-            .get("state")
-            .map(|n| cx.one_of(n, "container state", &states))
-            .transpose()?;
-        let reason = node
-            .get("reason")
-            .map(|n| cx.string(n, "container.reason"))
-            .transpose()?;
-        let restarts = node
-            .get("restarts")
-            .map(|n| {
-                cx.integer(n, "restarts", u64::from(u32::MAX))
-                    .map(|r| u32::try_from(r).unwrap_or(u32::MAX))
-            })
-            .transpose()?;
-        if state.is_none() && reason.is_none() && restarts.is_none() {
-            return Err(cx.structure(
-                node,
-                "container: {…} checks nothing",
-                "add state (running, waiting, terminated), reason or restarts".to_string(),
-            ));
-        }
-        Ok(ContainerMatch {
-            name,
-            state,
-            reason,
-            restarts,
-        })
-    }
-
-    fn predicates(&self, node: &Node) -> Result<Predicates> {
-        let cx = self.cx;
-        let text = |field: &str| node.get(field).map(|n| cx.text(n, field)).transpose();
-        let matches = match node.get("matches") {
-            Some(n) => {
-                let source = cx.text(n, "matches")?;
-                Some(Pattern::new(&source).map_err(|err| {
-                    cx.invalid(
-                        n,
-                        format!("invalid regex {source:?}: {}", regex_message(&err)),
-                        "matches takes a regular expression (Rust regex syntax): escape \
-                         . ( ) [ ] { } with a backslash, and single-quote it in YAML"
-                            .to_string(),
-                    )
-                })?)
-            }
-            None => None,
-        };
-        let mode = match node.get("mode") {
-            Some(n) => Some(
-                parse_mode(n.scalar().filter(|_| !n.is_null())).ok_or_else(|| {
-                    cx.invalid(
-                        n,
-                        format!("invalid mode {}", describe_value(n)),
-                        "write the permission bits in octal, e.g. \"0440\" or \"0644\"".to_string(),
-                    )
-                })?,
-            ),
-            None => None,
-        };
-        let status = match node.get("status") {
-            Some(n) => {
-                let status = cx.integer(n, "status", 599)?;
-                if status < 100 {
-                    return Err(cx.invalid(
-                        n,
-                        format!("status {status} is not an HTTP status"),
-                        "write a status code from 100 to 599, e.g. 200".to_string(),
-                    ));
-                }
-                Some(u16::try_from(status).unwrap_or(599))
-            }
-            None => None,
-        };
-        let sha256 = match node.get("sha256") {
-            Some(n) => {
-                let written = cx.string(n, "sha256")?;
-                let hex: String = written
-                    .chars()
-                    .filter(|c| *c != ':')
-                    .collect::<String>()
-                    .to_ascii_lowercase();
-                if hex.len() != 64 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
-                    return Err(cx.invalid(
-                        n,
-                        "sha256 must be 64 hex digits",
-                        "e.g. from `openssl x509 -noout -fingerprint -sha256` (colons are fine)"
-                            .to_string(),
-                    ));
-                }
-                Some(hex)
-            }
-            None => None,
-        };
-        Ok(Predicates {
-            equals: text("equals")?,
-            not_equals: text("notEquals")?,
-            contains: text("contains")?,
-            not_contains: text("notContains")?,
-            matches,
-            exists: node
-                .get("exists")
-                .map(|n| cx.boolean(n, "exists"))
-                .transpose()?,
-            mode,
-            count: node
-                .get("count")
-                .map(|n| {
-                    cx.integer(n, "count", u32::MAX.into())
-                        .map(|c| usize::try_from(c).unwrap_or(usize::MAX))
-                })
-                .transpose()?,
-            link_target: node
-                .get("linkTarget")
-                .map(|n| cx.string(n, "linkTarget"))
-                .transpose()?,
-            status,
-            cn: text("cn")?,
-            sha256,
-        })
-    }
-
-    /// Combinations that cannot hold together.
-    fn check_predicates(&self, node: &Node, predicates: &Predicates) -> Result<()> {
-        let cx = self.cx;
-        if predicates.exists == Some(false) {
-            let other = PREDICATES
-                .iter()
-                .filter(|p| **p != "exists")
-                .find_map(|p| node.entry(p));
-            if let Some((key, _)) = other {
-                return Err(cx.structure(
-                    key,
-                    format!(
-                        "`{}` cannot hold when `exists: false`",
-                        key.scalar().unwrap_or_default()
-                    ),
-                    "assert absence and content in separate steps".to_string(),
-                ));
-            }
-        }
-        if let Some((key, _)) = node.entry("count") {
-            match (node.entry("contains"), node.entry("matches")) {
-                (Some(_), Some((second, _))) => {
-                    return Err(cx.structure(
-                        second,
-                        "count with both `contains` and `matches`",
-                        "count counts the matches of one of them: keep one".to_string(),
-                    ));
-                }
-                (None, None) => {
-                    return Err(cx.structure(
-                        key,
-                        "count needs `contains` or `matches`",
-                        "count is the number of non-overlapping matches of contains or matches"
-                            .to_string(),
-                    ));
-                }
-                _ => {}
-            }
-        }
-        Ok(())
-    }
-
-    fn timing(&self, index: usize, node: &Node) -> Result<(AssertTiming, Option<String>)> {
-        let cx = self.cx;
-        let positive = |n: &Node, field: &str| -> Result<Duration> {
-            let duration = cx.duration(n, field)?;
-            if duration.is_zero() {
-                return Err(cx.invalid(
-                    n,
-                    format!("{field} must be longer than 0s"),
-                    format!("omit {field} to check once, now"),
-                ));
-            }
-            Ok(duration)
-        };
-        let within = node.entry("within");
-        let throughout = node.entry("throughout");
-        if let (Some((first, _)), Some((second, _))) = (within, throughout) {
-            let later = if (first.line, first.column) > (second.line, second.column) {
-                first
-            } else {
-                second
-            };
-            return Err(cx.structure(
-                later,
-                "`within` and `throughout` conflict",
-                "within: D passes on the first good sample, throughout: D fails on the first \
-                 bad one: pick one (or use two asserts)"
-                    .to_string(),
-            ));
-        }
-        let timing = match (within, throughout) {
-            (Some((_, n)), _) => AssertTiming::Within(positive(n, "within")?),
-            (_, Some((_, n))) => AssertTiming::Throughout(positive(n, "throughout")?),
-            _ => AssertTiming::Now,
-        };
-        let after = match node.entry("after") {
-            Some((key, n)) => {
-                if !matches!(timing, AssertTiming::Within(_)) {
-                    return Err(cx.structure(
-                        key,
-                        "`after` needs `within`",
-                        "after measures how long the change took to show: add `within: D`"
-                            .to_string(),
-                    ));
-                }
-                Some(self.earlier_step(index, n, "after")?)
-            }
-            None => None,
-        };
-        Ok((timing, after))
-    }
-}
-
-/// Permission bits written in octal: `0440`, `440`, `0o440`; at most `07777`.
-pub(crate) fn parse_mode(text: Option<&str>) -> Option<u32> {
-    let text = text?.trim();
-    let digits = text.strip_prefix("0o").unwrap_or(text);
-    if digits.is_empty() || digits.len() > 5 || !digits.bytes().all(|b| (b'0'..=b'7').contains(&b))
-    {
-        return None;
-    }
-    u32::from_str_radix(digits, 8).ok().filter(|m| *m <= 0o7777)
-}
-
-/// The last line of a regex error (the others show the pattern with a caret).
-fn regex_message(err: &regex::Error) -> String {
-    let text = err.to_string();
-    text.lines()
-        .rev()
-        .map(str::trim)
-        .find(|line| !line.is_empty())
-        .unwrap_or("invalid pattern")
-        .trim_start_matches("error: ")
-        .to_string()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::assert::{parse_mode, regex_message};
+    use crate::scenario::fields::{ASSERT_FIELDS, ASSERT_TIMING_FIELDS, OBSERVATIONS, PREDICATES};
+    use crate::scenario::format::{Assertion, HttpRequest, Observation};
     use crate::scenario::load::load_str;
+    use crate::scenario::observation::ObservationKind;
     use std::path::PathBuf;
 
     /// A scenario in the valid fixtures' directory (pod.yaml: one container, `echo`) with
@@ -1775,12 +924,14 @@ mod tests {
         all.push("since");
         all.extend(PREDICATES);
         all.extend(ASSERT_TIMING_FIELDS);
-        assert_eq!(all, ASSERT_FIELDS);
+        assert_eq!(all, *ASSERT_FIELDS);
         let mut step = vec!["name"];
         step.extend(OPERATIONS);
-        assert_eq!(step, STEP_FIELDS);
-        for observation in OBSERVATIONS {
-            for predicate in applicable(observation).0 {
+        assert_eq!(step, *STEP_FIELDS);
+        let keys: Vec<&str> = ObservationKind::ALL.iter().map(|k| k.key()).collect();
+        assert_eq!(keys, OBSERVATIONS);
+        for observation in ObservationKind::ALL {
+            for predicate in observation.predicates() {
                 assert!(PREDICATES.contains(predicate), "{predicate}");
             }
         }

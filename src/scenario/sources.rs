@@ -1,0 +1,185 @@
+//! Object sources: the manifest files and inline objects a scenario names (`spec.objects[]`,
+//! `apply:`, `spec.workload.file`), read and validated as the API server would.
+//!
+//! It owns resolving a scenario path against the scenario's directory, reading a manifest
+//! file with its errors located at the naming node, and padding inline objects so manifest
+//! errors point into the scenario. It must not decide which objects exist at a step
+//! (`object_state`) nor what the workload is (`workload`).
+
+use std::path::{Path, PathBuf};
+
+use crate::api::manifest::{self, LoadErrorKind, Manifest, Workload};
+
+use super::decode::{Cx, Result};
+use super::errors::{ScenarioError, ScenarioErrorKind};
+use super::fields::OBJECT_FIELDS;
+use super::format::ObjectRef;
+use crate::yaml::Node;
+
+/// A path from the scenario, resolved against its directory.
+pub(super) fn resolve(dir: &Path, path: &str) -> PathBuf {
+    let path = Path::new(path);
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        dir.join(path)
+    }
+}
+
+/// Reads a manifest file named at `node`; a missing file is reported at `node`.
+pub(super) fn load_manifest_file(
+    cx: &Cx<'_>,
+    dir: &Path,
+    node: &Node,
+    path: &Path,
+) -> Result<Vec<Manifest>> {
+    manifest::load_file(path).map_err(|err| match err.kind() {
+        LoadErrorKind::Io(io) => {
+            let message = format!("cannot read {}: {io}", path.display());
+            let hint = if io.kind() == std::io::ErrorKind::NotFound {
+                format!(
+                    "paths are relative to the scenario file's directory ({})",
+                    if dir.as_os_str().is_empty() {
+                        ".".to_string()
+                    } else {
+                        dir.display().to_string()
+                    }
+                )
+            } else {
+                "check the file's permissions".to_string()
+            };
+            cx.error(node, ScenarioErrorKind::Manifest(err), message, hint)
+        }
+        _ => ScenarioError::manifest(err, (cx.file, node.line, node.column)),
+    })
+}
+
+/// `{file: …}` or `{inline: …}` (in `spec.objects` and `apply`): ConfigMaps and Secrets.
+pub(crate) fn object_ref(
+    cx: &Cx<'_>,
+    text: &str,
+    dir: &Path,
+    node: &Node,
+    workload_file: &Path,
+) -> Result<ObjectRef> {
+    cx.fields(node, *OBJECT_FIELDS, "an object source")?;
+    let object = match (node.entry("file"), node.entry("inline")) {
+        (Some((_, file_node)), None) => {
+            let path = resolve(dir, &cx.string(file_node, "file")?);
+            let all = load_manifest_file(cx, dir, file_node, &path)?;
+            // An all-in-one file may hold the workload too: it is read as the workload there.
+            let same_as_workload = path == workload_file;
+            let mut manifests = Vec::new();
+            let mut skipped = 0;
+            for manifest in all {
+                match manifest {
+                    Manifest::Workload(_) if same_as_workload => skipped += 1,
+                    Manifest::Workload(workload) => {
+                        return Err(not_an_object(cx, file_node, &workload));
+                    }
+                    other => manifests.push(other),
+                }
+            }
+            if manifests.is_empty() {
+                return Err(cx.invalid(
+                    file_node,
+                    format!("{} holds no ConfigMap or Secret", path.display()),
+                    if skipped > 0 {
+                        "objects are ConfigMaps and Secrets; this file holds only the workload"
+                    } else {
+                        "objects are ConfigMaps and Secrets"
+                    }
+                    .to_string(),
+                ));
+            }
+            ObjectRef::File { path, manifests }
+        }
+        (None, Some((_, inline))) => {
+            cx.mapping(inline, "inline")?;
+            let mut manifests =
+                manifest::load_str(&inline_text(text, inline), cx.file).map_err(|err| {
+                    ScenarioError::manifest(err, (cx.file, inline.line, inline.column))
+                })?;
+            match manifests.pop() {
+                Some(Manifest::Workload(workload)) => {
+                    return Err(not_an_object(cx, inline, &workload));
+                }
+                Some(object) => ObjectRef::Inline(Box::new(object)),
+                None => {
+                    return Err(cx.invalid(
+                        inline,
+                        "inline holds no object",
+                        "write a ConfigMap or Secret: {apiVersion: v1, kind: ConfigMap, \
+                         metadata: {name: …}, data: {…}}"
+                            .to_string(),
+                    ));
+                }
+            }
+        }
+        (Some(_), Some((key, _))) => {
+            return Err(cx.structure(
+                key,
+                "both `file` and `inline` in one object source",
+                "use one per list item".to_string(),
+            ));
+        }
+        (None, None) => {
+            return Err(cx.structure(
+                node,
+                "an object source needs `file` or `inline`",
+                "write `- file: manifests/configmap.yaml` or `- inline: {apiVersion: v1, kind: \
+                 ConfigMap, …}`"
+                    .to_string(),
+            ));
+        }
+    };
+    Ok(object)
+}
+
+fn not_an_object(cx: &Cx<'_>, node: &Node, workload: &Workload) -> ScenarioError {
+    cx.invalid(
+        node,
+        format!(
+            "{} {:?} ({}) is not a ConfigMap or Secret",
+            workload.kind, workload.name, workload.origin
+        ),
+        "objects are ConfigMaps and Secrets; the workload goes under spec.workload.file"
+            .to_string(),
+    )
+}
+
+/// The text of an inline object, padded so that lines and columns are the scenario file's:
+/// the manifest loader's errors then point into the scenario.
+fn inline_text(text: &str, node: &Node) -> String {
+    let body = text.get(node.start..node.end).unwrap_or_default();
+    let mut out = String::with_capacity(body.len() + node.line as usize + node.column as usize);
+    out.extend(std::iter::repeat_n(
+        '\n',
+        node.line.saturating_sub(1) as usize,
+    ));
+    out.extend(std::iter::repeat_n(
+        ' ',
+        node.column.saturating_sub(1) as usize,
+    ));
+    out.push_str(body);
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml;
+
+    #[test]
+    fn inline_text_keeps_lines_and_columns() {
+        let text = "a:\n  - inline: {k: v}\n";
+        let docs = yaml::parse(text).expect("yaml");
+        let inline = docs[0]
+            .get("a")
+            .and_then(Node::sequence)
+            .and_then(|items| items[0].get("inline"))
+            .expect("inline");
+        assert_eq!(inline_text(text, inline), "\n            {k: v}\n");
+    }
+}
