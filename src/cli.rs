@@ -89,8 +89,9 @@ enum Command {
     Run {
         /// Scenario files or directories.
         paths: Vec<PathBuf>,
-        /// Where the app runs: process (local processes, default) or docker (containers on the
-        /// local Docker engine). kind and cluster are planned.
+        /// Where the app runs: process (local processes, default), docker (containers on the
+        /// local Docker engine) or kind (a kind node booted through testcontainers). cluster is
+        /// planned.
         #[arg(long, default_value = "process", value_name = "BACKEND")]
         backend: String,
         /// Override every scenario's timing profile: fast or kubelet.
@@ -112,6 +113,14 @@ enum Command {
         /// scenario, passed or not. Reports always carry the logs.
         #[arg(long)]
         logs: bool,
+        /// With --backend kind: the kindest/node image (pin it by digest; default
+        /// kindest/node:v1.35.0).
+        #[arg(long, value_name = "IMAGE")]
+        kind_image: Option<String>,
+        /// With --backend kind: keep the node as cluster NAME after the run, and reuse the
+        /// node a previous run kept under that name.
+        #[arg(long, value_name = "NAME")]
+        reuse_cluster: Option<String>,
     },
     /// Check scenario files without running them (exit 2 on the first invalid file).
     Validate {
@@ -170,6 +179,8 @@ pub fn main() -> ExitCode {
             keep,
             show_secrets,
             logs,
+            kind_image,
+            reuse_cluster,
         } => crate::run_cmd::run(crate::run_cmd::RunArgs {
             paths,
             backend,
@@ -179,6 +190,8 @@ pub fn main() -> ExitCode {
             keep,
             show_secrets,
             logs,
+            kind_image,
+            reuse_cluster,
         }),
         Command::Validate { paths } => crate::run_cmd::validate(&paths),
         Command::Lint { manifests } => lint(&manifests),

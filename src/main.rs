@@ -5,6 +5,7 @@
 
 mod cli;
 mod dev_app;
+mod kind_cmd;
 mod run_cmd;
 
 fn main() -> std::process::ExitCode {

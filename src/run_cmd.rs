@@ -39,6 +39,10 @@ pub struct RunArgs {
     pub show_secrets: bool,
     /// `--logs`: print each container's log after its scenario.
     pub logs: bool,
+    /// `--kind-image`: the kind node image (`--backend kind`).
+    pub kind_image: Option<String>,
+    /// `--reuse-cluster NAME`: keep the kind node and reuse a kept one (`--backend kind`).
+    pub reuse_cluster: Option<String>,
 }
 
 enum Report {
@@ -107,8 +111,14 @@ pub fn validate(paths: &[PathBuf]) -> ExitCode {
 
 /// `kubedrill run`.
 pub fn run(args: RunArgs) -> ExitCode {
+    if let Err(e) = crate::kind_cmd::check_flags(&args) {
+        eprintln!("error: {e}");
+        return ExitCode::from(EXIT_INVALID);
+    }
     let runtime = match args.backend.as_str() {
         "process" => RuntimeKind::Process,
+        // The node is booted once the scenarios are loaded (below).
+        "kind" => RuntimeKind::Process,
         "docker" => {
             // Fail before anything runs when there is no engine to talk to.
             let reachable = tokio::runtime::Builder::new_current_thread()
@@ -144,7 +154,7 @@ pub fn run(args: RunArgs) -> ExitCode {
         other => {
             eprintln!(
                 "error: backend {other:?} is not available in this build (hint: use --backend \
-                 process or docker; the kind and cluster backends are planned)"
+                 process, docker or kind; the cluster backend is planned)"
             );
             return ExitCode::from(EXIT_INVALID);
         }
@@ -166,6 +176,9 @@ pub fn run(args: RunArgs) -> ExitCode {
     if scenarios.is_empty() {
         eprintln!("error: no scenario files found (hint: a scenario has `kind: Scenario`)");
         return ExitCode::from(EXIT_INVALID);
+    }
+    if args.backend == "kind" {
+        return crate::kind_cmd::run(&args, &scenarios);
     }
     sweep_stale_scratch();
     let exe = match std::env::current_exe() {

@@ -4,6 +4,7 @@
 
 mod containers;
 pub mod http;
+pub mod kind;
 pub mod local;
 mod observe;
 mod seam;
