@@ -87,6 +87,7 @@ pub fn run(args: &RunArgs, scenarios: &[Scenario]) -> ExitCode {
         sync_frequency: sync.frequency,
         images: workload_images(scenarios),
         command_override: None,
+        privileged: true,
     };
     eprintln!(
         "kind: kubelet syncFrequency {} (timing: {})",

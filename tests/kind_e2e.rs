@@ -80,6 +80,7 @@ async fn a_real_node_boots_ready_and_is_reused() {
         sync_frequency: sync_frequency_for(&[&Timing::Fast]).frequency,
         images: vec![],
         command_override: None,
+        privileged: true,
     };
     let mut progress = |t: std::time::Duration, s: &str| eprintln!("[{t:>8.1?}] {s}");
     let cold = KindCluster::start(&options, &mut progress).await.unwrap();

@@ -65,6 +65,9 @@ fn stand_in(cluster: &str, reusable: bool) -> NodeSpec {
         sync_frequency: Duration::from_secs(5),
         reusable,
         lib_modules: std::path::Path::new("/lib/modules").is_dir(),
+        // Engines inside unprivileged containers (this project's machines) refuse privileged
+        // containers; the plumbing tests run without it, the spec test checks it is asked.
+        privileged: false,
         command: Some(vec!["sleep".into(), "600".into()]),
     }
 }
@@ -80,9 +83,24 @@ fn inspect(name: &str) -> serde_json::Value {
 #[ignore = "needs a Docker engine and the kubedrill/busybox:test image (.ci/run provides both)"]
 async fn node_container_is_created_as_kind_creates_it() {
     let _engine = require_docker();
+    let docker = testcontainers::core::client::docker_client_instance()
+        .await
+        .unwrap();
+    // As the real node is asked for: privileged. Whether or not this engine then starts it
+    // (engines inside unprivileged containers refuse), the container is created: inspect it.
     let cluster = unique("kdspec");
-    let container = node_request(&stand_in(&cluster, false)).start().await.unwrap();
     let name = format!("{cluster}-control-plane");
+    let mut spec = stand_in(&cluster, false);
+    spec.privileged = true;
+    let guard_name = name.clone();
+    let mut guard = NodeGuard::new(docker.clone(), guard_name);
+    match node_request(&spec).start().await {
+        Ok(c) => guard.hold(c),
+        Err(e) => assert!(
+            kubedrill::backend::kind::preflight::privileged_refused(&e.to_string()),
+            "only a privileged refusal may stop the start: {e}"
+        ),
+    }
     let c = inspect(&name);
     let host = &c["HostConfig"];
     assert_eq!(host["Privileged"], true);
@@ -96,16 +114,9 @@ async fn node_container_is_created_as_kind_creates_it() {
     assert!(sec.contains(&"apparmor=unconfined"), "{sec:?}");
     assert_eq!(host["CgroupnsMode"], "private");
     assert_eq!(host["Init"], false);
+    assert_eq!(host["PublishAllPorts"], false);
     let bindings = &host["PortBindings"]["6443/tcp"][0];
     assert_eq!(bindings["HostIp"], "127.0.0.1", "{host}");
-    // The mounts as the engine made them.
-    let mounts = c["Mounts"].as_array().unwrap();
-    let var = mounts
-        .iter()
-        .find(|m| m["Destination"] == "/var")
-        .unwrap_or_else(|| panic!("no /var mount: {mounts:?}"));
-    assert_eq!(var["Type"], "volume");
-    assert_eq!(var["RW"], true);
     let spec_mounts = host["Mounts"].as_array().unwrap();
     for target in ["/tmp", "/run"] {
         assert!(
@@ -115,14 +126,17 @@ async fn node_container_is_created_as_kind_creates_it() {
             "no tmpfs on {target}: {spec_mounts:?}"
         );
     }
-    if std::path::Path::new("/lib/modules").is_dir() {
-        assert!(
-            mounts
-                .iter()
-                .any(|m| m["Destination"] == "/lib/modules" && m["RW"] == false),
-            "{mounts:?}"
-        );
-    }
+    let var = spec_mounts
+        .iter()
+        .find(|m| m["Target"] == "/var")
+        .unwrap_or_else(|| panic!("no /var mount: {spec_mounts:?}"));
+    assert_eq!(var["Type"], "volume");
+    assert!(var.get("Source").is_none_or(|s| s == "" || s.is_null()), "anonymous: {var}");
+    assert_eq!(
+        spec_mounts.iter().any(|m| m["Target"] == "/lib/modules" && m["ReadOnly"] == true),
+        std::path::Path::new("/lib/modules").is_dir(),
+        "/lib/modules read-only exactly where the host has it: {spec_mounts:?}"
+    );
     // Identity: name, hostname, labels, env.
     let config = &c["Config"];
     assert_eq!(config["Hostname"], name.as_str());
@@ -139,19 +153,46 @@ async fn node_container_is_created_as_kind_creates_it() {
         .collect();
     assert!(env.contains(&"KUBECONFIG=/etc/kubernetes/admin.conf"), "{env:?}");
     assert!(env.contains(&"container=docker"), "{env:?}");
-    // Inside: tmpfs really is on /tmp and /run, and 6443 is published on a real port.
+    drop(guard);
+    assert_eq!(containers_of(&cluster), Vec::<String>::new());
+}
+
+/// The same container, started (unprivileged, so that it runs on any engine): the mounts are
+/// really there inside, 6443 is published on 127.0.0.1, and dropping testcontainers' handle on
+/// a current-thread runtime removes it with its volume.
+#[tokio::test]
+#[ignore = "needs a Docker engine and the kubedrill/busybox:test image (.ci/run provides both)"]
+async fn node_container_runs_with_its_mounts_and_published_port() {
+    let _engine = require_docker();
+    let cluster = unique("kdrun");
+    let name = format!("{cluster}-control-plane");
+    let container = node_request(&stand_in(&cluster, false)).start().await.unwrap();
+    let volume = inspect(&name)["Mounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["Destination"] == "/var")
+        .map(|m| m["Name"].as_str().unwrap_or_default().to_string())
+        .unwrap();
     let mounts_inside = Command::new("docker")
         .args(["exec", &name, "cat", "/proc/mounts"])
         .output()
         .unwrap();
     let mounts_inside = String::from_utf8_lossy(&mounts_inside.stdout);
-    assert!(mounts_inside.contains("tmpfs /tmp tmpfs"), "{mounts_inside}");
-    assert!(mounts_inside.contains("tmpfs /run tmpfs"), "{mounts_inside}");
+    assert!(mounts_inside.contains(" /tmp tmpfs "), "{mounts_inside}");
+    assert!(mounts_inside.contains(" /run tmpfs "), "{mounts_inside}");
+    assert!(mounts_inside.contains(" /var "), "{mounts_inside}");
     let port = container.get_host_port_ipv4(6443).await.unwrap();
     assert!(port > 0);
-    // Dropped on a current-thread runtime: testcontainers removes it (and its volume).
+    let published = Command::new("docker").args(["port", &name, "6443/tcp"]).output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&published.stdout).trim(),
+        format!("127.0.0.1:{port}")
+    );
     drop(container);
     assert_eq!(containers_of(&cluster), Vec::<String>::new());
+    let vol = Command::new("docker").args(["volume", "inspect", &volume]).output().unwrap();
+    assert!(!vol.status.success(), "the anonymous /var volume {volume} is removed too");
 }
 
 #[tokio::test]

@@ -85,16 +85,28 @@ impl NodeGuard {
     }
 }
 
+/// How long a removal by name keeps looking for a container whose create request may still
+/// be in flight: dropping the request's future does not stop the engine from completing it.
+const IN_FLIGHT_CREATE: Duration = Duration::from_millis(1500);
+
 async fn remove_by_name(docker: &Docker, name: &str) {
-    let options = RemoveContainerOptionsBuilder::default()
-        .force(true)
-        .v(true)
-        .build();
-    let _ = tokio::time::timeout(
-        Duration::from_secs(60),
-        docker.remove_container(name, Some(options)),
-    )
-    .await;
+    let deadline = tokio::time::Instant::now() + IN_FLIGHT_CREATE;
+    loop {
+        let options = RemoveContainerOptionsBuilder::default()
+            .force(true)
+            .v(true)
+            .build();
+        let removed = tokio::time::timeout(
+            Duration::from_secs(60),
+            docker.remove_container(name, Some(options)),
+        )
+        .await;
+        let gone = matches!(removed, Ok(Ok(())));
+        if gone || tokio::time::Instant::now() >= deadline {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 impl Drop for NodeGuard {

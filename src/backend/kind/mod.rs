@@ -59,6 +59,10 @@ pub struct KindOptions {
     /// Replaces the node image's command. Only for tests that stand a small image in for
     /// the node image; a real node boots with the image's own entrypoint.
     pub command_override: Option<Vec<String>>,
+    /// Runs the node privileged: always `true` for a real node (kubelet needs it). `false`
+    /// only lets tests drive the boot sequence with a stand-in image on an engine that
+    /// refuses privileged containers.
+    pub privileged: bool,
 }
 
 /// A booted (or reused) node, ready for the cluster backend.
@@ -249,6 +253,7 @@ impl KindCluster {
             reusable: options.reuse_cluster.is_some(),
             lib_modules: Path::new("/lib/modules").is_dir(),
             command: options.command_override.clone(),
+            privileged: options.privileged,
         };
         progress(
             started.elapsed(),

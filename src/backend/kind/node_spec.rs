@@ -43,6 +43,9 @@ pub struct NodeSpec {
     pub reusable: bool,
     /// Bind `/lib/modules` read-only (kind always does; skipped where the host has none).
     pub lib_modules: bool,
+    /// Privileged, as a kind node must be. `false` only for tests that stand a small image in
+    /// for the node on an engine that refuses privileged containers.
+    pub privileged: bool,
     /// Replaces the image's command. Only for tests that stand a small image in for the node
     /// image (which has its own entrypoint and `/sbin/init`).
     pub command: Option<Vec<String>>,
@@ -79,7 +82,7 @@ pub fn node_request(spec: &NodeSpec) -> ContainerRequest<GenericImage> {
         .with_exposed_port(API_SERVER_PORT.tcp())
         .with_container_name(node.clone())
         .with_hostname(node)
-        .with_privileged(true)
+        .with_privileged(spec.privileged)
         .with_security_opt("seccomp=unconfined")
         .with_security_opt("apparmor=unconfined")
         .with_cgroupns_mode(CgroupnsMode::Private)

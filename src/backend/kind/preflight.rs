@@ -77,7 +77,14 @@ pub fn check_info(info: &SystemInfo) -> Result<HostFacts, KindError> {
 /// refused (rootless engines without the right setup, policies such as userns-remap).
 pub fn privileged_refused(message: &str) -> bool {
     let m = message.to_ascii_lowercase();
-    m.contains("privileged") && (m.contains("not allowed") || m.contains("denied") || m.contains("refuse") || m.contains("cannot"))
+    // runc in an engine that lacks the capabilities itself (Docker inside an unprivileged
+    // container): "unable to apply caps: operation not permitted".
+    m.contains("unable to apply caps")
+        || (m.contains("privileged")
+            && (m.contains("not allowed")
+                || m.contains("denied")
+                || m.contains("refuse")
+                || m.contains("cannot")))
 }
 
 #[cfg(test)]
