@@ -4,6 +4,9 @@
 //! files it writes there, the kubeconfig it rewrites, the image it pipes in, reuse of a kept
 //! node, the error of a failed `kubeadm init`, and cancellation. The privileged CLI runs of the
 //! same sequences are in `kind_cli_privileged.rs`.
+// Each #[tokio::test] runs on its own thread and runtime: the std Mutex held across awaits
+// serialises the tests of this binary, which count the engine's containers.
+#![allow(clippy::await_holding_lock)]
 
 use std::process::Command;
 use std::time::Duration;
@@ -34,7 +37,12 @@ fn options(image: String, reuse: Option<&str>, sync: u64) -> KindOptions {
 }
 
 fn exec_in(node: &str, cmd: &[&str]) -> String {
-    let out = Command::new("docker").arg("exec").arg(node).args(cmd).output().unwrap();
+    let out = Command::new("docker")
+        .arg("exec")
+        .arg(node)
+        .args(cmd)
+        .output()
+        .unwrap();
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -59,7 +67,10 @@ async fn boot_runs_kinds_sequence_and_a_kept_node_is_reused() {
         "loading image kubedrill/busybox:test into the node",
         "node ready",
     ] {
-        assert!(steps.iter().any(|s| s.starts_with(step)), "{step:?} not in {steps:?}");
+        assert!(
+            steps.iter().any(|s| s.starts_with(step)),
+            "{step:?} not in {steps:?}"
+        );
     }
     assert!(!cluster.reused);
     assert_eq!(cluster.node_name, node);
@@ -68,17 +79,29 @@ async fn boot_runs_kinds_sequence_and_a_kept_node_is_reused() {
     assert_eq!(cluster.loaded_images, vec![IMAGE.to_string()]);
     // The kubeadm config kubedrill wrote, with the scenario timing's syncFrequency.
     let conf = exec_in(&node, &["cat", "/kind/kubeadm.conf"]);
-    assert!(conf.contains("apiVersion: kubeadm.k8s.io/v1beta3"), "{conf}");
+    assert!(
+        conf.contains("apiVersion: kubeadm.k8s.io/v1beta3"),
+        "{conf}"
+    );
     assert!(conf.contains("\nsyncFrequency: 5s\n"), "{conf}");
-    assert!(conf.contains(&format!("controlPlaneEndpoint: \"{node}:6443\"")), "{conf}");
+    assert!(
+        conf.contains(&format!("controlPlaneEndpoint: \"{node}:6443\"")),
+        "{conf}"
+    );
     assert_eq!(
         exec_in(&node, &["cat", "/kind/kubeadm-args"]).trim(),
         "init --config=/kind/kubeadm.conf --skip-token-print --v=6"
     );
     let kubectl = exec_in(&node, &["cat", "/kind/kubectl-calls"]);
-    assert!(kubectl.contains("taint nodes --all node-role.kubernetes.io/control-plane-"), "{kubectl}");
+    assert!(
+        kubectl.contains("taint nodes --all node-role.kubernetes.io/control-plane-"),
+        "{kubectl}"
+    );
     assert!(kubectl.contains("apply -f /kind/cni.yaml"), "{kubectl}");
-    assert!(kubectl.contains("apply -f /kind/manifests/default-storage.yaml"), "{kubectl}");
+    assert!(
+        kubectl.contains("apply -f /kind/manifests/default-storage.yaml"),
+        "{kubectl}"
+    );
     assert_eq!(
         exec_in(&node, &["cat", "/kind/cni.yaml"]),
         "kind: ConfigMap\ndata:\n  subnet: 10.244.0.0/16\n"
@@ -97,16 +120,26 @@ async fn boot_runs_kinds_sequence_and_a_kept_node_is_reused() {
         String::from_utf8_lossy(&saved.stdout).trim()
     );
     // The kubeconfig: the mapped port, 0600, everything else as the node wrote it.
-    let published = Command::new("docker").args(["port", &node, "6443/tcp"]).output().unwrap();
+    let published = Command::new("docker")
+        .args(["port", &node, "6443/tcp"])
+        .output()
+        .unwrap();
     let published = String::from_utf8_lossy(&published.stdout);
     assert_eq!(format!("https://{}", published.trim()), cluster.server);
     let text = std::fs::read_to_string(&cluster.kubeconfig_path).unwrap();
     assert_eq!(text, cluster.kubeconfig);
-    assert!(text.contains(&format!("server: {}", cluster.server)), "{text}");
+    assert!(
+        text.contains(&format!("server: {}", cluster.server)),
+        "{text}"
+    );
     assert!(text.contains("client-key-data: a2V5"), "{text}");
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(
-        std::fs::metadata(&cluster.kubeconfig_path).unwrap().permissions().mode() & 0o777,
+        std::fs::metadata(&cluster.kubeconfig_path)
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777,
         0o600
     );
     assert_eq!(cluster.shutdown().await, Ending::Kept);
@@ -120,11 +153,22 @@ async fn boot_runs_kinds_sequence_and_a_kept_node_is_reused() {
         .await
         .unwrap();
     assert!(reused.reused, "{steps:?}");
-    assert!(steps.iter().any(|s| s == &format!("reusing kept node {node}")), "{steps:?}");
-    assert!(!steps.iter().any(|s| s.starts_with("kubeadm init")), "{steps:?}");
+    assert!(
+        steps
+            .iter()
+            .any(|s| s == &format!("reusing kept node {node}")),
+        "{steps:?}"
+    );
+    assert!(
+        !steps.iter().any(|s| s.starts_with("kubeadm init")),
+        "{steps:?}"
+    );
     assert_eq!(exec_in(&node, &["cat", "/kind/kubeadm-args"]), "");
     drop(reused);
-    assert!(kubedrill_nodes().contains(&node), "a reused node stays kept");
+    assert!(
+        kubedrill_nodes().contains(&node),
+        "a reused node stays kept"
+    );
 
     // Kubelet timing wants 1m: the kept 5s node does not fit and is replaced, saying why.
     let mut steps = Vec::new();
@@ -134,7 +178,9 @@ async fn boot_runs_kinds_sequence_and_a_kept_node_is_reused() {
         .unwrap();
     assert!(!replaced.reused);
     assert!(
-        steps.iter().any(|s| s.contains("its kubelet syncFrequency is 5s, not 1m0s")),
+        steps
+            .iter()
+            .any(|s| s.contains("its kubelet syncFrequency is 5s, not 1m0s")),
         "{steps:?}"
     );
     assert!(exec_in(&node, &["cat", "/kind/kubeadm.conf"]).contains("\nsyncFrequency: 1m0s\n"));
@@ -148,9 +194,18 @@ async fn boot_runs_kinds_sequence_and_a_kept_node_is_reused() {
     assert!(fresh.cluster.starts_with("kubedrill-"));
     let kubeconfig = fresh.kubeconfig_path.clone();
     assert_eq!(fresh.shutdown().await, Ending::Removed);
-    assert!(!kubeconfig.exists(), "the run's kubeconfig goes with the node");
-    let _ = Command::new("docker").args(["rm", "-f", "-v", &node]).output();
-    let _ = std::fs::remove_dir_all(kubedrill::backend::kind::kept_kubeconfig_path(&name).parent().unwrap());
+    assert!(
+        !kubeconfig.exists(),
+        "the run's kubeconfig goes with the node"
+    );
+    let _ = Command::new("docker")
+        .args(["rm", "-f", "-v", &node])
+        .output();
+    let _ = std::fs::remove_dir_all(
+        kubedrill::backend::kind::kept_kubeconfig_path(&name)
+            .parent()
+            .unwrap(),
+    );
     assert_eq!(kubedrill_nodes(), before);
 }
 
@@ -164,13 +219,28 @@ async fn failed_kubeadm_init_carries_its_output_and_the_kubelet_journal_and_remo
     let err = KindCluster::start(&options(image, None, 5), &mut progress)
         .await
         .unwrap_err();
-    assert!(matches!(err, KindError::Boot { step: "kubeadm init", .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            KindError::Boot {
+                step: "kubeadm init",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     let text = err.to_string();
     assert!(text.starts_with("kubeadm init failed after"), "{text}");
     assert!(text.contains("kubeadm output:"), "{text}");
-    assert!(text.contains("stand-in failure: the kubelet is not healthy"), "{text}");
+    assert!(
+        text.contains("stand-in failure: the kubelet is not healthy"),
+        "{text}"
+    );
     assert!(text.contains("kubelet journal:"), "{text}");
-    assert!(text.contains("stand-in journal: failed to run Kubelet"), "{text}");
+    assert!(
+        text.contains("stand-in journal: failed to run Kubelet"),
+        "{text}"
+    );
     // The config as the node received it (written through base64 in the node).
     assert!(text.contains("kind: KubeletConfiguration"), "{text}");
     assert!(text.contains("\nsyncFrequency: 5s\n"), "{text}");
@@ -200,6 +270,9 @@ async fn a_boot_cancelled_while_waiting_for_systemd_leaves_no_node() {
     };
     let (result, appeared) = tokio::join!(boot, watch);
     assert!(appeared, "the node container never appeared");
-    assert!(result.is_err(), "systemd never comes up in this stand-in: {result:?}");
+    assert!(
+        result.is_err(),
+        "systemd never comes up in this stand-in: {result:?}"
+    );
     assert_eq!(kubedrill_nodes(), before, "no node left after cancellation");
 }

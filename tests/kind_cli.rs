@@ -36,13 +36,21 @@ fn kind_run(extra: &[&str]) -> Command {
 #[test]
 fn kind_flags_need_the_kind_backend() {
     let out = Command::new(BIN)
-        .args(["run", "--reuse-cluster", "ci", "tests/fixtures/docker/docker.yaml"])
+        .args([
+            "run",
+            "--reuse-cluster",
+            "ci",
+            "tests/fixtures/docker/docker.yaml",
+        ])
         .current_dir(root())
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("--reuse-cluster needs --backend kind"), "{stderr}");
+    assert!(
+        stderr.contains("--reuse-cluster needs --backend kind"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -62,7 +70,9 @@ fn kind_missing_node_image_fails_fast_with_exit_2() {
     let _engine = require_docker();
     let before = kubedrill_nodes();
     let started = Instant::now();
-    let out = kind_run(&["--kind-image", "kubedrill/no-such-node:v0.0.0"]).output().unwrap();
+    let out = kind_run(&["--kind-image", "kubedrill/no-such-node:v0.0.0"])
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
@@ -70,7 +80,11 @@ fn kind_missing_node_image_fails_fast_with_exit_2() {
         "{stderr}"
     );
     // No registry here: the pull fails at once, and nothing waits for a timeout.
-    assert!(started.elapsed() < Duration::from_secs(30), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(kubedrill_nodes(), before);
 }
 

@@ -33,7 +33,16 @@ fn every_scenario_passes_on_a_kind_node() {
     let image = node_image();
     let started = Instant::now();
     let out = Command::new(BIN)
-        .args(["run", "--backend", "kind", "--kind-image", &image, "--jobs", "4", "scenarios"])
+        .args([
+            "run",
+            "--backend",
+            "kind",
+            "--kind-image",
+            &image,
+            "--jobs",
+            "4",
+            "scenarios",
+        ])
         .current_dir(root())
         .env("NO_COLOR", "1")
         .output()
@@ -53,7 +62,14 @@ fn every_scenario_passes_on_a_kind_node() {
 fn compare_local_and_kind_agrees_on_every_scenario() {
     let image = node_image();
     let out = Command::new(BIN)
-        .args(["run", "--compare", "local,kind", "--kind-image", &image, "scenarios"])
+        .args([
+            "run",
+            "--compare",
+            "local,kind",
+            "--kind-image",
+            &image,
+            "scenarios",
+        ])
         .current_dir(root())
         .env("NO_COLOR", "1")
         .output()
@@ -87,9 +103,15 @@ async fn a_real_node_boots_ready_and_is_reused() {
     assert!(!cold.reused);
     assert!(cold.server.starts_with("https://127.0.0.1:"));
     assert!(cold.kubeconfig_path.is_file());
-    eprintln!("cold boot: {:?} (Kubernetes {})", cold.ready_after, cold.kubernetes_version);
+    eprintln!(
+        "cold boot: {:?} (Kubernetes {})",
+        cold.ready_after, cold.kubernetes_version
+    );
     let cold_after = cold.ready_after;
-    assert_eq!(cold.shutdown().await, kubedrill::backend::kind::Ending::Kept);
+    assert_eq!(
+        cold.shutdown().await,
+        kubedrill::backend::kind::Ending::Kept
+    );
     let warm = KindCluster::start(&options, &mut progress).await.unwrap();
     assert!(warm.reused);
     eprintln!("reused: {:?} (cold was {cold_after:?})", warm.ready_after);

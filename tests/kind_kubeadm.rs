@@ -57,7 +57,10 @@ fn kubeadm_api_is_v1beta3_up_to_1_35_and_v1beta4_from_1_36() {
     assert!(v3.contains("apiVersion: kubeadm.k8s.io/v1beta3") && !v3.contains("v1beta4"));
     assert!(v4.contains("apiVersion: kubeadm.k8s.io/v1beta4") && !v4.contains("v1beta3"));
     // v1beta4's extraArgs are a list of name/value pairs.
-    assert!(v4.contains("- name: node-ip\n    value: \"172.18.0.2\""), "{v4}");
+    assert!(
+        v4.contains("- name: node-ip\n    value: \"172.18.0.2\""),
+        "{v4}"
+    );
     assert!(v3.contains("    node-ip: \"172.18.0.2\""), "{v3}");
 }
 
@@ -71,15 +74,34 @@ fn kubelet_sync_frequency_follows_the_scenario_timing() {
     let mixed = sync_frequency_for(&[&Timing::Fast, &Timing::Kubelet, &Timing::Fast]);
     assert_eq!(mixed.frequency, Duration::from_secs(60));
     assert!(mixed.reason.contains("1 of 3"), "{}", mixed.reason);
-    assert!(render(&inputs("v1.35.0", 5, false)).unwrap().contains("\nsyncFrequency: 5s\n"));
-    assert!(render(&inputs("v1.35.0", 60, false)).unwrap().contains("\nsyncFrequency: 1m0s\n"));
+    assert!(
+        render(&inputs("v1.35.0", 5, false))
+            .unwrap()
+            .contains("\nsyncFrequency: 5s\n")
+    );
+    assert!(
+        render(&inputs("v1.35.0", 60, false))
+            .unwrap()
+            .contains("\nsyncFrequency: 1m0s\n")
+    );
 }
 
 #[test]
 fn cgroup_v1_hosts_get_fail_cgroup_v1_false_from_1_31() {
-    golden("kubeadm-v1.35-cgroupv1.yaml", &render(&inputs("v1.35.0", 60, true)).unwrap());
-    assert!(!render(&inputs("v1.29.14", 5, true)).unwrap().contains("failCgroupV1"));
-    assert!(!render(&inputs("v1.35.0", 5, false)).unwrap().contains("failCgroupV1"));
+    golden(
+        "kubeadm-v1.35-cgroupv1.yaml",
+        &render(&inputs("v1.35.0", 60, true)).unwrap(),
+    );
+    assert!(
+        !render(&inputs("v1.29.14", 5, true))
+            .unwrap()
+            .contains("failCgroupV1")
+    );
+    assert!(
+        !render(&inputs("v1.35.0", 5, false))
+            .unwrap()
+            .contains("failCgroupV1")
+    );
 }
 
 #[test]

@@ -3,6 +3,9 @@
 //! container as testcontainers creates it, reuse discovery by label, and removal on drop and
 //! on cancellation. Run with `cargo test --test kind_node -- --ignored` where `.ci/run` has
 //! started dockerd and imported kubedrill/busybox:test.
+// Each #[tokio::test] runs on its own thread and runtime: the std Mutex held across awaits
+// serialises the tests of this binary, which count the engine's containers.
+#![allow(clippy::await_holding_lock)]
 
 use std::process::Command;
 use std::time::Duration;
@@ -13,7 +16,8 @@ use kubedrill::backend::kind::reuse::{Discovery, discover};
 use testcontainers::runners::AsyncRunner;
 
 const IMAGE: &str = "kubedrill/busybox:test";
-const NEEDS: &str = "needs a Docker engine and the kubedrill/busybox:test image (.ci/run provides both)";
+const NEEDS: &str =
+    "needs a Docker engine and the kubedrill/busybox:test image (.ci/run provides both)";
 
 /// Tests of one binary run in parallel; each counts the engine's containers.
 static ENGINE: std::sync::Mutex<()> = std::sync::Mutex::new(());
@@ -24,10 +28,7 @@ fn require_docker() -> std::sync::MutexGuard<'static, ()> {
         .output();
     match out {
         Ok(o) if o.status.success() => {}
-        Ok(o) => panic!(
-            "{NEEDS}: {}",
-            String::from_utf8_lossy(&o.stderr).trim()
-        ),
+        Ok(o) => panic!("{NEEDS}: {}", String::from_utf8_lossy(&o.stderr).trim()),
         Err(e) => panic!("{NEEDS}: no docker CLI ({e})"),
     }
     ENGINE
@@ -73,8 +74,15 @@ fn stand_in(cluster: &str, reusable: bool) -> NodeSpec {
 }
 
 fn inspect(name: &str) -> serde_json::Value {
-    let out = Command::new("docker").args(["inspect", name]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("docker")
+        .args(["inspect", name])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     v[0].clone()
 }
@@ -131,9 +139,14 @@ async fn node_container_is_created_as_kind_creates_it() {
         .find(|m| m["Target"] == "/var")
         .unwrap_or_else(|| panic!("no /var mount: {spec_mounts:?}"));
     assert_eq!(var["Type"], "volume");
-    assert!(var.get("Source").is_none_or(|s| s == "" || s.is_null()), "anonymous: {var}");
+    assert!(
+        var.get("Source").is_none_or(|s| s == "" || s.is_null()),
+        "anonymous: {var}"
+    );
     assert_eq!(
-        spec_mounts.iter().any(|m| m["Target"] == "/lib/modules" && m["ReadOnly"] == true),
+        spec_mounts
+            .iter()
+            .any(|m| m["Target"] == "/lib/modules" && m["ReadOnly"] == true),
         std::path::Path::new("/lib/modules").is_dir(),
         "/lib/modules read-only exactly where the host has it: {spec_mounts:?}"
     );
@@ -151,7 +164,10 @@ async fn node_container_is_created_as_kind_creates_it() {
         .iter()
         .filter_map(|v| v.as_str())
         .collect();
-    assert!(env.contains(&"KUBECONFIG=/etc/kubernetes/admin.conf"), "{env:?}");
+    assert!(
+        env.contains(&"KUBECONFIG=/etc/kubernetes/admin.conf"),
+        "{env:?}"
+    );
     assert!(env.contains(&"container=docker"), "{env:?}");
     drop(guard);
     assert_eq!(containers_of(&cluster), Vec::<String>::new());
@@ -166,7 +182,10 @@ async fn node_container_runs_with_its_mounts_and_published_port() {
     let _engine = require_docker();
     let cluster = unique("kdrun");
     let name = format!("{cluster}-control-plane");
-    let container = node_request(&stand_in(&cluster, false)).start().await.unwrap();
+    let container = node_request(&stand_in(&cluster, false))
+        .start()
+        .await
+        .unwrap();
     let volume = inspect(&name)["Mounts"]
         .as_array()
         .unwrap()
@@ -184,15 +203,24 @@ async fn node_container_runs_with_its_mounts_and_published_port() {
     assert!(mounts_inside.contains(" /var "), "{mounts_inside}");
     let port = container.get_host_port_ipv4(6443).await.unwrap();
     assert!(port > 0);
-    let published = Command::new("docker").args(["port", &name, "6443/tcp"]).output().unwrap();
+    let published = Command::new("docker")
+        .args(["port", &name, "6443/tcp"])
+        .output()
+        .unwrap();
     assert_eq!(
         String::from_utf8_lossy(&published.stdout).trim(),
         format!("127.0.0.1:{port}")
     );
     drop(container);
     assert_eq!(containers_of(&cluster), Vec::<String>::new());
-    let vol = Command::new("docker").args(["volume", "inspect", &volume]).output().unwrap();
-    assert!(!vol.status.success(), "the anonymous /var volume {volume} is removed too");
+    let vol = Command::new("docker")
+        .args(["volume", "inspect", &volume])
+        .output()
+        .unwrap();
+    assert!(
+        !vol.status.success(),
+        "the anonymous /var volume {volume} is removed too"
+    );
 }
 
 #[tokio::test]
@@ -220,23 +248,47 @@ async fn reuse_discovery_finds_a_kept_node_by_label_and_refuses_a_foreign_one() 
     }
     // Not labelled for reuse (a fresh run's node): never reused.
     let fresh = unique("kdfresh");
-    let fresh_node = node_request(&stand_in(&fresh, false)).start().await.unwrap();
+    let fresh_node = node_request(&stand_in(&fresh, false))
+        .start()
+        .await
+        .unwrap();
     assert_eq!(discover(&docker, &fresh).await.unwrap(), Discovery::Foreign);
     drop(fresh_node);
     // Someone else's container with the node's name.
     let foreign = unique("kdforeign");
     let run = Command::new("docker")
-        .args(["run", "-d", "--name", &format!("{foreign}-control-plane"), IMAGE, "sleep", "600"])
+        .args([
+            "run",
+            "-d",
+            "--name",
+            &format!("{foreign}-control-plane"),
+            IMAGE,
+            "sleep",
+            "600",
+        ])
         .output()
         .unwrap();
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
-    assert_eq!(discover(&docker, &foreign).await.unwrap(), Discovery::Foreign);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(
+        discover(&docker, &foreign).await.unwrap(),
+        Discovery::Foreign
+    );
     assert_eq!(
         discover(&docker, &unique("kdabsent")).await.unwrap(),
         Discovery::Absent
     );
     let _ = Command::new("docker")
-        .args(["rm", "-f", "-v", &format!("{foreign}-control-plane"), &format!("{kept}-control-plane")])
+        .args([
+            "rm",
+            "-f",
+            "-v",
+            &format!("{foreign}-control-plane"),
+            &format!("{kept}-control-plane"),
+        ])
         .output();
     assert_eq!(containers_of(&kept), Vec::<String>::new());
     assert_eq!(containers_of(&fresh), Vec::<String>::new());
@@ -263,7 +315,11 @@ async fn node_guard_removes_the_node_when_the_start_is_cancelled_at_any_point() 
         })
         .await;
         assert!(started.is_err());
-        assert_eq!(containers_of(&cluster), Vec::<String>::new(), "cancelled after {ms} ms");
+        assert_eq!(
+            containers_of(&cluster),
+            Vec::<String>::new(),
+            "cancelled after {ms} ms"
+        );
     }
 }
 
@@ -281,7 +337,12 @@ fn node_guard_removes_the_node_when_dropped_outside_any_runtime() {
             .await
             .unwrap();
         let mut guard = NodeGuard::new(docker, format!("{cluster}-control-plane"));
-        guard.hold(node_request(&stand_in(&cluster, false)).start().await.unwrap());
+        guard.hold(
+            node_request(&stand_in(&cluster, false))
+                .start()
+                .await
+                .unwrap(),
+        );
         guard
     });
     drop(rt);

@@ -148,7 +148,10 @@ impl DockerRuntime {
                 let message = if local {
                     e.to_string()
                 } else {
-                    format!("No such image: {} here, and pulling it failed: {e}", spec.image)
+                    format!(
+                        "No such image: {} here, and pulling it failed: {e}",
+                        spec.image
+                    )
                 };
                 return Err(fail(message));
             }
@@ -156,7 +159,7 @@ impl DockerRuntime {
         let id = inner.id().to_string();
         let mut container = DockerContainer {
             docker: self.docker.clone(),
-            inner: Some(inner),
+            inner: Some(Box::new(inner)),
             id: id.clone(),
             pid: 0,
             logs: LogBuffer::new(),
@@ -205,7 +208,10 @@ pub(crate) fn split_image(image: &str) -> (String, String) {
 }
 
 /// The testcontainers request for one container of the pod.
-fn container_request(spec: &DockerSpec, name: &str) -> testcontainers::ContainerRequest<GenericImage> {
+fn container_request(
+    spec: &DockerSpec,
+    name: &str,
+) -> testcontainers::ContainerRequest<GenericImage> {
     let (image_name, tag) = split_image(&spec.image);
     let mut image = GenericImage::new(image_name, tag);
     // Kubernetes' `command` is an argv; testcontainers' entrypoint is one string, and the
@@ -235,15 +241,12 @@ fn container_request(spec: &DockerSpec, name: &str) -> testcontainers::Container
         request = request.with_working_dir(dir.display().to_string());
     }
     for (host, container, read_only) in &spec.binds {
-        let mount = Mount::bind_mount(
-            host.display().to_string(),
-            container.display().to_string(),
-        )
-        .with_access_mode(if *read_only {
-            AccessMode::ReadOnly
-        } else {
-            AccessMode::ReadWrite
-        });
+        let mount = Mount::bind_mount(host.display().to_string(), container.display().to_string())
+            .with_access_mode(if *read_only {
+                AccessMode::ReadOnly
+            } else {
+                AccessMode::ReadWrite
+            });
         request = request.with_mount(mount);
     }
     request.with_host_config_modifier(|host| {
@@ -310,7 +313,8 @@ pub struct DockerContainer {
     docker: Docker,
     /// testcontainers' handle: removing the container is its job (`rm`, or its `Drop`).
     /// `None` once removed.
-    inner: Option<ContainerAsync<GenericImage>>,
+    /// Boxed: the handle is large and `DockerContainer` sits in an enum next to processes.
+    inner: Option<Box<ContainerAsync<GenericImage>>>,
     id: String,
     pid: u32,
     logs: LogBuffer,
@@ -450,7 +454,10 @@ impl DockerContainer {
             let mut stream = docker.wait_container(&id, Some(options));
             let code = match stream.next().await {
                 Some(Ok(r)) => r.status_code,
-                Some(Err(testcontainers::bollard::errors::Error::DockerContainerWaitError { code, .. })) => code,
+                Some(Err(testcontainers::bollard::errors::Error::DockerContainerWaitError {
+                    code,
+                    ..
+                })) => code,
                 _ => -1,
             };
             let reason = if code > 128 && code < 160 {

@@ -22,7 +22,10 @@ pub fn require_docker_and_busybox() {
         Ok(o) => panic!("{needs}: {}", String::from_utf8_lossy(&o.stderr).trim()),
         Err(e) => panic!("{needs}: no docker CLI ({e})"),
     }
-    assert!(Path::new("/bin/busybox").is_file(), "{needs}: no /bin/busybox");
+    assert!(
+        Path::new("/bin/busybox").is_file(),
+        "{needs}: no /bin/busybox"
+    );
 }
 
 /// Whether the engine runs privileged containers (engines inside unprivileged containers
@@ -38,7 +41,14 @@ pub fn privileged_allowed() -> bool {
 /// Names of every kind node kubedrill started (label `io.kubedrill.kind`).
 pub fn kubedrill_nodes() -> Vec<String> {
     let out = Command::new("docker")
-        .args(["ps", "-a", "--filter", "label=io.kubedrill.kind", "--format", "{{.Names}}"])
+        .args([
+            "ps",
+            "-a",
+            "--filter",
+            "label=io.kubedrill.kind",
+            "--format",
+            "{{.Names}}",
+        ])
         .output()
         .unwrap();
     let mut v: Vec<String> = String::from_utf8_lossy(&out.stdout)
@@ -90,13 +100,28 @@ pub fn stand_in_image(mode: Mode) -> String {
     };
     let image = format!("kubedrill/stand-in-node:{tag}");
     let built = BUILT.get_or_init(Default::default);
-    let mut built = built.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut built = built
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     if built.contains(&image) {
         return image;
     }
     let dir = tempfile::tempdir().unwrap();
     let r = dir.path();
-    for d in ["bin", "sbin", "usr/bin", "usr/local/bin", "kind/manifests", "etc", "tmp", "run", "var", "proc", "sys", "dev"] {
+    for d in [
+        "bin",
+        "sbin",
+        "usr/bin",
+        "usr/local/bin",
+        "kind/manifests",
+        "etc",
+        "tmp",
+        "run",
+        "var",
+        "proc",
+        "sys",
+        "dev",
+    ] {
         std::fs::create_dir_all(r.join(d)).unwrap();
     }
     std::fs::copy("/bin/busybox", r.join("bin/busybox")).unwrap();
@@ -112,7 +137,10 @@ pub fn stand_in_image(mode: Mode) -> String {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
     };
-    script("usr/local/bin/entrypoint", "echo 'INFO: starting init' >&2\nexec \"$@\"");
+    script(
+        "usr/local/bin/entrypoint",
+        "echo 'INFO: starting init' >&2\nexec \"$@\"",
+    );
     script("sbin/init", "exec sleep 100000");
     script(
         "usr/bin/systemctl",
@@ -161,7 +189,11 @@ pub fn stand_in_image(mode: Mode) -> String {
         "kind: ConfigMap\ndata:\n  subnet: {{ .PodSubnet }}\n",
     )
     .unwrap();
-    std::fs::write(r.join("kind/manifests/default-storage.yaml"), "kind: StorageClass\n").unwrap();
+    std::fs::write(
+        r.join("kind/manifests/default-storage.yaml"),
+        "kind: StorageClass\n",
+    )
+    .unwrap();
     let tar = dir.path().with_extension("tar");
     let ok = Command::new("tar")
         .args(["-C"])
@@ -187,8 +219,11 @@ pub fn stand_in_image(mode: Mode) -> String {
         .output()
         .unwrap();
     let _ = std::fs::remove_file(&tar);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     built.push(image.clone());
     image
 }
-

@@ -74,7 +74,10 @@ impl BootPlan<'_> {
             .run(&["journalctl", "-u", "kubelet", "--no-pager", "-n", "60"])
             .await
         {
-            Ok(out) => format!("kubelet journal:\n{}", last_lines(&out.combined(), LOG_LINES)),
+            Ok(out) => format!(
+                "kubelet journal:\n{}",
+                last_lines(&out.combined(), LOG_LINES)
+            ),
             Err(e) => format!("(kubelet journal unavailable: {e})"),
         }
     }
@@ -137,7 +140,9 @@ impl BootPlan<'_> {
 
     /// Reads `/kind/version` and the snapshotter.
     pub async fn facts(&self) -> Result<NodeFacts, KindError> {
-        let version = self.must("reading the node's facts", &["cat", "/kind/version"]).await?;
+        let version = self
+            .must("reading the node's facts", &["cat", "/kind/version"])
+            .await?;
         let dump = self.node.run(&["containerd", "config", "dump"]).await?;
         Ok(NodeFacts {
             kubernetes_version: version.stdout.trim().to_string(),

@@ -76,10 +76,10 @@ impl NodeGuard {
     /// Removes the node now and waits for it.
     pub async fn remove(mut self) {
         self.armed = false;
-        if let Some(container) = self.container.take() {
-            if container.rm().await.is_ok() {
-                return;
-            }
+        if let Some(container) = self.container.take()
+            && container.rm().await.is_ok()
+        {
+            return;
         }
         remove_by_name(&self.docker, &self.name).await;
     }

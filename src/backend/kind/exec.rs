@@ -82,7 +82,11 @@ impl NodeExec {
             attach_stdin: Some(stdin.is_some()),
             ..Default::default()
         };
-        let created = self.docker.create_exec(&self.id, options).await.map_err(fail)?;
+        let created = self
+            .docker
+            .create_exec(&self.id, options)
+            .await
+            .map_err(fail)?;
         let started = self
             .docker
             .start_exec(

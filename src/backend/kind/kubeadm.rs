@@ -43,7 +43,7 @@ pub fn minor_version(version: &str) -> Option<u32> {
 /// A Go `time.Duration` string as kubelet prints one: `5s`, `1m0s`, `1m30s`, `500ms`.
 pub fn go_duration(d: Duration) -> String {
     let ms = d.as_millis();
-    if ms % 1000 != 0 {
+    if !ms.is_multiple_of(1000) {
         return format!("{ms}ms");
     }
     let secs = d.as_secs();

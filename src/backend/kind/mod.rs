@@ -108,7 +108,9 @@ pub enum Ending {
     Kept,
 }
 
-fn docker_error(action: &'static str) -> impl Fn(testcontainers::bollard::errors::Error) -> KindError {
+fn docker_error(
+    action: &'static str,
+) -> impl Fn(testcontainers::bollard::errors::Error) -> KindError {
     move |e| KindError::Docker {
         action,
         message: e.to_string(),
@@ -207,7 +209,10 @@ impl KindCluster {
         if !orphans.is_empty() {
             progress(
                 started.elapsed(),
-                &format!("removed containers left by killed runs: {}", orphans.join(", ")),
+                &format!(
+                    "removed containers left by killed runs: {}",
+                    orphans.join(", ")
+                ),
             );
         }
         let host = preflight::check_host(&docker).await?;
@@ -226,7 +231,10 @@ impl KindCluster {
         let node_name = node_spec::node_name(&cluster);
 
         if docker.inspect_image(&options.image).await.is_err() {
-            progress(started.elapsed(), &format!("pulling image {}", options.image));
+            progress(
+                started.elapsed(),
+                &format!("pulling image {}", options.image),
+            );
             images::ensure_local(&docker, &options.image)
                 .await
                 .map_err(|reason| KindError::NodeImageUnavailable {
@@ -452,7 +460,10 @@ impl KindCluster {
                     image: image.clone(),
                     reason,
                 })?;
-            progress(Duration::ZERO, &format!("loading image {image} into the node"));
+            progress(
+                Duration::ZERO,
+                &format!("loading image {image} into the node"),
+            );
             images::load_into_node(&self.docker, &node, image, &self.snapshotter).await?;
             self.loaded_images.push(image.clone());
         }

@@ -100,7 +100,8 @@ pub fn node_request(spec: &NodeSpec) -> ContainerRequest<GenericImage> {
     }
     if spec.lib_modules {
         request = request.with_mount(
-            Mount::bind_mount("/lib/modules", "/lib/modules").with_access_mode(AccessMode::ReadOnly),
+            Mount::bind_mount("/lib/modules", "/lib/modules")
+                .with_access_mode(AccessMode::ReadOnly),
         );
     }
     if let Some(command) = &spec.command {

@@ -95,7 +95,10 @@ mod tests {
     fn rootless_on_cgroup_v1_is_refused_with_the_reason() {
         let info = SystemInfo {
             cgroup_version: Some(SystemInfoCgroupVersionEnum::_1),
-            security_options: Some(vec!["name=seccomp,profile=default".into(), "name=rootless".into()]),
+            security_options: Some(vec![
+                "name=seccomp,profile=default".into(),
+                "name=rootless".into(),
+            ]),
             ..Default::default()
         };
         let e = check_info(&info).unwrap_err().to_string();
@@ -110,7 +113,10 @@ mod tests {
             ..Default::default()
         };
         let e = check_info(&info).unwrap_err().to_string();
-        assert!(e.contains("no memory cgroup controller") && e.contains("6.1.0"), "{e}");
+        assert!(
+            e.contains("no memory cgroup controller") && e.contains("6.1.0"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -38,7 +38,10 @@ pub enum Discovery {
 pub async fn discover(docker: &Docker, cluster: &str) -> Result<Discovery, KindError> {
     let cluster_filter = format!("{CLUSTER_LABEL}={cluster}");
     let reuse_filter = format!("{REUSE_LABEL}=true");
-    let filters = HashMap::from([("label", vec![cluster_filter.as_str(), reuse_filter.as_str()])]);
+    let filters = HashMap::from([(
+        "label",
+        vec![cluster_filter.as_str(), reuse_filter.as_str()],
+    )]);
     let options = ListContainersOptionsBuilder::default()
         .all(true)
         .filters(&filters)
