@@ -113,7 +113,12 @@ pub fn run(args: &RunArgs, scenarios: &[Scenario]) -> ExitCode {
             signal(SignalKind::interrupt()),
             signal(SignalKind::terminate()),
         ) else {
-            return Outcome::Failed(KindError::Interrupted);
+            // No signal handling: a signal then kills the process; the next run removes the
+            // node (its scratch dir's owner is gone).
+            return match KindCluster::start(&options, &mut progress).await {
+                Ok(c) => Outcome::Booted(Box::new(c)),
+                Err(e) => Outcome::Failed(e),
+            };
         };
         // Dropping the boot future (on a signal) drops its node guard: the node is removed.
         tokio::select! {

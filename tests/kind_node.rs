@@ -157,6 +157,7 @@ async fn node_container_is_created_as_kind_creates_it() {
     assert_eq!(labels["io.x-k8s.kind.cluster"], cluster.as_str());
     assert_eq!(labels["io.x-k8s.kind.role"], "control-plane");
     assert_eq!(labels["io.kubedrill.kind.sync-frequency"], "5s");
+    assert_eq!(labels["io.kubedrill.kind.image"], IMAGE);
     assert!(labels.get("io.kubedrill.kind.reuse").is_none(), "{labels}");
     let env: Vec<&str> = config["Env"]
         .as_array()

@@ -24,6 +24,9 @@ pub const REUSE_LABEL: &str = "io.kubedrill.kind.reuse";
 pub const MANAGED_LABEL: &str = "io.kubedrill.kind";
 /// The kubelet `syncFrequency` the node was booted with (Go duration, e.g. `5s`).
 pub const SYNC_LABEL: &str = "io.kubedrill.kind.sync-frequency";
+/// The node image as `--kind-image` named it (the engine may report a digest reference
+/// differently): what reuse compares.
+pub const IMAGE_LABEL: &str = "io.kubedrill.kind.image";
 /// The API server's port inside the node.
 pub const API_SERVER_PORT: u16 = 6443;
 /// How long testcontainers may take to create and start the node container (kind allows
@@ -94,6 +97,7 @@ pub fn node_request(spec: &NodeSpec) -> ContainerRequest<GenericImage> {
         .with_label(ROLE_LABEL, "control-plane")
         .with_label(MANAGED_LABEL, env!("CARGO_PKG_VERSION"))
         .with_label(SYNC_LABEL, go_duration(spec.sync_frequency))
+        .with_label(IMAGE_LABEL, spec.image.clone())
         .with_startup_timeout(STARTUP_TIMEOUT);
     if spec.reusable {
         request = request.with_label(REUSE_LABEL, "true");

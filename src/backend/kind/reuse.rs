@@ -8,7 +8,7 @@ use testcontainers::bollard::Docker;
 use testcontainers::bollard::query_parameters::ListContainersOptionsBuilder;
 
 use super::KindError;
-use super::node_spec::{CLUSTER_LABEL, REUSE_LABEL, SYNC_LABEL, node_name};
+use super::node_spec::{CLUSTER_LABEL, IMAGE_LABEL, REUSE_LABEL, SYNC_LABEL, node_name};
 
 /// A node container found on the engine.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,7 +17,7 @@ pub struct FoundNode {
     pub id: String,
     /// Whether it is running.
     pub running: bool,
-    /// Its image as the engine reports it.
+    /// Its image as `--kind-image` named it (its label), else as the engine reports it.
     pub image: String,
     /// The kubelet `syncFrequency` it was booted with (its label), e.g. `5s`.
     pub sync_frequency: Option<String>,
@@ -61,11 +61,12 @@ pub async fn discover(docker: &Docker, cluster: &str) -> Result<Discovery, KindE
             .any(|n| n.trim_start_matches('/') == node)
     });
     if let Some(c) = ours {
+        let mut labels = c.labels.unwrap_or_default();
         return Ok(Discovery::Reusable(FoundNode {
             id: c.id.unwrap_or_default(),
             running: c.state.map(|s| s.to_string()).as_deref() == Some("running"),
-            image: c.image.unwrap_or_default(),
-            sync_frequency: c.labels.and_then(|mut l| l.remove(SYNC_LABEL)),
+            image: labels.remove(IMAGE_LABEL).or(c.image).unwrap_or_default(),
+            sync_frequency: labels.remove(SYNC_LABEL),
         }));
     }
     // Something else with that name would make the create fail with a conflict: say so.
