@@ -125,3 +125,105 @@ fn next_docker_run_removes_containers_and_scratch_of_a_killed_run() {
         .collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+/// Names of the containers of run id `run_id` (label `io.kubedrill.run`).
+fn containers_of_run(run_id: &str) -> Vec<String> {
+    let out = Command::new("docker")
+        .args([
+            "ps",
+            "-a",
+            "--filter",
+            &format!("label=io.kubedrill.run={run_id}"),
+            "--format",
+            "{{.Names}}",
+        ])
+        .output()
+        .expect("the docker CLI");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+fn sleeper(run_id: &str) -> kubedrill::runtime::docker::DockerSpec {
+    kubedrill::runtime::docker::DockerSpec {
+        name: "app".into(),
+        image: IMAGE.into(),
+        entrypoint: vec!["sleep".into()],
+        args: vec!["600".into()],
+        env: vec![],
+        working_dir: None,
+        binds: vec![],
+        run_id: run_id.into(),
+        owner_scratch: None,
+    }
+}
+
+/// The README once said testcontainers could not be used because its `Drop` panics on the
+/// current-thread runtimes kubedrill's workers use. With testcontainers 0.28 a container
+/// dropped on a current-thread runtime is removed through its drop worker, and one dropped
+/// outside any runtime is removed too (DockerContainer gives it a runtime context). Each
+/// case must leave no container and not panic.
+#[test]
+#[ignore = "needs a Docker engine and the kubedrill/busybox:test image (.ci/run provides both)"]
+fn docker_containers_are_removed_when_dropped_on_a_current_thread_runtime_or_outside_one() {
+    use kubedrill::runtime::docker::DockerRuntime;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    // Dropped inside the current-thread runtime, as a cancelled scenario drops it.
+    let inside = format!("dropin{:06x}", rand::random::<u32>() & 0xff_ffff);
+    rt.block_on(async {
+        let docker = DockerRuntime::connect().await.unwrap();
+        let c = docker.start(&sleeper(&inside)).await.unwrap();
+        assert!(c.pid() > 0);
+        assert_eq!(containers_of_run(&inside).len(), 1);
+        drop(c);
+    });
+    assert_eq!(containers_of_run(&inside), Vec::<String>::new());
+    // Dropped after its runtime is gone.
+    let outside = format!("dropout{:06x}", rand::random::<u32>() & 0xff_ffff);
+    let c = rt.block_on(async {
+        let docker = DockerRuntime::connect().await.unwrap();
+        docker.start(&sleeper(&outside)).await.unwrap()
+    });
+    drop(rt);
+    assert_eq!(containers_of_run(&outside).len(), 1);
+    drop(c);
+    assert_eq!(containers_of_run(&outside), Vec::<String>::new());
+    // On a multi-thread runtime (testcontainers' block_in_place path).
+    let multi = format!("dropmt{:06x}", rand::random::<u32>() & 0xff_ffff);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let docker = DockerRuntime::connect().await.unwrap();
+        let c = docker.start(&sleeper(&multi)).await.unwrap();
+        tokio::spawn(async move { drop(c) }).await.unwrap();
+    });
+    assert_eq!(containers_of_run(&multi), Vec::<String>::new());
+}
+
+/// A container whose command does not exist is created but fails to start; testcontainers
+/// returns the error without a handle, so kubedrill removes it by name.
+#[test]
+#[ignore = "needs a Docker engine and the kubedrill/busybox:test image (.ci/run provides both)"]
+fn docker_container_that_fails_to_start_is_removed() {
+    use kubedrill::runtime::docker::DockerRuntime;
+    let run = format!("nostart{:06x}", rand::random::<u32>() & 0xff_ffff);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let err = rt.block_on(async {
+        let docker = DockerRuntime::connect().await.unwrap();
+        let mut spec = sleeper(&run);
+        spec.entrypoint = vec!["/no/such/program".into()];
+        docker.start(&spec).await.map(|_| ()).unwrap_err()
+    });
+    assert!(err.to_string().contains("/no/such/program"), "{err}");
+    assert_eq!(containers_of_run(&run), Vec::<String>::new());
+}

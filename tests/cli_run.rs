@@ -312,7 +312,7 @@ fn sigint_stops_processes_and_removes_scratch() {
 #[test]
 fn unknown_backend_and_report_are_invalid_input() {
     let tmp = tempfile::tempdir().unwrap();
-    let r = kubedrill_in(tmp.path(), &["run", "scenarios", "--backend", "kind"]);
+    let r = kubedrill_in(tmp.path(), &["run", "scenarios", "--backend", "nosuch"]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("not available"), "{}", r.stderr);
     let r = kubedrill_in(tmp.path(), &["run", "scenarios", "--report", "xml=out"]);

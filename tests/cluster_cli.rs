@@ -149,14 +149,14 @@ fn compare_needs_a_reachable_cluster_and_a_known_pair() {
         &[
             "run",
             "--compare",
-            "local,kind",
+            "local,nowhere",
             "scenarios/env-vs-volume.yaml",
         ],
         &[],
     );
     assert_eq!(code, 2, "{stderr}");
     assert!(
-        stderr.contains("invalid --compare \"local,kind\""),
+        stderr.contains("invalid --compare \"local,nowhere\""),
         "{stderr}"
     );
 }

@@ -6,6 +6,7 @@ pub mod clock;
 pub mod cluster;
 mod containers;
 pub mod http;
+pub mod kind;
 pub mod local;
 mod observe;
 mod seam;

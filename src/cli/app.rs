@@ -75,6 +75,9 @@ impl ProjectTarget {
     }
 }
 
+// One value per process, parsed once: the size of the largest variant (run's flags) costs
+// nothing worth boxing for.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Materialise a pod's volumes and env into DIR exactly as kubelet would.
@@ -114,8 +117,8 @@ enum Command {
         /// Scenario files or directories.
         paths: Vec<PathBuf>,
         /// Where the app runs: process (local processes, default), docker (containers on the
-        /// local Docker engine) or cluster (a real cluster from a kubeconfig, one new namespace
-        /// per scenario). kind is planned.
+        /// local Docker engine), cluster (a real cluster from a kubeconfig, one new namespace
+        /// per scenario) or kind (a kind node booted through testcontainers, then as cluster).
         #[arg(long, default_value = "process", value_name = "BACKEND")]
         backend: String,
         /// Override every scenario's timing profile: fast or kubelet.
@@ -162,6 +165,14 @@ enum Command {
         timeout: Option<std::time::Duration>,
         #[command(flatten)]
         cluster: kubedrill::backend::cluster::ClusterArgs,
+        /// With --backend kind: the kindest/node image (pin it by digest; default
+        /// kindest/node:v1.35.0).
+        #[arg(long, value_name = "IMAGE")]
+        kind_image: Option<String>,
+        /// With --backend kind: keep the node as cluster NAME after the run, and reuse the
+        /// node a previous run kept under that name.
+        #[arg(long, value_name = "NAME")]
+        reuse_cluster: Option<String>,
     },
     /// Check scenario files without running them (exit 2 on the first invalid file).
     Validate {
@@ -285,6 +296,8 @@ fn dispatch(command: Command) -> Result<(), CliError> {
             repeat,
             timeout,
             cluster,
+            kind_image,
+            reuse_cluster,
         } => crate::run_cmd::run(crate::run_cmd::RunArgs {
             paths,
             backend,
@@ -301,6 +314,8 @@ fn dispatch(command: Command) -> Result<(), CliError> {
             repeat: repeat as usize,
             timeout,
             cluster,
+            kind_image,
+            reuse_cluster,
         }),
         Command::Validate { paths } => crate::run_cmd::validate(&paths),
         Command::Lint {

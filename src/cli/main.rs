@@ -12,6 +12,7 @@ mod app;
 mod dev_cmd;
 mod docs_cmd;
 mod exit;
+mod kind_cmd;
 mod lint_cmd;
 mod logging;
 mod output;

@@ -54,6 +54,10 @@ pub struct RunArgs {
     pub timeout: Option<Duration>,
     /// `--kubeconfig`, `--context`, `--namespace-prefix`, `--image`, `--compare`.
     pub cluster: ClusterArgs,
+    /// `--kind-image`: the kind node image (`--backend kind`).
+    pub kind_image: Option<String>,
+    /// `--reuse-cluster NAME`: keep the kind node and reuse a kept one (`--backend kind`).
+    pub reuse_cluster: Option<String>,
 }
 
 /// Where each scenario runs besides (or instead of) the local backend.
@@ -68,8 +72,16 @@ enum Remote {
 
 /// Connects to the cluster once, before anything runs: a missing kubeconfig, an unreachable
 /// server or refused credentials are setup errors (exit 2) before the first scenario.
-fn cluster_factory(args: &RunArgs) -> Result<ClusterBackendFactory, CliError> {
-    let options = args.cluster.options(args.keep);
+fn cluster_factory(
+    args: &RunArgs,
+    node: Option<&crate::kind_cmd::KindNode>,
+) -> Result<ClusterBackendFactory, CliError> {
+    let mut options = args.cluster.options(args.keep);
+    if let Some(node) = node {
+        // The kind node's own kubeconfig (rewritten to the mapped API server port).
+        options.kubeconfig = Some(node.cluster.kubeconfig_path.clone());
+        options.context = node.cluster.context.clone();
+    }
     let connection =
         kubedrill::runtime::blocking::block_on(kubedrill::backend::cluster::connect(&options))
             .map_err(CliError::invalid)?
@@ -212,25 +224,29 @@ pub fn validate(paths: &[PathBuf]) -> Result<(), CliError> {
 pub fn run(args: RunArgs) -> Result<(), CliError> {
     // Every event of the run's edge carries the backend and the job count (`-v`).
     let _span = tracing::debug_span!("run", backend = %args.backend, jobs = args.jobs).entered();
-    let remote = match (args.cluster.compare.as_deref(), args.backend.as_str()) {
-        (None, "cluster") => Remote::Cluster(cluster_factory(&args)?),
-        (None, _) => Remote::None,
-        (Some("local,cluster"), "process" | "docker") => {
-            Remote::Compare(cluster_factory(&args).map_err(|e| match e {
-                CliError::Invalid(m) => CliError::Invalid(format!("--compare: {m}")),
-                other => other,
-            })?)
-        }
+    crate::kind_cmd::check_flags(&args)?;
+    match (args.cluster.compare.as_deref(), args.backend.as_str()) {
+        (None, _) | (Some("local,cluster" | "local,kind"), "process" | "docker") => {}
         (Some(other), _) => {
             return Err(CliError::Invalid(format!(
-                "invalid --compare {other:?} with --backend {} (hint: --compare local,cluster; \
-                 the local side is --backend process or docker)",
+                "invalid --compare {other:?} with --backend {} (hint: --compare local,cluster \
+                 or local,kind; the local side is --backend process or docker)",
                 args.backend
             )));
         }
+    }
+    // A cluster is connected to before anything runs (setup errors exit 2 at once).
+    let early_cluster = match (args.cluster.compare.as_deref(), args.backend.as_str()) {
+        (None, "cluster") => Some(cluster_factory(&args, None)?),
+        (Some("local,cluster"), _) => Some(cluster_factory(&args, None).map_err(|e| match e {
+            CliError::Invalid(m) => CliError::Invalid(format!("--compare: {m}")),
+            other => other,
+        })?),
+        _ => None,
     };
     let runtime = match args.backend.as_str() {
-        "process" | "cluster" => RuntimeKind::Process,
+        // The cluster and kind backends still run the local side of --compare as processes.
+        "process" | "cluster" | "kind" => RuntimeKind::Process,
         "docker" => {
             // Fail before anything runs when there is no engine to talk to.
             let docker = kubedrill::runtime::blocking::block_on(
@@ -253,7 +269,7 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
         other => {
             return Err(CliError::Invalid(format!(
                 "backend {other:?} is not available in this build (hint: use --backend \
-                 process, docker or cluster; the kind backend is planned)"
+                 process, docker, cluster or kind)"
             )));
         }
     };
@@ -289,6 +305,29 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
         jobs = args.jobs,
         "scenarios loaded"
     );
+    // The kind node boots once the scenarios are known (their images and timing).
+    let node = if crate::kind_cmd::uses_kind(&args) {
+        Some(crate::kind_cmd::boot(&args, &scenarios)?)
+    } else {
+        None
+    };
+    let on_node = match &node {
+        Some(n) => match cluster_factory(&args, Some(n)) {
+            Ok(f) => Some(f),
+            Err(e) => {
+                if let Some(n) = node {
+                    n.shutdown();
+                }
+                return Err(e);
+            }
+        },
+        None => None,
+    };
+    let remote = match early_cluster.or(on_node) {
+        Some(f) if args.cluster.compare.is_some() => Remote::Compare(f),
+        Some(f) => Remote::Cluster(f),
+        None => Remote::None,
+    };
     sweep_stale_scratch();
     let exe = std::env::current_exe()
         .map_err(|e| CliError::Invalid(format!("cannot find the kubedrill executable: {e}")))?;
@@ -379,7 +418,11 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
         interrupted = ?interrupted,
         "run finished"
     );
-    write_reports(&reports, &results, &comparisons)?;
+    let written = write_reports(&reports, &results, &comparisons);
+    if let Some(node) = node {
+        node.shutdown();
+    }
+    written?;
     if let Some(signal) = interrupted {
         eprintln!("interrupted: stopped every process and removed scratch directories");
         Err(match signal {

@@ -297,6 +297,7 @@ mod tests {
             error: None,
             kept_dir: None,
             logs: Vec::new(),
+            expected_failure: None,
         }
     }
 

@@ -184,7 +184,7 @@ struct Job {
 /// What a worker sends the calling thread.
 enum Message {
     Event(usize, Box<RunEvent>),
-    Done(usize, ScenarioResult),
+    Done(usize, Box<ScenarioResult>),
 }
 
 /// Runs `scenarios` (each `opts.repeat` times) on `opts.jobs` worker threads with backends from
@@ -263,7 +263,7 @@ fn run_all_with<F: BackendFactory>(
                         if opts.fail_fast && !result.passed() {
                             stop_starting.store(true, std::sync::atomic::Ordering::Release);
                         }
-                        let _ = tx.send(Message::Done(job.id, result));
+                        let _ = tx.send(Message::Done(job.id, Box::new(result)));
                     }
                 });
             match spawned {
@@ -275,7 +275,7 @@ fn run_all_with<F: BackendFactory>(
         for message in rx {
             match message {
                 Message::Event(id, e) => order.push(id, *e, sink),
-                Message::Done(id, r) => results[id] = Some(r),
+                Message::Done(id, r) => results[id] = Some(*r),
             }
         }
         for h in handles {

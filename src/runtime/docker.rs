@@ -8,14 +8,16 @@
 //! `command` such as `apps/app.py` resolves as it does locally). Observations go through the
 //! container's host pid (`/proc/PID/environ`, `/proc/PID/root`), exactly as for processes.
 //!
-//! Containers are labelled `io.kubedrill.run` and removed when their [`DockerContainer`] is
-//! killed or dropped — also when a run is cancelled with Ctrl-C. They are also labelled with
-//! their run's scratch directory (`io.kubedrill.scratch`): when a run is killed outright,
-//! the next `kubedrill run --backend docker` removes them ([`DockerRuntime::remove_orphans`]).
-//!
-//! bollard is used directly (DESIGN.md names testcontainers and its re-exported bollard):
-//! testcontainers removes containers in `Drop` through `block_in_place`, which panics on the
-//! current-thread runtimes kubedrill's workers use; bollard gives explicit control.
+//! Containers are created and removed through `testcontainers` (DESIGN.md's choice); its
+//! re-exported `bollard` client does what testcontainers has no call for (the host pid,
+//! signals, the exit wait, the log copy). Containers are labelled `io.kubedrill.run` and
+//! removed when their [`DockerContainer`] is killed or dropped — also when a run is cancelled
+//! with Ctrl-C. testcontainers removes a dropped container from `Drop` on any tokio runtime
+//! (on a current-thread runtime through its drop worker thread); [`DockerContainer`]'s own
+//! `Drop` also gives it a runtime context when it is dropped outside one, where
+//! testcontainers would panic. They are also labelled with their run's scratch directory
+//! (`io.kubedrill.scratch`): when a run is killed outright, the next
+//! `kubedrill run --backend docker` removes them ([`DockerRuntime::remove_orphans`]).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -23,13 +25,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use bollard::Docker;
-use bollard::models::{ContainerCreateBody, HostConfig};
-use bollard::query_parameters::{
-    CreateContainerOptionsBuilder, KillContainerOptionsBuilder, ListContainersOptionsBuilder,
-    LogsOptionsBuilder, RemoveContainerOptionsBuilder, WaitContainerOptionsBuilder,
-};
 use futures_util::StreamExt;
+use testcontainers::bollard::Docker;
+use testcontainers::bollard::query_parameters::{
+    KillContainerOptionsBuilder, ListContainersOptionsBuilder, LogsOptionsBuilder,
+    RemoveContainerOptionsBuilder, WaitContainerOptionsBuilder,
+};
+use testcontainers::core::{AccessMode, Mount};
+use testcontainers::runners::AsyncRunner;
+use testcontainers::{ContainerAsync, GenericImage, ImageExt};
 
 use super::process::{ExitReason, LogBuffer, LogStream};
 
@@ -43,7 +47,7 @@ pub const SCRATCH_LABEL: &str = "io.kubedrill.scratch";
 pub const SCOPE_LABEL: &str = "io.kubedrill.scope";
 
 /// This process's [`SCOPE_LABEL`] value: `HOSTNAME/mnt:[INODE]`.
-fn owner_scope() -> String {
+pub(crate) fn owner_scope() -> String {
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
     let mnt = std::fs::read_link("/proc/self/ns/mnt").unwrap_or_default();
     format!("{}/{}", host.trim(), mnt.display())
@@ -99,12 +103,10 @@ pub struct DockerRuntime {
 }
 
 impl DockerRuntime {
-    /// Connects to the local engine and agrees on an API version.
+    /// Connects to the engine testcontainers finds (`DOCKER_HOST`, then the usual sockets) and
+    /// checks that it answers.
     pub async fn connect() -> Result<Self, DockerError> {
-        let docker = Docker::connect_with_unix_defaults()
-            .map_err(|e| DockerError::Unreachable(e.to_string()))?;
-        let docker = docker
-            .negotiate_version()
+        let docker = testcontainers::core::client::docker_client_instance()
             .await
             .map_err(|e| DockerError::Unreachable(e.to_string()))?;
         docker
@@ -114,91 +116,145 @@ impl DockerRuntime {
         Ok(DockerRuntime { docker })
     }
 
+    /// The engine's client, for calls testcontainers has no method for.
+    pub fn client(&self) -> &Docker {
+        &self.docker
+    }
+
     /// Creates and starts the container; returns once it runs (its pid is known).
     pub async fn start(&self, spec: &DockerSpec) -> Result<DockerContainer, DockerError> {
         let fail = |message: String| DockerError::Start {
             container: spec.name.clone(),
             message,
         };
+        // kubelet pulls an image it does not have; so does testcontainers. Said up front so
+        // that a failed pull still names the image as missing here.
+        let local = self.docker.inspect_image(&spec.image).await.is_ok();
         let name = format!(
             "kubedrill-{}-{}-{:08x}",
             spec.run_id,
             spec.name,
             rand::random::<u32>()
         );
-        let binds = spec
-            .binds
-            .iter()
-            .map(|(h, c, ro)| {
-                format!(
-                    "{}:{}{}",
-                    h.display(),
-                    c.display(),
-                    if *ro { ":ro" } else { "" }
-                )
-            })
-            .collect();
-        let body = ContainerCreateBody {
-            image: Some(spec.image.clone()),
-            entrypoint: (!spec.entrypoint.is_empty()).then(|| spec.entrypoint.clone()),
-            cmd: (!spec.args.is_empty()).then(|| spec.args.clone()),
-            env: Some(spec.env.iter().map(|(k, v)| format!("{k}={v}")).collect()),
-            working_dir: spec.working_dir.as_ref().map(|d| d.display().to_string()),
-            labels: Some(
-                [(RUN_LABEL.to_string(), spec.run_id.clone())]
-                    .into_iter()
-                    .chain(spec.owner_scratch.as_ref().into_iter().flat_map(|d| {
-                        [
-                            (SCRATCH_LABEL.to_string(), d.display().to_string()),
-                            (SCOPE_LABEL.to_string(), owner_scope()),
-                        ]
-                    }))
-                    .collect(),
-            ),
-            host_config: Some(HostConfig {
-                binds: Some(binds),
-                network_mode: Some("host".into()),
-                ..Default::default()
-            }),
-            ..Default::default()
+        let request = container_request(spec, &name);
+        let started = request.start().await;
+        let inner = match started {
+            Ok(c) => c,
+            Err(e) => {
+                // testcontainers leaves a container that was created but failed to start
+                // (e.g. its command does not exist): remove it by name.
+                let options = RemoveContainerOptionsBuilder::default().force(true).build();
+                let _ = self.docker.remove_container(&name, Some(options)).await;
+                let message = if local {
+                    e.to_string()
+                } else {
+                    format!(
+                        "No such image: {} here, and pulling it failed: {e}",
+                        spec.image
+                    )
+                };
+                return Err(fail(message));
+            }
         };
-        let options = CreateContainerOptionsBuilder::default().name(&name).build();
-        let created = self
-            .docker
-            .create_container(Some(options), body)
-            .await
-            .map_err(|e| fail(e.to_string()))?;
-        let id = created.id;
-        let container = DockerContainer {
+        let id = inner.id().to_string();
+        let mut container = DockerContainer {
             docker: self.docker.clone(),
+            inner: Some(Box::new(inner)),
             id: id.clone(),
             pid: 0,
             logs: LogBuffer::new(),
             exit: Arc::new(Mutex::new(None)),
             logs_done: Arc::new(AtomicBool::new(false)),
             started_at: Instant::now(),
-            removed: false,
         };
-        if let Err(e) = self.docker.start_container(&id, None).await {
-            // `container` is dropped here, which removes it.
-            return Err(fail(e.to_string()));
-        }
+        // On error `container` is dropped here, which removes it.
         let inspect = self
             .docker
             .inspect_container(&id, None)
             .await
             .map_err(|e| fail(e.to_string()))?;
-        let pid = inspect
+        container.pid = inspect
             .state
             .as_ref()
             .and_then(|s| s.pid)
             .and_then(|p| u32::try_from(p).ok())
             .unwrap_or(0);
-        let mut container = container;
-        container.pid = pid;
         container.follow();
         Ok(container)
     }
+}
+
+/// Splits an image reference into testcontainers' name and tag: `reg:5000/app:1` ->
+/// (`reg:5000/app`, `1`); no tag -> `latest`; a digest stays with the tag
+/// (`app:1@sha256:…`, or `latest@sha256:…`, which the engine resolves by digest).
+pub(crate) fn split_image(image: &str) -> (String, String) {
+    let (reference, digest) = match image.split_once('@') {
+        Some((r, d)) => (r, Some(d)),
+        None => (image, None),
+    };
+    let last_slash = reference.rfind('/').map_or(0, |i| i + 1);
+    let (name, tag) = match reference[last_slash..].rfind(':') {
+        Some(i) => (
+            &reference[..last_slash + i],
+            &reference[last_slash + i + 1..],
+        ),
+        None => (reference, "latest"),
+    };
+    let tag = match digest {
+        Some(d) => format!("{tag}@{d}"),
+        None => tag.to_string(),
+    };
+    (name.to_string(), tag)
+}
+
+/// The testcontainers request for one container of the pod.
+fn container_request(
+    spec: &DockerSpec,
+    name: &str,
+) -> testcontainers::ContainerRequest<GenericImage> {
+    let (image_name, tag) = split_image(&spec.image);
+    let mut image = GenericImage::new(image_name, tag);
+    // Kubernetes' `command` is an argv; testcontainers' entrypoint is one string, and the
+    // rest goes before `args` in CMD: the engine runs ENTRYPOINT + CMD, the same argv.
+    let mut cmd: Vec<String> = Vec::new();
+    if let Some((first, rest)) = spec.entrypoint.split_first() {
+        image = image.with_entrypoint(first);
+        cmd.extend(rest.iter().cloned());
+    }
+    cmd.extend(spec.args.iter().cloned());
+    let mut request = image
+        .with_container_name(name)
+        .with_label(RUN_LABEL, spec.run_id.clone())
+        .with_startup_timeout(Duration::from_secs(120));
+    if !cmd.is_empty() {
+        request = request.with_cmd(cmd);
+    }
+    if let Some(dir) = &spec.owner_scratch {
+        request = request
+            .with_label(SCRATCH_LABEL, dir.display().to_string())
+            .with_label(SCOPE_LABEL, owner_scope());
+    }
+    for (k, v) in &spec.env {
+        request = request.with_env_var(k.clone(), v.clone());
+    }
+    if let Some(dir) = &spec.working_dir {
+        request = request.with_working_dir(dir.display().to_string());
+    }
+    for (host, container, read_only) in &spec.binds {
+        let mount = Mount::bind_mount(host.display().to_string(), container.display().to_string())
+            .with_access_mode(if *read_only {
+                AccessMode::ReadOnly
+            } else {
+                AccessMode::ReadWrite
+            });
+        request = request.with_mount(mount);
+    }
+    request.with_host_config_modifier(|host| {
+        // Host networking: no published ports (testcontainers publishes all by default).
+        host.network_mode = Some("host".into());
+        host.publish_all_ports = Some(false);
+        host.port_bindings = None;
+    })
 }
 
 impl DockerRuntime {
@@ -228,7 +284,11 @@ impl DockerRuntime {
             if super::scratch::owner_alive(std::path::Path::new(dir)) {
                 continue;
             }
-            let options = RemoveContainerOptionsBuilder::default().force(true).build();
+            // `v`: a kind node's anonymous /var volume goes with it.
+            let options = RemoveContainerOptionsBuilder::default()
+                .force(true)
+                .v(true)
+                .build();
             if self
                 .docker
                 .remove_container(id, Some(options))
@@ -251,6 +311,10 @@ impl DockerRuntime {
 #[derive(Debug)]
 pub struct DockerContainer {
     docker: Docker,
+    /// testcontainers' handle: removing the container is its job (`rm`, or its `Drop`).
+    /// `None` once removed.
+    /// Boxed: the handle is large and `DockerContainer` sits in an enum next to processes.
+    inner: Option<Box<ContainerAsync<GenericImage>>>,
     id: String,
     pid: u32,
     logs: LogBuffer,
@@ -260,7 +324,6 @@ pub struct DockerContainer {
     /// exited before the copy thread attached) would be lost with it.
     logs_done: Arc<AtomicBool>,
     started_at: Instant,
-    removed: bool,
 }
 
 /// How long removal waits for the log copy of a stopped container to finish.
@@ -325,9 +388,9 @@ impl DockerContainer {
             let done = self.logs_done.clone();
             let _ = tokio::task::spawn_blocking(move || wait_for_logs(&done)).await;
         }
-        let options = RemoveContainerOptionsBuilder::default().force(true).build();
-        let _ = self.docker.remove_container(&self.id, Some(options)).await;
-        self.removed = true;
+        if let Some(inner) = self.inner.take() {
+            let _ = inner.rm().await;
+        }
         self.try_wait().unwrap_or(ExitReason::Signaled(9))
     }
 
@@ -351,7 +414,7 @@ impl DockerContainer {
             let (mut out, mut err) = (String::new(), String::new());
             while let Some(Ok(chunk)) = stream.next().await {
                 let (kind, bytes) = match chunk {
-                    bollard::container::LogOutput::StdErr { message } => {
+                    testcontainers::bollard::container::LogOutput::StdErr { message } => {
                         (LogStream::Stderr, message)
                     }
                     other => (LogStream::Stdout, other.into_bytes()),
@@ -382,7 +445,10 @@ impl DockerContainer {
             let mut stream = docker.wait_container(&id, Some(options));
             let code = match stream.next().await {
                 Some(Ok(r)) => r.status_code,
-                Some(Err(bollard::errors::Error::DockerContainerWaitError { code, .. })) => code,
+                Some(Err(testcontainers::bollard::errors::Error::DockerContainerWaitError {
+                    code,
+                    ..
+                })) => code,
                 _ => -1,
             };
             let reason = if code > 128 && code < 160 {
@@ -397,23 +463,24 @@ impl DockerContainer {
 
 impl Drop for DockerContainer {
     fn drop(&mut self) {
-        if self.removed {
+        let Some(inner) = self.inner.take() else {
             return;
+        };
+        // A stopped container's log copy may still be reading: give it a bounded moment.
+        if self.try_wait().is_some() {
+            wait_for_logs(&self.logs_done);
         }
-        // Drop cannot await: remove the container from a short-lived thread with its own
-        // runtime, so a cancelled run leaves no container behind.
-        let (docker, id) = (self.docker.clone(), self.id.clone());
-        let stopped = self.try_wait().is_some();
-        let logs_done = self.logs_done.clone();
-        let _ = std::thread::spawn(move || {
-            if stopped {
-                wait_for_logs(&logs_done);
-            }
-            let _ = super::blocking::block_on(async {
-                let options = RemoveContainerOptionsBuilder::default().force(true).build();
-                let _ = docker.remove_container(&id, Some(options)).await;
-            });
-        })
-        .join();
+        // testcontainers' Drop removes the container on the current tokio runtime (through
+        // its drop worker on a current-thread runtime) and panics outside any runtime: give it
+        // one there.
+        if tokio::runtime::Handle::try_current().is_ok() {
+            drop(inner);
+        } else if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            let _guard = rt.enter();
+            drop(inner);
+        }
     }
 }
