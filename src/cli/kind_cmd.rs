@@ -11,12 +11,21 @@ use kubedrill::scenario::Scenario;
 use kubedrill::scenario::format::Timing;
 
 use crate::exit::{CliError, StopSignal};
-use crate::run_cmd::RunArgs;
+
+/// The `run` flags of the kind node.
+pub struct KindArgs {
+    /// `--kind-image`.
+    pub kind_image: Option<String>,
+    /// `--reuse-cluster NAME`.
+    pub reuse_cluster: Option<String>,
+    /// `--timing`: decides the kubelet's `syncFrequency` with the scenarios' own timing.
+    pub timing: Option<String>,
+}
 
 /// `--kind-image` and `--reuse-cluster` only mean something with `--backend kind` (or
-/// `--compare local,kind`).
-pub fn check_flags(args: &RunArgs) -> Result<(), CliError> {
-    if !uses_kind(args) {
+/// `--compare local,kind`): `uses_kind` says whether this run boots a node.
+pub fn check_flags(args: &KindArgs, uses_kind: bool) -> Result<(), CliError> {
+    if !uses_kind {
         for (flag, set) in [
             ("--kind-image", args.kind_image.is_some()),
             ("--reuse-cluster", args.reuse_cluster.is_some()),
@@ -31,9 +40,9 @@ pub fn check_flags(args: &RunArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Whether this run boots a kind node.
-pub fn uses_kind(args: &RunArgs) -> bool {
-    args.backend == "kind" || args.cluster.compare.as_deref() == Some("local,kind")
+/// Whether a run with `--backend backend` and `--compare compare` boots a kind node.
+pub fn uses_kind(backend: &str, compare: Option<&str>) -> bool {
+    backend == "kind" || compare == Some("local,kind")
 }
 
 /// The booted node and the runtime it was made on (kept for its removal).
@@ -90,7 +99,7 @@ enum Outcome {
 
 /// Boots (or reuses) the node for `scenarios`: exit 2 with the node's own logs when it cannot,
 /// 130/143 (node removed) when a signal stops the boot.
-pub fn boot(args: &RunArgs, scenarios: &[Scenario]) -> Result<KindNode, CliError> {
+pub fn boot(args: &KindArgs, scenarios: &[Scenario]) -> Result<KindNode, CliError> {
     let override_timing = match args.timing.as_deref() {
         Some("kubelet") => Some(Timing::Kubelet),
         Some(_) => Some(Timing::Fast),

@@ -224,7 +224,13 @@ pub fn validate(paths: &[PathBuf]) -> Result<(), CliError> {
 pub fn run(args: RunArgs) -> Result<(), CliError> {
     // Every event of the run's edge carries the backend and the job count (`-v`).
     let _span = tracing::debug_span!("run", backend = %args.backend, jobs = args.jobs).entered();
-    crate::kind_cmd::check_flags(&args)?;
+    let kind = crate::kind_cmd::KindArgs {
+        kind_image: args.kind_image.clone(),
+        reuse_cluster: args.reuse_cluster.clone(),
+        timing: args.timing.clone(),
+    };
+    let uses_kind = crate::kind_cmd::uses_kind(&args.backend, args.cluster.compare.as_deref());
+    crate::kind_cmd::check_flags(&kind, uses_kind)?;
     match (args.cluster.compare.as_deref(), args.backend.as_str()) {
         (None, _) | (Some("local,cluster" | "local,kind"), "process" | "docker") => {}
         (Some(other), _) => {
@@ -306,8 +312,8 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
         "scenarios loaded"
     );
     // The kind node boots once the scenarios are known (their images and timing).
-    let node = if crate::kind_cmd::uses_kind(&args) {
-        Some(crate::kind_cmd::boot(&args, &scenarios)?)
+    let node = if uses_kind {
+        Some(crate::kind_cmd::boot(&kind, &scenarios)?)
     } else {
         None
     };

@@ -31,6 +31,7 @@
 
 mod credentials;
 mod finding;
+mod findings;
 mod ignore;
 mod locate;
 mod object_rules;

@@ -7,11 +7,11 @@ use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 
 use super::credentials::{Credential, credential};
 use super::finding::Level;
+use super::findings::Findings;
 use super::ignore::Subject;
 use super::locate::{Anchor, Locator};
 use super::objects::namespace_of;
 use super::refs::ObjectKind;
-use super::run::Findings;
 use crate::api::{ManifestSet, Origin};
 
 /// Runs the object rules. `used` holds `(namespace, name)` of every ConfigMap a workload of the

@@ -5,13 +5,13 @@
 use std::collections::BTreeMap;
 
 use super::finding::Level;
+use super::findings::Findings;
 use super::ignore::Subject;
 use super::locate::{Anchor, Locator};
 use super::objects::ObjectIndex;
 use super::refs::{
     ObjectKind, Reference, Via, containers, describe_volume, references, volume_anchors,
 };
-use super::run::Findings;
 use crate::api::Workload;
 use crate::kubelet::env::{EnvError, INVALID_ENV_NAMES_REASON, is_env_var_name};
 use crate::kubelet::payload::MountError;

@@ -2,9 +2,10 @@
 
 use std::collections::{BTreeSet, HashSet};
 
-use super::finding::{Finding, Level};
+use super::finding::Finding;
+use super::findings::Findings;
 use super::ignore::{Ignores, Subject};
-use super::locate::{Location, Locator};
+use super::locate::Locator;
 use super::objects::ObjectIndex;
 use super::refs::{ObjectKind, references};
 use super::{object_rules, pod_rules};
@@ -42,7 +43,7 @@ pub(crate) fn lint_with(
     let mut findings = Findings::default();
     let mut used = HashSet::new();
     for workload in &set.workloads {
-        findings.scope = vec![Subject::workload(workload)];
+        findings.set_scope(vec![Subject::workload(workload)]);
         pod_rules::check(workload, &objects, locator, &mut findings);
         for reference in references(&workload.spec) {
             if reference.kind == ObjectKind::ConfigMap {
@@ -50,98 +51,9 @@ pub(crate) fn lint_with(
             }
         }
     }
-    findings.scope.clear();
+    findings.set_scope(Vec::new());
     object_rules::check(set, &used, locator, &mut findings);
     let ignores = Ignores::new(set);
-    findings
-        .items
-        .retain(|(_, f, about)| !options.allow.contains(f.code) && !ignores.ignores(about, f.code));
+    findings.retain(|f, about| !options.allow.contains(f.code) && !ignores.ignores(about, f.code));
     findings.into_sorted()
-}
-
-/// Findings as rules report them, with a sortable location and the objects each is about.
-#[derive(Debug, Default)]
-pub(crate) struct Findings {
-    items: Vec<(Location, Finding, Vec<Subject>)>,
-    /// What every finding pushed now is about (the workload whose pod rules run).
-    scope: Vec<Subject>,
-}
-
-impl Findings {
-    /// Records one finding at `location`, about the current scope.
-    pub fn push(
-        &mut self,
-        location: Location,
-        code: &'static str,
-        level: Level,
-        message: String,
-        hint: impl Into<String>,
-    ) {
-        let about = self.scope.clone();
-        self.record(location, code, level, message, hint.into(), about);
-    }
-
-    /// Also about `subject` (the ConfigMap or Secret the next finding names).
-    pub fn about(&mut self, subject: Subject) -> About<'_> {
-        About {
-            findings: self,
-            subject,
-        }
-    }
-
-    fn record(
-        &mut self,
-        location: Location,
-        code: &'static str,
-        level: Level,
-        message: String,
-        hint: String,
-        about: Vec<Subject>,
-    ) {
-        let finding = Finding {
-            code,
-            level,
-            location: location.to_string(),
-            file: location.file.clone(),
-            line: location.line,
-            message,
-            hint,
-        };
-        self.items.push((location, finding, about));
-    }
-
-    /// The findings by file, line and code; exact duplicates (two identical references) once.
-    pub fn into_sorted(mut self) -> Vec<Finding> {
-        self.items.sort_by(|(la, a, _), (lb, b, _)| {
-            (la, a.code, &a.message).cmp(&(lb, b.code, &b.message))
-        });
-        self.items.dedup_by(|(_, a, _), (_, b, _)| a == b);
-        self.items
-            .into_iter()
-            .map(|(_, finding, _)| finding)
-            .collect()
-    }
-}
-
-/// A finding about to be recorded about one more object, see [`Findings::about`].
-pub(crate) struct About<'a> {
-    findings: &'a mut Findings,
-    subject: Subject,
-}
-
-impl About<'_> {
-    /// [`Findings::push`], about the scope and this object.
-    pub fn push(
-        self,
-        location: Location,
-        code: &'static str,
-        level: Level,
-        message: String,
-        hint: impl Into<String>,
-    ) {
-        let mut about = self.findings.scope.clone();
-        about.push(self.subject);
-        self.findings
-            .record(location, code, level, message, hint.into(), about);
-    }
 }
