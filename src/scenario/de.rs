@@ -15,6 +15,9 @@
 //! `serde::de::Error::custom`) is located at the node being read; a hint may follow the
 //! message after [`HINT`].
 //!
+//! [`from_node_hinted`] replaces the generic hint of a missing field, for mappings whose
+//! message showed an example before they were typed.
+//!
 //! Named special case: a newtype struct named [`NON_EMPTY`] is read with the non-empty string
 //! reader (`PATH must not be empty`), as the decoder reads names.
 
