@@ -15,6 +15,9 @@
 //! `serde::de::Error::custom`) is located at the node being read; a hint may follow the
 //! message after [`HINT`].
 //!
+//! [`from_node_hinted`] replaces the generic hint of a missing field, for mappings whose
+//! message showed an example before they were typed.
+//!
 //! Named special case: a newtype struct named [`NON_EMPTY`] is read with the non-empty string
 //! reader (`PATH must not be empty`), as the decoder reads names.
 
@@ -23,7 +26,7 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
 
 use super::decode::{Cx, Result};
-use super::errors::ScenarioError;
+use super::errors::{ScenarioError, ScenarioErrorKind};
 use crate::yaml::{Node, Value};
 
 /// The serde name of a newtype read with the non-empty string reader (`must not be empty`).
@@ -46,6 +49,26 @@ pub(crate) fn from_node<'de, T: de::Deserialize<'de>>(
     T::deserialize(de).map_err(|err| match err {
         DeError::Located(err) => err,
         other => locate(cx, node, path, other),
+    })
+}
+
+/// Reads `T` from `node` like [`from_node`], but a required field of `T` that is absent gets
+/// `hint` (given the field's name) instead of the generic `add `x:` under PATH`: a mapping
+/// whose message showed an example before it was typed keeps showing it.
+pub(crate) fn from_node_hinted<'de, T: de::Deserialize<'de>>(
+    cx: Cx<'_>,
+    node: &'de Node,
+    path: &str,
+    hint: impl Fn(&str) -> String,
+) -> Result<T> {
+    from_node(cx, node, path).map_err(|err| match err.kind() {
+        // Only `T`'s own fields: a nested struct's missing field is located at its own node.
+        ScenarioErrorKind::MissingField { field }
+            if (err.line(), err.column()) == (Some(node.line), Some(node.column)) =>
+        {
+            cx.missing(node, field, path, &hint(field))
+        }
+        _ => err,
     })
 }
 

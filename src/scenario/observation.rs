@@ -5,13 +5,15 @@
 //! headers, container states, pod phases). It must not decide which predicates apply
 //! (`assert`) nor how the observation is made (the runner).
 
+use super::de::from_node_hinted;
 use super::decode::{Result, quote_list};
 use super::errors::closest;
-use super::fields::{CONTAINER_FIELDS, EVENT_FIELDS, HTTP_FIELDS, POD_FIELDS, TLS_FIELDS};
+use super::fields::{CONTAINER_FIELDS, HTTP_FIELDS, POD_FIELDS, TLS_FIELDS};
 use super::format::{
     ContainerMatch, ContainerStateKind, HTTP_METHODS, HttpRequest, Observation, PodMatch, PodPhase,
 };
 use super::steps::Steps;
+use super::written;
 use crate::yaml::Node;
 
 /// The kinds of observation, parsed once from an assert's key and dispatched by type (which
@@ -256,17 +258,11 @@ impl Steps<'_, '_> {
                 })
             }
             ObservationKind::Event => {
-                cx.fields(value, *EVENT_FIELDS, "event")?;
-                let Some(reason) = value.get("reason") else {
-                    return Err(cx.missing(
-                        value,
-                        "reason",
-                        "event",
-                        "write `event: {reason: FailedMount}`",
-                    ));
-                };
+                let event: written::Event = from_node_hinted(cx, value, "event", |_| {
+                    "write `event: {reason: FailedMount}`".to_string()
+                })?;
                 Observation::Event {
-                    reason: cx.string(reason, "event.reason")?,
+                    reason: event.reason.0,
                 }
             }
         };

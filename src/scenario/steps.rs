@@ -835,6 +835,58 @@ mod tests {
         }
     }
 
+    /// `event` is read through `de` into `written::Event`: its messages are the hand
+    /// decoder's, word for word and at the same line:column.
+    #[test]
+    fn event_observation_reads_typed_with_the_decoders_messages() {
+        let cases = [
+            (
+                "{event: {}}",
+                "unit.yaml:10:23: missing field `reason` in event \
+                 (hint: write `event: {reason: FailedMount}`)",
+            ),
+            (
+                "{event: {reason: \"\"}}",
+                "unit.yaml:10:32: event.reason must not be empty",
+            ),
+            (
+                "{event: {reason: ~}}",
+                "unit.yaml:10:32: event.reason has no value (hint: write a value after the colon)",
+            ),
+            (
+                "{event: {reasn: Failed}}",
+                "unit.yaml:10:24: unknown field `reasn` in event (hint: did you mean `reason`?)",
+            ),
+            (
+                "{event: [Failed]}",
+                "unit.yaml:10:23: event must be a mapping, found a sequence \
+                 (hint: write event as `key: value` lines or `{key: value}`)",
+            ),
+        ];
+        for (assert, expected) in cases {
+            let err =
+                scenario("", &format!("    - assert: {assert}\n")).expect_err("should be refused");
+            let at = err.find("unit.yaml:").expect("located");
+            assert_eq!(&err[at..], expected, "{assert}");
+        }
+        let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/scenarios/valid/unit.yaml");
+        let text = "apiVersion: kubedrill.dev/v1alpha1\nkind: Scenario\nspec:\n  objects:\n    \
+                    - file: manifests/configmap.yaml\n  workload:\n    \
+                    file: manifests/pod.yaml\n    run: {echo: {command: [sh]}}\n  steps:\n    \
+                    - assert: {event: {reason: 1.30}, contains: x}\n";
+        let scenario = load_str(text, &file).expect("loads");
+        let crate::scenario::Operation::Assert(assertion) = &scenario.spec.steps[0].op else {
+            panic!("an assert");
+        };
+        assert_eq!(
+            assertion.observation,
+            Observation::Event {
+                reason: "1.30".to_string()
+            }
+        );
+    }
+
     #[test]
     fn http_method_headers_and_body_load_in_order() {
         let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))

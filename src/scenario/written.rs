@@ -3,9 +3,11 @@
 //!
 //! The decoder takes its field lists from here (unknown field, "did you mean") and the JSON
 //! Schema is generated from here (schemars), so a field's name, description and type are
-//! written once. These types are never filled with values: the decoder (`load`, `workload`,
-//! `sources`, `steps`, `observation`) reads values from the located tree with its own located
-//! messages, and must read a field added here. It must not decide anything a value means.
+//! written once. Typed mappings (the `event` observation) are also filled with values: `de`
+//! reads them from the located tree. The others are never filled: the decoder (`load`,
+//! `workload`, `sources`, `steps`, `observation`) reads their values from the located tree with
+//! its own located messages, and must read a field added here (see the module doc of
+//! `scenario` for which are which, and why). It must not decide anything a value means.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -14,6 +16,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Deserialize;
 
 use super::format::{HTTP_METHODS, SIGNALS};
+use super::metadata::NonEmpty;
 
 /// The operations a step can have (exactly one).
 pub(crate) const OPERATIONS: &[&str] = &[
@@ -322,14 +325,14 @@ pub(crate) struct Pod {
     phase: String,
 }
 
-/// `event: {…}` (observation).
+/// `event: {…}` (observation). Typed: `observation` reads it through `de`.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-#[allow(dead_code)]
 #[schemars(description = "Some event with that reason (contains then applies to its message).")]
 pub(crate) struct Event {
     /// The event's reason, e.g. FailedMount.
-    reason: String,
+    #[schemars(with = "String")]
+    pub(crate) reason: NonEmpty,
 }
 
 leaf!(
