@@ -198,16 +198,18 @@ fn generated(cx: &Cx<'_>, dir: &Path, key: &Node, value: &Node, path: &str) -> R
         env: &process_env,
     };
     let manifest = generate_with(&generator, &ctx).map_err(|err| {
+        // At the field the generator names (`fromFile[1]`) when it is written, else the entry.
         let at = node_at(value, &err.field).unwrap_or(value);
-        let (message, hint) = if err.field.is_empty() {
-            (format!("{field_path}: {}", err.kind), err.kind.hint())
+        let field = if err.field.is_empty() {
+            field_path.clone()
         } else {
-            (
-                format!("{field_path}.{}: {}", err.field, err.kind),
-                err.kind.hint(),
-            )
+            format!("{field_path}.{}", err.field)
         };
-        cx.invalid(at, message, hint.to_string())
+        cx.invalid(
+            at,
+            format!("{field}: {}", err.kind),
+            err.kind.hint().to_string(),
+        )
     })?;
     Ok(ObjectRef::Inline(Box::new(manifest)))
 }
