@@ -201,7 +201,17 @@ fn spec(cx: &Cx<'_>, text: &str, dir: &Path, node: &Node) -> Result<ScenarioSpec
         Some(list) => cx
             .sequence(list, "spec.objects")?
             .iter()
-            .map(|item| object_ref(cx, text, dir, item, &workload_file))
+            .enumerate()
+            .map(|(i, item)| {
+                object_ref(
+                    cx,
+                    text,
+                    dir,
+                    item,
+                    &format!("spec.objects[{i}]"),
+                    &workload_file,
+                )
+            })
             .collect::<Result<Vec<_>>>()?,
         None => Vec::new(),
     };

@@ -8,13 +8,17 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::api::manifest::{self, LoadErrorKind, Manifest, Workload};
+use crate::api::generate::{
+    ConfigMapGenerator, GenerateContext, Generator, SecretGenerator, generate_with, process_env,
+};
+use crate::api::manifest::{self, LoadErrorKind, Manifest, Origin, Workload};
 
+use super::de::from_node;
 use super::decode::{Cx, Result};
 use super::errors::{ScenarioError, ScenarioErrorKind};
 use super::fields::OBJECT_FIELDS;
 use super::format::ObjectRef;
-use crate::yaml::Node;
+use crate::yaml::{Node, Value};
 
 /// A path from the scenario, resolved against its directory.
 pub(super) fn resolve(dir: &Path, path: &str) -> PathBuf {
@@ -54,15 +58,40 @@ pub(super) fn load_manifest_file(
     })
 }
 
-/// `{file: …}` or `{inline: …}` (in `spec.objects` and `apply`): ConfigMaps and Secrets.
+/// The keys of an object source, of which an entry names exactly one.
+const SOURCE_KINDS: [&str; 4] = ["file", "inline", "configMap", "secret"];
+
+/// `{file: …}`, `{inline: …}`, `{configMap: …}` or `{secret: …}` (in `spec.objects` and
+/// `apply`): ConfigMaps and Secrets. `path` names the entry in messages (`spec.objects[0]`).
 pub(crate) fn object_ref(
     cx: &Cx<'_>,
     text: &str,
     dir: &Path,
     node: &Node,
+    path: &str,
     workload_file: &Path,
 ) -> Result<ObjectRef> {
     cx.fields(node, *OBJECT_FIELDS, "an object source")?;
+    let given: Vec<(&Node, &Node)> = SOURCE_KINDS
+        .iter()
+        .filter_map(|field| node.entry(field))
+        .collect();
+    if let [(first, _), (second, _), ..] = given.as_slice() {
+        return Err(cx.structure(
+            second,
+            format!(
+                "both `{}` and `{}` in one object source",
+                first.scalar().unwrap_or_default(),
+                second.scalar().unwrap_or_default()
+            ),
+            "use one per list item".to_string(),
+        ));
+    }
+    if let Some((key, value)) = given.first()
+        && matches!(key.scalar(), Some("configMap" | "secret"))
+    {
+        return generated(cx, dir, key, value, path);
+    }
     let object = match (node.entry("file"), node.entry("inline")) {
         (Some((_, file_node)), None) => {
             let path = resolve(dir, &cx.string(file_node, "file")?);
@@ -116,24 +145,89 @@ pub(crate) fn object_ref(
                 }
             }
         }
-        (Some(_), Some((key, _))) => {
-            return Err(cx.structure(
-                key,
-                "both `file` and `inline` in one object source",
-                "use one per list item".to_string(),
-            ));
-        }
-        (None, None) => {
+        _ => {
             return Err(cx.structure(
                 node,
-                "an object source needs `file` or `inline`",
-                "write `- file: manifests/configmap.yaml` or `- inline: {apiVersion: v1, kind: \
-                 ConfigMap, …}`"
+                "an object source needs `file`, `inline`, `configMap` or `secret`",
+                "write `- file: manifests/configmap.yaml`, `- inline: {apiVersion: v1, kind: \
+                 ConfigMap, …}` or `- configMap: {name: app-config, fromFile: [app.conf]}`"
                     .to_string(),
             ));
         }
     };
     Ok(object)
+}
+
+/// `configMap: {…}` / `secret: {…}`: the object `kubectl create configmap|secret` would make,
+/// made now (at load) from files under the scenario's directory, and then used like an
+/// `inline:` object (so a Secret's values are redacted like any Secret's).
+fn generated(cx: &Cx<'_>, dir: &Path, key: &Node, value: &Node, path: &str) -> Result<ObjectRef> {
+    let field = key.scalar().unwrap_or_default();
+    let field_path = format!("{path}.{field}");
+    // The tree's serde reader hands scalars over as text, so the one boolean is read here
+    // (unquoted `true`/`false`, as everywhere in the format) and the rest by serde.
+    let hash_suffix = match value.get("hashSuffix") {
+        Some(flag) => cx.boolean(flag, &format!("{field_path}.hashSuffix"))?,
+        None => false,
+    };
+    let mut rest = value.clone();
+    if let Value::Mapping(entries) = &mut rest.value {
+        entries.retain(|(key, _)| key.scalar() != Some("hashSuffix"));
+    }
+    let generator = if field == "secret" {
+        let mut secret: SecretGenerator = from_node(*cx, &rest, &field_path)?;
+        secret.hash_suffix = hash_suffix;
+        Generator::Secret(secret)
+    } else {
+        let mut config_map: ConfigMapGenerator = from_node(*cx, &rest, &field_path)?;
+        config_map.hash_suffix = hash_suffix;
+        Generator::ConfigMap(config_map)
+    };
+    // An empty directory is the current one; canonicalizing "" fails.
+    let base_dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let ctx = GenerateContext {
+        base_dir,
+        origin: Origin {
+            file: cx.file.to_path_buf(),
+            line: value.line,
+        },
+        env: &process_env,
+    };
+    let manifest = generate_with(&generator, &ctx).map_err(|err| {
+        // At the field the generator names (`fromFile[1]`) when it is written, else the entry.
+        let at = node_at(value, &err.field).unwrap_or(value);
+        let field = if err.field.is_empty() {
+            field_path.clone()
+        } else {
+            format!("{field_path}.{}", err.field)
+        };
+        cx.invalid(
+            at,
+            format!("{field}: {}", err.kind),
+            err.kind.hint().to_string(),
+        )
+    })?;
+    Ok(ObjectRef::Inline(Box::new(manifest)))
+}
+
+/// The node a generator's field path (`fromFile[1]`, `tls.cert`) names under `node`, if written.
+fn node_at<'n>(node: &'n Node, field: &str) -> Option<&'n Node> {
+    let mut at = node;
+    for part in field.split('.').filter(|part| !part.is_empty()) {
+        let (name, index) = match part.split_once('[') {
+            Some((name, rest)) => (name, rest.trim_end_matches(']').parse::<usize>().ok()),
+            None => (part, None),
+        };
+        at = at.get(name)?;
+        if let Some(index) = index {
+            at = at.sequence()?.get(index)?;
+        }
+    }
+    Some(at)
 }
 
 fn not_an_object(cx: &Cx<'_>, node: &Node, workload: &Workload) -> ScenarioError {

@@ -162,6 +162,7 @@ impl<'a> Steps<'a, '_> {
                     self.scx.text,
                     self.scx.dir,
                     op_value,
+                    &format!("spec.steps[{index}].apply"),
                     &self.scx.workload.file,
                 )?;
                 self.objects.define_all(object.manifests());
@@ -752,7 +753,7 @@ mod tests {
             (
                 "",
                 "    - apply: {}\n",
-                "needs `file` or `inline`",
+                "needs `file`, `inline`, `configMap` or `secret`",
                 "- file:",
             ),
             (

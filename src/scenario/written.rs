@@ -147,8 +147,14 @@ pub(crate) struct Workload {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[allow(dead_code)]
 #[schemars(
-    description = "A manifest file or one inline object (ConfigMap or Secret).",
-    extend("oneOf" = [{"required": ["file"]}, {"required": ["inline"]}])
+    description = "A manifest file, one inline object (ConfigMap or Secret), or a ConfigMap or \
+                   Secret made the way `kubectl create configmap|secret` makes it.",
+    extend("oneOf" = [
+        {"required": ["file"]},
+        {"required": ["inline"]},
+        {"required": ["configMap"]},
+        {"required": ["secret"]}
+    ])
 )]
 pub(crate) struct ObjectSource {
     /// A manifest file, relative to the scenario file; may hold several documents.
@@ -159,6 +165,14 @@ pub(crate) struct ObjectSource {
     #[serde(default)]
     #[schemars(extend("required" = ["apiVersion", "kind", "metadata"]))]
     inline: BTreeMap<String, serde_json::Value>,
+    /// `kubectl create configmap`: `{name, fromLiteral, fromFile, fromEnvFile, hashSuffix}`;
+    /// paths are relative to the scenario file and may not leave its directory.
+    #[serde(default)]
+    config_map: Option<crate::api::generate::ConfigMapGenerator>,
+    /// `kubectl create secret generic|tls|docker-registry`; its values are redacted like any
+    /// Secret's.
+    #[serde(default)]
+    secret: Option<crate::api::generate::SecretGenerator>,
 }
 
 /// A custom `timing`.
