@@ -192,6 +192,18 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_, 'de> {
         }
     }
 
+    fn deserialize_bool<V: Visitor<'de>>(
+        self,
+        visitor: V,
+    ) -> std::result::Result<V::Value, DeError> {
+        // `Cx::boolean`: unquoted `true`/`false`, as everywhere in the format.
+        let value = self
+            .cx
+            .boolean(self.node, &self.path)
+            .map_err(|e| self.fail(e))?;
+        self.at(visitor.visit_bool(value))
+    }
+
     fn deserialize_option<V: Visitor<'de>>(
         self,
         visitor: V,
@@ -304,7 +316,7 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_, 'de> {
     }
 
     serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char bytes byte_buf unit
+        i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char bytes byte_buf unit
         unit_struct tuple tuple_struct enum
     }
 }

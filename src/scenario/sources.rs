@@ -18,7 +18,7 @@ use super::decode::{Cx, Result};
 use super::errors::{ScenarioError, ScenarioErrorKind};
 use super::fields::OBJECT_FIELDS;
 use super::format::ObjectRef;
-use crate::yaml::{Node, Value};
+use crate::yaml::Node;
 
 /// A path from the scenario, resolved against its directory.
 pub(super) fn resolve(dir: &Path, path: &str) -> PathBuf {
@@ -164,24 +164,10 @@ pub(crate) fn object_ref(
 fn generated(cx: &Cx<'_>, dir: &Path, key: &Node, value: &Node, path: &str) -> Result<ObjectRef> {
     let field = key.scalar().unwrap_or_default();
     let field_path = format!("{path}.{field}");
-    // The tree's serde reader hands scalars over as text, so the one boolean is read here
-    // (unquoted `true`/`false`, as everywhere in the format) and the rest by serde.
-    let hash_suffix = match value.get("hashSuffix") {
-        Some(flag) => cx.boolean(flag, &format!("{field_path}.hashSuffix"))?,
-        None => false,
-    };
-    let mut rest = value.clone();
-    if let Value::Mapping(entries) = &mut rest.value {
-        entries.retain(|(key, _)| key.scalar() != Some("hashSuffix"));
-    }
     let generator = if field == "secret" {
-        let mut secret: SecretGenerator = from_node(*cx, &rest, &field_path)?;
-        secret.hash_suffix = hash_suffix;
-        Generator::Secret(secret)
+        Generator::Secret(from_node::<SecretGenerator>(*cx, value, &field_path)?)
     } else {
-        let mut config_map: ConfigMapGenerator = from_node(*cx, &rest, &field_path)?;
-        config_map.hash_suffix = hash_suffix;
-        Generator::ConfigMap(config_map)
+        Generator::ConfigMap(from_node::<ConfigMapGenerator>(*cx, value, &field_path)?)
     };
     // An empty directory is the current one; canonicalizing "" fails.
     let base_dir = if dir.as_os_str().is_empty() {
